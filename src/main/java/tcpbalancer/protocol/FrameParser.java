@@ -1,0 +1,140 @@
+package tcpbalancer.protocol;
+
+import io.vertx.core.Handler;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.parsetools.RecordParser;
+import io.vertx.core.streams.ReadStream;
+
+/**
+ * Cuts a byte stream into {@link Frame}s. The body length is checked against a maximum from the header,
+ * before any body byte is buffered. After the first protocol error the parser reports that error once
+ * and then ignores the rest of the stream: the peer cannot be trusted to be in sync any more.
+ *
+ * <p>Pausing the parser pauses the underlying stream (when built with {@link #on(ReadStream, int)}), so a
+ * reader can stop frames from arriving while it is busy.
+ */
+public final class FrameParser {
+
+  private final RecordParser records;
+  private final int maxBodySize;
+  private Handler<Frame> frameHandler = frame -> { };
+  private Handler<ProtocolException> errorHandler = error -> { };
+  private FrameType pendingType;
+  private long pendingRequestId;
+  private int pendingBodySize = -1;
+  private boolean failed;
+
+  private FrameParser(RecordParser records, int maxBodySize) {
+    this.records = records;
+    this.maxBodySize = maxBodySize;
+    records.handler(this::onRecord);
+  }
+
+  /** A parser fed by hand with {@link #handle(Buffer)}. */
+  public static FrameParser create(int maxBodySize) {
+    return new FrameParser(RecordParser.newFixed(Frame.HEADER_SIZE), maxBodySize);
+  }
+
+  /** A parser that reads from {@code stream} and pauses it when the parser is paused. */
+  public static FrameParser on(ReadStream<Buffer> stream, int maxBodySize) {
+    return new FrameParser(RecordParser.newFixed(Frame.HEADER_SIZE, stream), maxBodySize);
+  }
+
+  public FrameParser frameHandler(Handler<Frame> handler) {
+    this.frameHandler = handler;
+    return this;
+  }
+
+  /** Called once, on the first protocol violation; no frame is emitted after it. */
+  public FrameParser errorHandler(Handler<ProtocolException> handler) {
+    this.errorHandler = handler;
+    return this;
+  }
+
+  /** Called when the underlying stream has ended and every complete frame was emitted. */
+  public FrameParser endHandler(Handler<Void> handler) {
+    records.endHandler(handler);
+    return this;
+  }
+
+  public void handle(Buffer bytes) {
+    records.handle(bytes);
+  }
+
+  public void pause() {
+    records.pause();
+  }
+
+  public void resume() {
+    records.resume();
+  }
+
+  /** True while a frame has been started but not finished: an end of stream now means a truncated frame. */
+  public boolean inFrame() {
+    return pendingBodySize >= 0;
+  }
+
+  private void onRecord(Buffer record) {
+    if (failed) {
+      return;
+    }
+    try {
+      if (pendingBodySize < 0) {
+        onHeader(record);
+      } else {
+        onBody(record);
+      }
+    } catch (ProtocolException e) {
+      failed = true;
+      records.pause();
+      errorHandler.handle(e);
+    }
+  }
+
+  private void onHeader(Buffer header) {
+    if (header.length() < Frame.HEADER_SIZE) {
+      throw new ProtocolException(Status.BAD_FRAME,
+        "truncated frame header: " + header.length() + " of " + Frame.HEADER_SIZE + " bytes");
+    }
+    int magic = header.getUnsignedShort(0);
+    if (magic != Frame.MAGIC) {
+      throw new ProtocolException(Status.BAD_FRAME,
+        String.format("bad magic 0x%04x (expected 0x%04x): not a tcpbalancer peer", magic, Frame.MAGIC));
+    }
+    int version = header.getUnsignedByte(2);
+    if (version != Frame.VERSION) {
+      throw new ProtocolException(Status.BAD_FRAME,
+        "unsupported protocol version " + version + " (this side speaks " + Frame.VERSION + ")");
+    }
+    int typeCode = header.getUnsignedByte(3);
+    FrameType type = FrameType.fromCode(typeCode);
+    if (type == null) {
+      throw new ProtocolException(Status.BAD_FRAME, "unknown frame type " + typeCode);
+    }
+    long requestId = header.getUnsignedInt(4);
+    long bodySize = header.getUnsignedInt(8);
+    if (bodySize > maxBodySize) {
+      throw new ProtocolException(Status.FRAME_TOO_LARGE,
+        "frame of " + bodySize + " bytes exceeds the limit of " + maxBodySize + " bytes");
+    }
+    if (bodySize == 0) {
+      frameHandler.handle(new Frame(type, requestId, Buffer.buffer()));
+      return;
+    }
+    pendingType = type;
+    pendingRequestId = requestId;
+    pendingBodySize = (int) bodySize;
+    records.fixedSizeMode(pendingBodySize);
+  }
+
+  private void onBody(Buffer body) {
+    if (body.length() < pendingBodySize) {
+      throw new ProtocolException(Status.BAD_FRAME,
+        "truncated frame: the stream ended after " + body.length() + " of " + pendingBodySize + " body bytes");
+    }
+    Frame frame = new Frame(pendingType, pendingRequestId, body);
+    pendingBodySize = -1;
+    records.fixedSizeMode(Frame.HEADER_SIZE);
+    frameHandler.handle(frame);
+  }
+}
