@@ -1,0 +1,202 @@
+package tcpbalancer.backend;
+
+import com.drew.imaging.jpeg.JpegMetadataReader;
+import com.drew.imaging.jpeg.JpegProcessingException;
+import com.drew.metadata.Metadata;
+import com.drew.metadata.exif.ExifIFD0Directory;
+import com.drew.metadata.exif.ExifReader;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import javax.imageio.IIOImage;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.ImageWriteParam;
+import javax.imageio.ImageWriter;
+import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
+import javax.imageio.stream.MemoryCacheImageOutputStream;
+import org.imgscalr.Scalr;
+import tcpbalancer.protocol.ResizeMode;
+import tcpbalancer.protocol.Status;
+
+/**
+ * Resizes one encoded JPEG or PNG image into another of the same format. Blocking and CPU-heavy: call it
+ * only from a worker thread. Thread-safe: it holds no per-image state.
+ *
+ * <p>Decoding goes through ImageIO with the TwelveMonkeys JPEG plugin (which reads CMYK/YCCK JPEGs the JDK
+ * cannot); the EXIF orientation is applied so that results are upright; resizing is imgscalr's
+ * {@link Scalr.Method#ULTRA_QUALITY}.
+ */
+public final class ImageResizer {
+
+  private static final String JPEG = "jpeg";
+  private static final String PNG = "png";
+
+  private final long maxPixels;
+  private final float jpegQuality;
+
+  public ImageResizer(long maxPixels, int jpegQuality) {
+    this.maxPixels = maxPixels;
+    this.jpegQuality = jpegQuality / 100f;
+  }
+
+  public ResizedImage resize(byte[] encoded, int width, int height, ResizeMode mode) throws ImageFailure {
+    if (encoded.length == 0) {
+      throw new ImageFailure(Status.EMPTY_IMAGE, "the image is empty (0 bytes)");
+    }
+    ImageInputStream input = new MemoryCacheImageInputStream(new ByteArrayInputStream(encoded));
+    ImageReader reader = readerFor(input);
+    try {
+      String format = formatOf(reader);
+      BufferedImage source = decode(reader, input);
+      Orientation orientation = JPEG.equals(format) ? orientationOf(encoded) : Orientation.NORMAL;
+      // Resize before rotating (fewer pixels to turn), so a sideways image is fitted into the turned box.
+      int boxWidth = orientation.swapsAxes() ? height : width;
+      int boxHeight = orientation.swapsAxes() ? width : height;
+      Dimensions target = targetSize(source.getWidth(), source.getHeight(), boxWidth, boxHeight, mode);
+      BufferedImage resized = Scalr.resize(source, Scalr.Method.ULTRA_QUALITY, Scalr.Mode.FIT_EXACT,
+        target.width(), target.height());
+      source.flush();
+      BufferedImage upright = orientation.apply(resized);
+      boolean grey = source.getColorModel().getNumColorComponents() == 1 && !source.getColorModel().hasAlpha();
+      byte[] bytes = encode(upright, format, grey);
+      return new ResizedImage(bytes, format, upright.getWidth(), upright.getHeight());
+    } finally {
+      reader.dispose();
+    }
+  }
+
+  private static ImageReader readerFor(ImageInputStream input) throws ImageFailure {
+    Iterator<ImageReader> readers = ImageIO.getImageReaders(input);
+    if (!readers.hasNext()) {
+      throw new ImageFailure(Status.NOT_AN_IMAGE, "the bytes are not an image of a known format (expected JPEG or PNG)");
+    }
+    return readers.next();
+  }
+
+  private static String formatOf(ImageReader reader) throws ImageFailure {
+    String format;
+    try {
+      format = reader.getFormatName().toLowerCase(Locale.ROOT);
+    } catch (IOException e) {
+      throw new ImageFailure(Status.NOT_AN_IMAGE, "the image format cannot be recognised: " + e.getMessage(), e);
+    }
+    return switch (format) {
+      case "jpeg", "jpg" -> JPEG;
+      case PNG -> PNG;
+      default -> throw new ImageFailure(Status.UNSUPPORTED_FORMAT,
+        format.toUpperCase(Locale.ROOT) + " images are not supported (only JPEG and PNG)");
+    };
+  }
+
+  /** Decodes the first image, after checking from its header that it is not too large to hold in memory. */
+  private BufferedImage decode(ImageReader reader, ImageInputStream input) throws ImageFailure {
+    List<String> warnings = new ArrayList<>();
+    reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
+    reader.setInput(input, true, true);
+    try {
+      long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
+      if (pixels > maxPixels) {
+        throw new ImageFailure(Status.TOO_MANY_PIXELS, String.format(Locale.ROOT,
+          "the image is %dx%d (%.1f megapixels), over the limit of %.1f megapixels",
+          reader.getWidth(0), reader.getHeight(0), pixels / 1e6, maxPixels / 1e6));
+      }
+      BufferedImage image = reader.read(0);
+      for (String warning : warnings) {
+        if (warning.toLowerCase(Locale.ROOT).contains("premature end")) {
+          throw new ImageFailure(Status.CORRUPT_IMAGE, "the image is truncated: " + warning);
+        }
+      }
+      return image;
+    } catch (IOException | RuntimeException e) {
+      throw new ImageFailure(Status.CORRUPT_IMAGE, "the image cannot be decoded: " + describe(e), e);
+    }
+  }
+
+  private static String describe(Exception e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String message = root.getMessage();
+    return message == null ? root.getClass().getSimpleName() : message;
+  }
+
+  private static Orientation orientationOf(byte[] jpeg) {
+    try {
+      Metadata metadata = JpegMetadataReader.readMetadata(new ByteArrayInputStream(jpeg), List.of(new ExifReader()));
+      ExifIFD0Directory exif = metadata.getFirstDirectoryOfType(ExifIFD0Directory.class);
+      if (exif != null && exif.containsTag(ExifIFD0Directory.TAG_ORIENTATION)) {
+        return Orientation.fromExif(exif.getInt(ExifIFD0Directory.TAG_ORIENTATION));
+      }
+    } catch (JpegProcessingException | IOException | com.drew.metadata.MetadataException e) {
+      // Unreadable EXIF does not make the image unusable: show it as stored.
+    }
+    return Orientation.NORMAL;
+  }
+
+  static Dimensions targetSize(int sourceWidth, int sourceHeight, int boxWidth, int boxHeight, ResizeMode mode) {
+    if (mode == ResizeMode.EXACT) {
+      return new Dimensions(boxWidth, boxHeight);
+    }
+    double scale = Math.min((double) boxWidth / sourceWidth, (double) boxHeight / sourceHeight);
+    int width = (int) Math.max(1, Math.min(boxWidth, Math.round(sourceWidth * scale)));
+    int height = (int) Math.max(1, Math.min(boxHeight, Math.round(sourceHeight * scale)));
+    return new Dimensions(width, height);
+  }
+
+  private byte[] encode(BufferedImage image, String format, boolean grey) throws ImageFailure {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (MemoryCacheImageOutputStream output = new MemoryCacheImageOutputStream(bytes)) {
+      if (JPEG.equals(format)) {
+        writeJpeg(grey ? convert(image, BufferedImage.TYPE_BYTE_GRAY) : opaque(image), output);
+      } else if (!ImageIO.write(image, PNG, output)) {
+        throw new ImageFailure(Status.INTERNAL_ERROR, "no PNG writer is available");
+      }
+    } catch (IOException e) {
+      throw new ImageFailure(Status.INTERNAL_ERROR, "the result cannot be encoded: " + e.getMessage(), e);
+    }
+    return bytes.toByteArray();
+  }
+
+  private void writeJpeg(BufferedImage image, MemoryCacheImageOutputStream output) throws IOException {
+    ImageWriter writer = ImageIO.getImageWritersByFormatName(JPEG).next();
+    try {
+      ImageWriteParam param = writer.getDefaultWriteParam();
+      param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
+      param.setCompressionQuality(jpegQuality);
+      writer.setOutput(output);
+      writer.write(null, new IIOImage(image, null, null), param);
+    } finally {
+      writer.dispose();
+    }
+  }
+
+  /** JPEG has no alpha channel: an image with one is drawn onto an opaque one. */
+  private static BufferedImage opaque(BufferedImage image) {
+    return image.getColorModel().hasAlpha() ? convert(image, BufferedImage.TYPE_INT_RGB) : image;
+  }
+
+  private static BufferedImage convert(BufferedImage image, int type) {
+    if (image.getType() == type) {
+      return image;
+    }
+    BufferedImage converted = new BufferedImage(image.getWidth(), image.getHeight(), type);
+    var graphics = converted.createGraphics();
+    try {
+      graphics.drawImage(image, 0, 0, null);
+    } finally {
+      graphics.dispose();
+    }
+    return converted;
+  }
+
+  record Dimensions(int width, int height) {
+  }
+}

@@ -1,0 +1,63 @@
+package tcpbalancer;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+
+/**
+ * The images tests use: ../shared/bench-images and ../shared/bad-images beside the project when present
+ * (CI has them), else the project's own samples/ (bad images are then skipped by the tests that need them).
+ */
+public final class TestImages {
+
+  private static final Path SHARED = Path.of("..", "shared");
+
+  private TestImages() {
+  }
+
+  /** Real photographs: JPEG and PNG, with the cases a resizer must handle. */
+  public static List<Path> benchImages() {
+    Path shared = SHARED.resolve("bench-images");
+    return images(Files.isDirectory(shared) ? shared : Path.of("samples"));
+  }
+
+  public static Path badImagesDir() {
+    return SHARED.resolve("bad-images");
+  }
+
+  public static boolean haveBadImages() {
+    return Files.isDirectory(badImagesDir());
+  }
+
+  public static Path benchImage(String prefix) {
+    return benchImages().stream()
+      .filter(p -> p.getFileName().toString().startsWith(prefix))
+      .findFirst()
+      .orElseThrow(() -> new IllegalStateException("no test image named " + prefix + "*"));
+  }
+
+  public static byte[] read(Path file) {
+    try {
+      return Files.readAllBytes(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public static String formatOf(Path file) {
+    String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+    return name.endsWith(".png") ? "png" : "jpeg";
+  }
+
+  private static List<Path> images(Path dir) {
+    try (Stream<Path> files = Files.list(dir)) {
+      return files.filter(p -> p.toString().matches("(?i).*\\.(jpe?g|png)$")).sorted().toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,148 @@
+package tcpbalancer.backend;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import tcpbalancer.TestImages;
+import tcpbalancer.protocol.ResizeMode;
+import tcpbalancer.protocol.Status;
+
+class ImageResizerTest {
+
+  private final ImageResizer resizer = new ImageResizer(ResizeWorkerOptions.DEFAULT_MAX_PIXELS, 90);
+
+  static Stream<Path> benchImages() {
+    return TestImages.benchImages().stream();
+  }
+
+  @ParameterizedTest
+  @MethodSource("benchImages")
+  void everyBenchImageFitsTheBoxInItsOwnFormat(Path file) throws Exception {
+    ResizedImage result = resizer.resize(TestImages.read(file), 200, 200, ResizeMode.FIT);
+
+    BufferedImage decoded = decode(result.bytes());
+    assertThat(result.format()).isEqualTo(TestImages.formatOf(file));
+    assertThat(formatName(result.bytes())).isEqualTo(result.format());
+    assertThat(decoded.getWidth()).isEqualTo(result.width()).isBetween(1, 200);
+    assertThat(decoded.getHeight()).isEqualTo(result.height()).isBetween(1, 200);
+    assertThat(Math.max(decoded.getWidth(), decoded.getHeight())).as("fills the box one way").isEqualTo(200);
+  }
+
+  @Test
+  void exifOrientationSixComesOutUpright() throws Exception {
+    Path dogs = TestImages.benchImage("dogs_");
+    ResizedImage result = resizer.resize(TestImages.read(dogs), 200, 200, ResizeMode.FIT);
+
+    // Stored 3088x2056 (landscape) with orientation 6: shown 2056x3088, so the result is portrait.
+    assertThat(result.height()).isEqualTo(200);
+    assertThat(result.width()).isBetween(132, 134);
+  }
+
+  @Test
+  void alphaChannelIsKeptInPng() throws Exception {
+    ResizedImage result = resizer.resize(TestImages.read(TestImages.benchImage("flower_")), 200, 200, ResizeMode.FIT);
+
+    BufferedImage decoded = decode(result.bytes());
+    assertThat(decoded.getColorModel().hasAlpha()).isTrue();
+    int cornerAlpha = decoded.getRGB(0, 0) >>> 24;
+    int centreAlpha = decoded.getRGB(decoded.getWidth() / 2, decoded.getHeight() / 2) >>> 24;
+    assertThat(cornerAlpha).as("transparent corner").isLessThan(128);
+    assertThat(centreAlpha).as("opaque centre").isEqualTo(255);
+  }
+
+  @Test
+  void greyJpegStaysGrey() throws Exception {
+    ResizedImage result = resizer.resize(TestImages.read(TestImages.benchImage("architecture_")), 200, 200,
+      ResizeMode.FIT);
+
+    assertThat(decode(result.bytes()).getColorModel().getNumColorComponents()).isEqualTo(1);
+  }
+
+  @Test
+  void cmykJpegIsDecodedWithTrueColours() throws Exception {
+    // The dune photo is warm sand under a blue sky: inverted or unconverted CMYK would not be.
+    ResizedImage result = resizer.resize(TestImages.read(TestImages.benchImage("dune_")), 160, 100, ResizeMode.FIT);
+
+    BufferedImage decoded = decode(result.bytes());
+    assertThat(decoded.getWidth()).isEqualTo(160);
+    long red = 0;
+    long blue = 0;
+    for (int y = decoded.getHeight() / 2; y < decoded.getHeight(); y++) {
+      for (int x = 0; x < decoded.getWidth(); x++) {
+        int rgb = decoded.getRGB(x, y);
+        red += (rgb >> 16) & 0xFF;
+        blue += rgb & 0xFF;
+      }
+    }
+    assertThat(red).as("sand is more red than blue").isGreaterThan(blue);
+  }
+
+  @Test
+  void exactModeForcesTheSize() throws Exception {
+    ResizedImage result = resizer.resize(TestImages.read(TestImages.benchImage("meadow_")), 300, 50, ResizeMode.EXACT);
+
+    BufferedImage decoded = decode(result.bytes());
+    assertThat(decoded.getWidth()).isEqualTo(300);
+    assertThat(decoded.getHeight()).isEqualTo(50);
+  }
+
+  @Test
+  void fitKeepsTheAspectRatio() {
+    assertThat(ImageResizer.targetSize(4000, 1000, 200, 200, ResizeMode.FIT))
+      .isEqualTo(new ImageResizer.Dimensions(200, 50));
+    assertThat(ImageResizer.targetSize(10, 5000, 200, 200, ResizeMode.FIT))
+      .isEqualTo(new ImageResizer.Dimensions(1, 200));
+  }
+
+  static Stream<Arguments> badImages() {
+    return Stream.of(
+      Arguments.of("empty.jpg", Status.EMPTY_IMAGE, "empty"),
+      Arguments.of("text.png", Status.NOT_AN_IMAGE, "not an image"),
+      Arguments.of("random-bytes.jpg", Status.NOT_AN_IMAGE, "not an image"),
+      Arguments.of("truncated-half.jpg", Status.CORRUPT_IMAGE, "truncated"),
+      Arguments.of("bomb_30000x30000.png", Status.TOO_MANY_PIXELS, "30000x30000"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("badImages")
+  void badImagesAreRefusedWithTheirReason(String name, Status status, String reason) {
+    assumeTrue(TestImages.haveBadImages(), "../shared/bad-images is not beside the project");
+    byte[] bytes = TestImages.read(TestImages.badImagesDir().resolve(name));
+
+    assertThatThrownBy(() -> resizer.resize(bytes, 200, 200, ResizeMode.FIT))
+      .isInstanceOfSatisfying(ImageFailure.class, e -> assertThat(e.status()).isEqualTo(status))
+      .hasMessageContaining(reason);
+  }
+
+  @Test
+  void pixelLimitIsConfigurable() {
+    ImageResizer strict = new ImageResizer(640 * 480 - 1, 90);
+    byte[] meadow = TestImages.read(TestImages.benchImage("meadow_"));
+
+    assertThatThrownBy(() -> strict.resize(meadow, 100, 100, ResizeMode.FIT))
+      .hasMessageContaining("640x480");
+  }
+
+  private static BufferedImage decode(byte[] bytes) throws IOException {
+    BufferedImage image = ImageIO.read(new ByteArrayInputStream(bytes));
+    assertThat(image).as("result decodes").isNotNull();
+    return image;
+  }
+
+  private static String formatName(byte[] bytes) {
+    boolean png = bytes.length > 4 && bytes[0] == (byte) 0x89 && bytes[1] == 'P' && bytes[2] == 'N' && bytes[3] == 'G';
+    boolean jpeg = bytes.length > 3 && bytes[0] == (byte) 0xFF && bytes[1] == (byte) 0xD8;
+    return png ? "png" : jpeg ? "jpeg" : "unknown";
+  }
+}
