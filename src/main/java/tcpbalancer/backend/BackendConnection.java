@@ -1,0 +1,157 @@
+package tcpbalancer.backend;
+
+import io.vertx.core.AsyncResult;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.net.NetSocket;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tcpbalancer.protocol.Frame;
+import tcpbalancer.protocol.FrameParser;
+import tcpbalancer.protocol.FrameType;
+import tcpbalancer.protocol.ProtocolException;
+import tcpbalancer.protocol.ResizeRequest;
+import tcpbalancer.protocol.ResizeResponse;
+import tcpbalancer.protocol.Status;
+
+/**
+ * One client connection to a backend: reads request frames, sends each to a resize worker, writes the answers
+ * back in whatever order they complete.
+ *
+ * <p>Flow control: reading pauses while this connection has {@code maxInFlightPerConnection} requests in
+ * progress or while the socket's write queue is full, and resumes when both clear. Past the backend-wide
+ * limit a request is answered {@code busy} at once instead of queueing without bound.
+ */
+final class BackendConnection {
+
+  private static final Logger log = LoggerFactory.getLogger(BackendConnection.class);
+
+  private final NetSocket socket;
+  private final BackendOptions options;
+  private final InFlightLimit backendLimit;
+  private final EventBus eventBus;
+  private final DeliveryOptions deliveryOptions;
+  private FrameParser parser;
+  private int inFlight;
+  private boolean paused;
+  private boolean closed;
+
+  BackendConnection(NetSocket socket, BackendOptions options, InFlightLimit backendLimit, EventBus eventBus) {
+    this.socket = socket;
+    this.options = options;
+    this.backendLimit = backendLimit;
+    this.eventBus = eventBus;
+    this.deliveryOptions = new DeliveryOptions()
+      .setSendTimeout(options.requestTimeoutMillis())
+      .addHeader(ResizeWorkerVerticle.BACKEND_HEADER, options.name());
+  }
+
+  void start() {
+    parser = FrameParser.on(socket, options.maxFrameSize())
+      .frameHandler(this::onFrame)
+      .errorHandler(this::onProtocolError)
+      .endHandler(v -> onEnd());
+    socket.drainHandler(v -> updateFlow());
+    socket.exceptionHandler(e -> log.debug("Connection from {} failed: {}", socket.remoteAddress(), e.toString()));
+    socket.closeHandler(v -> closed = true);
+    log.debug("Connection from {}", socket.remoteAddress());
+  }
+
+  private void onFrame(Frame frame) {
+    if (frame.type() != FrameType.RESIZE_REQUEST) {
+      onProtocolError(new ProtocolException(Status.BAD_FRAME, "expected a resize request, got a " + frame.type() + " frame"));
+      return;
+    }
+    long requestId = frame.requestId();
+    ResizeRequest request;
+    try {
+      request = ResizeRequest.decode(frame.body());
+    } catch (ProtocolException e) {
+      // The frame itself was well delimited, so the stream is still in sync: refuse this request only.
+      answer(requestId, ResizeResponse.failure(e.status(), options.name(), "", e.getMessage()));
+      return;
+    }
+    if (request.dryRun()) {
+      answer(requestId, new ResizeResponse(Status.OK, request.width(), request.height(), 0, request.format(),
+        options.name(), request.name(), "", Buffer.buffer()));
+      return;
+    }
+    if (!backendLimit.tryAcquire()) {
+      answer(requestId, ResizeResponse.failure(Status.BUSY, options.name(), request.name(),
+        "backend " + options.name() + " has " + backendLimit.max() + " requests in progress; try again later"));
+      return;
+    }
+    inFlight++;
+    updateFlow();
+    eventBus.<Buffer>request(ResizeWorkerVerticle.ADDRESS, frame.body(), deliveryOptions)
+      .onComplete(reply -> {
+        backendLimit.release();
+        inFlight--;
+        answer(requestId, toResponse(reply, request));
+        updateFlow();
+      });
+  }
+
+  private ResizeResponse toResponse(AsyncResult<Message<Buffer>> reply, ResizeRequest request) {
+    if (reply.succeeded()) {
+      return ResizeResponse.decode(reply.result().body());
+    }
+    Throwable failure = reply.cause();
+    if (failure instanceof ReplyException e) {
+      return switch (e.failureType()) {
+        case RECIPIENT_FAILURE -> failure(Status.fromCode(e.failureCode()), request, e.getMessage());
+        case TIMEOUT -> failure(Status.TIMEOUT, request,
+          "no resize worker answered within " + options.requestTimeoutMillis() + " ms");
+        case NO_HANDLERS -> failure(Status.BUSY, request, "no resize worker is running");
+        default -> failure(Status.INTERNAL_ERROR, request, e.getMessage());
+      };
+    }
+    log.warn("Resize of {} failed unexpectedly", request.name(), failure);
+    return failure(Status.INTERNAL_ERROR, request, String.valueOf(failure.getMessage()));
+  }
+
+  private ResizeResponse failure(Status status, ResizeRequest request, String message) {
+    return ResizeResponse.failure(status, options.name(), request.name(), message);
+  }
+
+  private void answer(long requestId, ResizeResponse response) {
+    if (closed) {
+      return;
+    }
+    if (!response.ok()) {
+      log.debug("Request {} from {} refused: {}: {}", requestId, socket.remoteAddress(), response.status().label(),
+        response.message());
+    }
+    socket.write(response.toFrame(requestId).encode());
+  }
+
+  /** Pauses reading while this connection is at its limit or its answers are not being read fast enough. */
+  private void updateFlow() {
+    boolean mustPause = inFlight >= options.maxInFlightPerConnection() || socket.writeQueueFull();
+    if (mustPause && !paused) {
+      paused = true;
+      parser.pause();
+    } else if (!mustPause && paused) {
+      paused = false;
+      parser.resume();
+    }
+  }
+
+  /** A broken frame leaves the stream out of sync: say why in an error frame (request id 0), then close. */
+  private void onProtocolError(ProtocolException e) {
+    log.info("Closing connection from {}: {}", socket.remoteAddress(), e.getMessage());
+    if (!closed) {
+      socket.write(ResizeResponse.failure(e.status(), options.name(), "", e.getMessage()).toFrame(0).encode());
+      socket.end();
+    }
+  }
+
+  private void onEnd() {
+    if (parser.inFrame()) {
+      log.info("Connection from {} ended in the middle of a frame", socket.remoteAddress());
+    }
+  }
+}

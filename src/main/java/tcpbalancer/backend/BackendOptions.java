@@ -1,0 +1,49 @@
+package tcpbalancer.backend;
+
+import io.vertx.core.json.JsonObject;
+import java.util.Set;
+import tcpbalancer.config.ConfigException;
+import tcpbalancer.config.ConfigFields;
+import tcpbalancer.protocol.Frame;
+
+/**
+ * Settings of a {@link BackendVerticle}, read once from its {@code config()} and validated there.
+ *
+ * @param host                      address to listen on
+ * @param port                      port to listen on; 0 picks a free one
+ * @param name                      the name answers carry; defaults to {@code backend:<port>}
+ * @param maxFrameSize              largest request body accepted, in bytes
+ * @param maxInFlightPerConnection  requests one connection may have in progress before it is paused
+ * @param maxInFlight               requests all connections together may have in progress before {@code busy}
+ * @param requestTimeoutMillis      how long a request may wait for a resize worker
+ */
+public record BackendOptions(String host, int port, String name, int maxFrameSize, int maxInFlightPerConnection,
+                             int maxInFlight, int requestTimeoutMillis) {
+
+  public static final String DEFAULT_HOST = "0.0.0.0";
+  public static final int DEFAULT_MAX_IN_FLIGHT_PER_CONNECTION = 8;
+  public static final int DEFAULT_MAX_IN_FLIGHT = 64;
+  public static final int DEFAULT_REQUEST_TIMEOUT_MILLIS = 60_000;
+  public static final Set<String> KEYS =
+    Set.of("host", "port", "name", "maxFrameSize", "maxInFlightPerConnection", "maxInFlight", "requestTimeoutMillis");
+
+  public static BackendOptions fromJson(JsonObject json, String path) {
+    ConfigFields fields = new ConfigFields(json, path);
+    fields.rejectUnknownKeys(KEYS);
+    if (json == null || json.getValue("port") == null) {
+      throw new ConfigException(fields.path("port") + ": required (the port to listen on)");
+    }
+    return new BackendOptions(
+      fields.string("host", DEFAULT_HOST),
+      fields.integer("port", 0, 0, 65535),
+      fields.string("name", defaultName(json)),
+      fields.integer("maxFrameSize", Frame.DEFAULT_MAX_BODY_SIZE, 1024, Integer.MAX_VALUE),
+      fields.integer("maxInFlightPerConnection", DEFAULT_MAX_IN_FLIGHT_PER_CONNECTION, 1, 4096),
+      fields.integer("maxInFlight", DEFAULT_MAX_IN_FLIGHT, 1, 1_000_000),
+      fields.integer("requestTimeoutMillis", DEFAULT_REQUEST_TIMEOUT_MILLIS, 1, Integer.MAX_VALUE));
+  }
+
+  private static String defaultName(JsonObject json) {
+    return "backend:" + json.getValue("port");
+  }
+}

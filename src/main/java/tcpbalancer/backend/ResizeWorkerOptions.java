@@ -1,0 +1,26 @@
+package tcpbalancer.backend;
+
+import io.vertx.core.json.JsonObject;
+import java.util.Set;
+import tcpbalancer.config.ConfigFields;
+
+/**
+ * Settings of a {@link ResizeWorkerVerticle}.
+ *
+ * @param maxPixels   images whose header declares more pixels are refused before decoding
+ * @param jpegQuality JPEG encoding quality, 1..100
+ */
+public record ResizeWorkerOptions(long maxPixels, int jpegQuality) {
+
+  public static final int DEFAULT_MAX_PIXELS = 50_000_000;
+  public static final int DEFAULT_JPEG_QUALITY = 90;
+  public static final Set<String> KEYS = Set.of("maxPixels", "jpegQuality");
+
+  public static ResizeWorkerOptions fromJson(JsonObject json, String path) {
+    ConfigFields fields = new ConfigFields(json, path);
+    fields.rejectUnknownKeys(KEYS);
+    return new ResizeWorkerOptions(
+      fields.integer("maxPixels", DEFAULT_MAX_PIXELS, 1, Integer.MAX_VALUE),
+      fields.integer("jpegQuality", DEFAULT_JPEG_QUALITY, 1, 100));
+  }
+}

@@ -1,0 +1,60 @@
+package tcpbalancer.backend;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.Message;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tcpbalancer.protocol.ProtocolException;
+import tcpbalancer.protocol.ResizeRequest;
+import tcpbalancer.protocol.ResizeResponse;
+import tcpbalancer.protocol.Status;
+
+/**
+ * Decodes, resizes and encodes images. Deployed with the WORKER threading model: this is the only place
+ * where blocking image work runs. Requests arrive on {@link #ADDRESS} as encoded {@link ResizeRequest}
+ * bodies; the reply is an encoded {@link ResizeResponse} body, or a failure whose code is a {@link Status}.
+ */
+public class ResizeWorkerVerticle extends VerticleBase {
+
+  public static final String ADDRESS = "tcpbalancer.resize";
+  /** Delivery header naming the backend the request came through, so the answer can say who served it. */
+  public static final String BACKEND_HEADER = "backend";
+
+  private static final Logger log = LoggerFactory.getLogger(ResizeWorkerVerticle.class);
+
+  private ImageResizer resizer;
+
+  @Override
+  public Future<?> start() {
+    ResizeWorkerOptions options = ResizeWorkerOptions.fromJson(config(), "config");
+    resizer = new ImageResizer(options.maxPixels(), options.jpegQuality());
+    return vertx.eventBus().<Buffer>consumer(ADDRESS, this::resize).completion();
+  }
+
+  private void resize(Message<Buffer> message) {
+    long started = System.nanoTime();
+    ResizeRequest request;
+    try {
+      request = ResizeRequest.decode(message.body());
+    } catch (ProtocolException e) {
+      message.fail(e.status().code(), e.getMessage());
+      return;
+    }
+    try {
+      ResizedImage result = resizer.resize(request.image().getBytes(), request.width(), request.height(), request.mode());
+      long micros = (System.nanoTime() - started) / 1_000;
+      String backend = message.headers().get(BACKEND_HEADER);
+      message.reply(new ResizeResponse(Status.OK, result.width(), result.height(), micros, result.format(),
+        backend == null ? "" : backend, request.name(), "", Buffer.buffer(result.bytes())).encode());
+      log.debug("Resized {} to {}x{} in {} ms", request.name(), result.width(), result.height(), micros / 1000);
+    } catch (ImageFailure e) {
+      log.debug("Refused {}: {}", request.name(), e.getMessage());
+      message.fail(e.status().code(), e.getMessage());
+    } catch (RuntimeException | OutOfMemoryError e) {
+      log.error("Resize of {} failed", request.name(), e);
+      message.fail(Status.INTERNAL_ERROR.code(), "the backend failed to resize the image: " + e);
+    }
+  }
+}

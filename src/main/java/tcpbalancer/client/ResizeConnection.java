@@ -1,0 +1,119 @@
+package tcpbalancer.client;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.SocketAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import tcpbalancer.protocol.Frame;
+import tcpbalancer.protocol.FrameParser;
+import tcpbalancer.protocol.FrameType;
+import tcpbalancer.protocol.ProtocolException;
+import tcpbalancer.protocol.ResizeRequest;
+import tcpbalancer.protocol.ResizeResponse;
+import tcpbalancer.protocol.Status;
+
+/**
+ * The client side of one connection to a backend (directly or through the proxy). Requests are pipelined:
+ * {@link #send} writes at once and returns a future completed by the answer with the same request id,
+ * whatever order answers come in. When the connection fails or closes, every pending request fails with a
+ * {@link ResizeException}, so a caller can send them again elsewhere.
+ *
+ * <p>Use it from the event loop of the context that connected it.
+ */
+public final class ResizeConnection {
+
+  private final NetSocket socket;
+  private final Map<Long, Promise<ResizeResponse>> pending = new HashMap<>();
+  private long nextRequestId = 1;
+  private boolean closed;
+
+  private ResizeConnection(NetSocket socket, int maxFrameSize) {
+    this.socket = socket;
+    FrameParser.on(socket, maxFrameSize)
+      .frameHandler(this::onFrame)
+      .errorHandler(e -> failAll(e.status(), "bad answer from " + socket.remoteAddress() + ": " + e.getMessage(), true));
+    socket.exceptionHandler(e -> failAll(Status.INTERNAL_ERROR, "connection to " + socket.remoteAddress() + " failed: " + e, true));
+    socket.closeHandler(v -> failAll(Status.INTERNAL_ERROR, "connection to " + socket.remoteAddress() + " closed", false));
+  }
+
+  public static Future<ResizeConnection> connect(NetClient client, SocketAddress address, int maxFrameSize) {
+    return client.connect(address).map(socket -> new ResizeConnection(socket, maxFrameSize));
+  }
+
+  /** Sends one request; the future completes with its answer, which may be a refusal ({@code !ok()}). */
+  public Future<ResizeResponse> send(ResizeRequest request) {
+    if (closed) {
+      return Future.failedFuture(new ResizeException(Status.INTERNAL_ERROR, "connection is closed"));
+    }
+    long requestId = nextRequestId;
+    nextRequestId = requestId == Frame.MAX_REQUEST_ID ? 1 : requestId + 1; // 0 is reserved for connection errors
+    Promise<ResizeResponse> answer = Promise.promise();
+    pending.put(requestId, answer);
+    socket.write(request.toFrame(requestId).encode());
+    return answer.future();
+  }
+
+  /** Requests sent and not yet answered. */
+  public int pendingRequests() {
+    return pending.size();
+  }
+
+  /** True when writes are queued faster than the network takes them: wait for {@link #drainHandler}. */
+  public boolean writeQueueFull() {
+    return socket.writeQueueFull();
+  }
+
+  public void drainHandler(Runnable handler) {
+    socket.drainHandler(v -> handler.run());
+  }
+
+  public SocketAddress remoteAddress() {
+    return socket.remoteAddress();
+  }
+
+  public Future<Void> close() {
+    return socket.close();
+  }
+
+  private void onFrame(Frame frame) {
+    if (frame.type() != FrameType.RESIZE_RESPONSE) {
+      failAll(Status.BAD_FRAME, "expected an answer from " + socket.remoteAddress() + ", got a " + frame.type(), true);
+      return;
+    }
+    ResizeResponse response;
+    try {
+      response = ResizeResponse.decode(frame.body());
+    } catch (ProtocolException e) {
+      failAll(e.status(), "bad answer from " + socket.remoteAddress() + ": " + e.getMessage(), true);
+      return;
+    }
+    if (frame.requestId() == 0) {
+      failAll(response.status(), socket.remoteAddress() + " closed the connection: " + response.message(), true);
+      return;
+    }
+    Promise<ResizeResponse> answer = pending.remove(frame.requestId());
+    if (answer == null) {
+      failAll(Status.BAD_FRAME, socket.remoteAddress() + " answered request " + frame.requestId()
+        + ", which is not pending", true);
+      return;
+    }
+    answer.complete(response);
+  }
+
+  private void failAll(Status status, String message, boolean closeSocket) {
+    closed = true;
+    List<Promise<ResizeResponse>> failed = new ArrayList<>(pending.values());
+    pending.clear();
+    for (Promise<ResizeResponse> answer : failed) {
+      answer.tryFail(new ResizeException(status, message));
+    }
+    if (closeSocket) {
+      socket.close();
+    }
+  }
+}
