@@ -1,0 +1,45 @@
+package tcpbalancer.launcher;
+
+import io.vertx.core.json.JsonObject;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code backend}: a resizing server, with the original's flags. Builds a deployment config and launches it. */
+@Command(name = "backend", sortOptions = false,
+  description = "Resizes JPEG and PNG images sent over TCP (protocol: docs/protocol.md).")
+final class BackendCommand implements Callable<JsonObject> {
+
+  @Option(names = {"-p", "--port"}, required = true, paramLabel = "N", description = "port to listen on (0: any free port)")
+  int port;
+
+  @Option(names = "--name", paramLabel = "NAME", description = "server name carried by every answer (default: backend:PORT)")
+  String name;
+
+  @Option(names = "--host", paramLabel = "HOST", defaultValue = "0.0.0.0",
+    description = "address to listen on (default: ${DEFAULT-VALUE})")
+  String host;
+
+  @Option(names = "--workers", paramLabel = "N", description = "resize worker instances (default: one per core)")
+  Integer workers;
+
+  @Mixin
+  CommonOptions common;
+
+  @Override
+  public JsonObject call() {
+    JsonObject backend = new JsonObject().put("port", port).put("host", host);
+    if (name != null) {
+      backend.put("name", name);
+    }
+    JsonObject resizeWorkers = new JsonObject().put("verticle", VerticleKind.RESIZE_WORKER.configName());
+    if (workers != null) {
+      resizeWorkers.put("instances", workers);
+    }
+    JsonObject verticles = new JsonObject()
+      .put("resize-workers", resizeWorkers)
+      .put("backend", new JsonObject().put("verticle", VerticleKind.BACKEND.configName()).put("config", backend));
+    return common.toConfig().put("verticles", verticles);
+  }
+}

@@ -1,0 +1,82 @@
+package tcpbalancer.launcher;
+
+import io.vertx.config.ConfigRetriever;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tcpbalancer.config.ConfigException;
+
+/**
+ * The launcher's main verticle: reads the deployment config and deploys every verticle it lists, in order.
+ * Either all of them start or none stays deployed: on the first failure the ones already started are
+ * undeployed and the failure names the verticle that did not start.
+ */
+public class DeploymentVerticle extends VerticleBase {
+
+  private static final Logger log = LoggerFactory.getLogger(DeploymentVerticle.class);
+
+  private final ConfigSource source;
+  private final List<String> deployed = new ArrayList<>();
+  private ConfigRetriever retriever;
+
+  public DeploymentVerticle(ConfigSource source) {
+    this.source = source;
+  }
+
+  @Override
+  public Future<?> start() {
+    retriever = source.retriever(vertx);
+    return retriever.getConfig()
+      .recover(e -> Future.failedFuture(new ConfigException("cannot read " + source.describe() + ": " + e.getMessage())))
+      .map(DeploymentPlan::parse)
+      .compose(this::deployAll);
+  }
+
+  @Override
+  public Future<?> stop() {
+    if (retriever != null) {
+      retriever.close();
+    }
+    return Future.succeededFuture();
+  }
+
+  private Future<Void> deployAll(DeploymentPlan plan) {
+    Future<Void> chain = Future.succeededFuture();
+    for (DeploymentPlan.Entry entry : plan.entries()) {
+      chain = chain.compose(v -> deploy(entry));
+    }
+    return chain.recover(failure -> undeployAll().transform(ignored -> Future.failedFuture(failure)));
+  }
+
+  private Future<Void> deploy(DeploymentPlan.Entry entry) {
+    return vertx.deployVerticle(entry.kind().factory(), entry.deploymentOptions())
+      .map(id -> {
+        deployed.add(id);
+        log.debug("Deployed {} ({} x {}, {})", entry.id(), entry.instances(), entry.kind().configName(),
+          entry.threadingModel());
+        return (Void) null;
+      })
+      .recover(e -> Future.failedFuture(new DeploymentException(entry.id() + " (" + entry.kind().configName()
+        + ") did not start: " + e.getMessage(), e)));
+  }
+
+  private Future<Void> undeployAll() {
+    List<Future<Void>> undeployments = new ArrayList<>();
+    for (String id : deployed) {
+      undeployments.add(vertx.undeploy(id));
+    }
+    deployed.clear();
+    return Future.join(undeployments).mapEmpty();
+  }
+
+  /** A verticle of the plan that did not start. */
+  public static class DeploymentException extends RuntimeException {
+    DeploymentException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+}

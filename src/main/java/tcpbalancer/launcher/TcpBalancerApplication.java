@@ -1,0 +1,192 @@
+package tcpbalancer.launcher;
+
+import io.vertx.core.Deployable;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.launcher.application.HookContext;
+import io.vertx.launcher.application.VertxApplication;
+import io.vertx.launcher.application.VertxApplicationHooks;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import tcpbalancer.config.ConfigException;
+import tcpbalancer.config.ConfigFields;
+
+/**
+ * The jar's entry point. Two ways in, one deployment path:
+ * <ul>
+ *   <li>{@code -conf FILE.json [launcher options]}: the standard Vert.x launcher; deploys every verticle the
+ *   file lists (see {@link DeploymentPlan});</li>
+ *   <li>{@code backend ...} (and the other programs): the original program's flags, turned into the same
+ *   JSON and launched the same way.</li>
+ * </ul>
+ * Every failure to start prints one line that says why and exits non-zero: 2 for a bad command line or
+ * config file, 15 when a verticle does not start, 11 when Vert.x itself does not.
+ */
+public class TcpBalancerApplication extends VertxApplication implements VertxApplicationHooks {
+
+  static final int EXIT_USAGE = 2;
+  private static final Logger log = LoggerFactory.getLogger(TcpBalancerApplication.class);
+  private static final Map<String, Supplier<Callable<JsonObject>>> COMMANDS = Map.of("backend", BackendCommand::new);
+
+  private final ConfigSource source;
+
+  TcpBalancerApplication(String[] launcherArgs, ConfigSource source) {
+    super(launcherArgs);
+    this.source = source;
+  }
+
+  public static void main(String[] args) {
+    System.setProperty("hazelcast.logging.type", System.getProperty("hazelcast.logging.type", "slf4j"));
+    int exitCode = run(args);
+    if (exitCode != 0) {
+      System.exit(exitCode);
+    }
+  }
+
+  /** Starts what {@code args} ask for; returns 0 once it runs, else the exit code (after printing why). */
+  static int run(String[] args) {
+    if (args.length == 0 || isHelp(args[0])) {
+      printOverview(args.length == 0 ? System.err : System.out);
+      return args.length == 0 ? EXIT_USAGE : 0;
+    }
+    if (COMMANDS.containsKey(args[0])) {
+      return runCommand(args[0], java.util.Arrays.copyOfRange(args, 1, args.length));
+    }
+    if (!args[0].startsWith("-")) {
+      return usageError("unknown command '" + args[0] + "' (expected " + String.join(", ", COMMANDS.keySet())
+        + ", or -conf FILE.json)");
+    }
+    String conf = confValue(args);
+    if (conf == null) {
+      return usageError("nothing to deploy: give -conf FILE.json (see --help)");
+    }
+    try {
+      JsonObject json = readConf(conf);
+      ConfigSource source = conf.trim().startsWith("{") ? ConfigSource.inline(json) : ConfigSource.file(conf);
+      return launch(args, source, json, "conf");
+    } catch (ConfigException e) {
+      return usageError(e.getMessage());
+    }
+  }
+
+  private static int runCommand(String name, String[] args) {
+    CommandLine commandLine = new CommandLine(COMMANDS.get(name).get()).setCommandName("tcpbalancer.jar " + name);
+    int exitCode = commandLine.execute(args);
+    JsonObject json = commandLine.getExecutionResult();
+    if (exitCode != 0 || json == null) {
+      return exitCode; // picocli printed the usage error or the help
+    }
+    try {
+      DeploymentPlan.parse(json);
+      return launch(new String[] {"-conf", json.encode()}, ConfigSource.inline(json), json, name);
+    } catch (ConfigException e) {
+      return usageError(name + ": " + e.getMessage());
+    }
+  }
+
+  private static int launch(String[] launcherArgs, ConfigSource source, JsonObject json, String label) {
+    ConfigFields top = new ConfigFields(json, "");
+    LogLevels.apply(top.integer("loglevel", LogLevels.QUIET, LogLevels.QUIET, LogLevels.VERBOSE));
+    if (top.bool("debug", false)) {
+      startProfiling(label);
+    }
+    return new TcpBalancerApplication(launcherArgs, source).launch();
+  }
+
+  private static void startProfiling(String label) {
+    try {
+      Path file = Profiling.start(label);
+      log.info("Profiling with Java Flight Recorder; the recording will be written to {} at exit", file);
+    } catch (Exception e) {
+      throw new ConfigException("debug: cannot start a Java Flight Recorder recording: " + e.getMessage());
+    }
+  }
+
+  /** The config a -conf option gives: a JSON file, or a JSON object written inline. */
+  private static JsonObject readConf(String conf) {
+    String text;
+    if (conf.trim().startsWith("{")) {
+      text = conf;
+    } else {
+      Path path = Path.of(conf);
+      if (!Files.isRegularFile(path)) {
+        throw new ConfigException("-conf " + conf + ": no such file");
+      }
+      try {
+        text = Files.readString(path);
+      } catch (IOException e) {
+        throw new ConfigException("-conf " + conf + ": cannot read it: " + e.getMessage());
+      }
+    }
+    try {
+      return new JsonObject(text);
+    } catch (DecodeException | ClassCastException e) {
+      throw new ConfigException("-conf " + conf + ": not a valid JSON object: " + e.getMessage());
+    }
+  }
+
+  private static String confValue(String[] args) {
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      if ((arg.equals("-conf") || arg.equals("--conf")) && i + 1 < args.length) {
+        return args[i + 1];
+      }
+      if (arg.startsWith("-conf=") || arg.startsWith("--conf=")) {
+        return arg.substring(arg.indexOf('=') + 1);
+      }
+    }
+    return null;
+  }
+
+  private static boolean isHelp(String arg) {
+    return arg.equals("--help") || arg.equals("-help") || arg.equals("-h") || arg.equals("help");
+  }
+
+  private static int usageError(String message) {
+    System.err.println("tcpbalancer: " + message);
+    return EXIT_USAGE;
+  }
+
+  private static void printOverview(PrintStream out) {
+    out.println("""
+      Usage: java -jar tcpbalancer.jar COMMAND [FLAGS]
+             java -jar tcpbalancer.jar -conf FILE.json [-cluster] [Vert.x launcher options]
+
+      Commands (the original program's flags; COMMAND --help lists them):
+        backend   resize JPEG and PNG images sent over TCP
+
+      -conf deploys every verticle a JSON file lists (docs/configuration.md;
+      examples in src/main/resources/conf/). Launcher options: -conf x --help.""");
+  }
+
+  @Override
+  public Supplier<? extends Deployable> verticleSupplier() {
+    return () -> new DeploymentVerticle(source);
+  }
+
+  @Override
+  public void afterFailureToStartVertx(HookContext context, Throwable t) {
+    System.err.println("tcpbalancer: cannot start Vert.x: " + (t == null ? "timed out" : t.getMessage()));
+    log.debug("Vert.x did not start", t);
+  }
+
+  @Override
+  public void afterFailureToDeployVerticle(HookContext context, Throwable t) {
+    System.err.println("tcpbalancer: cannot start: " + (t == null ? "timed out" : t.getMessage()));
+    log.debug("Deployment failed", t);
+    context.vertx().close();
+  }
+
+  @Override
+  public void beforeStoppingVertx(HookContext context) {
+    log.info("Stopping");
+  }
+}

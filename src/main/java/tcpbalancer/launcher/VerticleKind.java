@@ -1,0 +1,74 @@
+package tcpbalancer.launcher;
+
+import io.vertx.core.Deployable;
+import io.vertx.core.ThreadingModel;
+import io.vertx.core.json.JsonObject;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.function.BiConsumer;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import tcpbalancer.backend.BackendOptions;
+import tcpbalancer.backend.BackendVerticle;
+import tcpbalancer.backend.ResizeWorkerOptions;
+import tcpbalancer.backend.ResizeWorkerVerticle;
+
+/** The verticles a deployment config may name, with their defaults and the check of their config. */
+public enum VerticleKind {
+  BACKEND("backend", BackendVerticle::new, ThreadingModel.EVENT_LOOP, 1,
+    (config, path) -> BackendOptions.fromJson(config, path)),
+  RESIZE_WORKER("resize-worker", ResizeWorkerVerticle::new, ThreadingModel.WORKER,
+    Runtime.getRuntime().availableProcessors(),
+    (config, path) -> ResizeWorkerOptions.fromJson(config, path));
+
+  private final String configName;
+  private final Supplier<? extends Deployable> factory;
+  private final ThreadingModel defaultThreadingModel;
+  private final int defaultInstances;
+  private final BiConsumer<JsonObject, String> configCheck;
+
+  VerticleKind(String configName, Supplier<? extends Deployable> factory, ThreadingModel defaultThreadingModel,
+               int defaultInstances, BiConsumer<JsonObject, String> configCheck) {
+    this.configName = configName;
+    this.factory = factory;
+    this.defaultThreadingModel = defaultThreadingModel;
+    this.defaultInstances = defaultInstances;
+    this.configCheck = configCheck;
+  }
+
+  /** The name used in config files, e.g. {@code resize-worker}. */
+  public String configName() {
+    return configName;
+  }
+
+  public Supplier<? extends Deployable> factory() {
+    return factory;
+  }
+
+  public ThreadingModel defaultThreadingModel() {
+    return defaultThreadingModel;
+  }
+
+  public int defaultInstances() {
+    return defaultInstances;
+  }
+
+  /** Throws a {@link tcpbalancer.config.ConfigException} naming the field when {@code config} is invalid. */
+  public void checkConfig(JsonObject config, String path) {
+    configCheck.accept(config, path);
+  }
+
+  /** The kind called {@code name} in a config file, or {@code null}. */
+  public static VerticleKind byConfigName(String name) {
+    for (VerticleKind kind : values()) {
+      if (kind.configName.equals(name.toLowerCase(Locale.ROOT))) {
+        return kind;
+      }
+    }
+    return null;
+  }
+
+  public static String knownNames() {
+    return Arrays.stream(values()).map(VerticleKind::configName).collect(Collectors.joining(", "));
+  }
+}

@@ -1,0 +1,172 @@
+package tcpbalancer.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.SocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tcpbalancer.TestImages;
+import tcpbalancer.client.ResizeConnection;
+import tcpbalancer.protocol.ResizeMode;
+import tcpbalancer.protocol.ResizeRequest;
+import tcpbalancer.protocol.ResizeResponse;
+import tcpbalancer.protocol.Status;
+
+/** The jar's command line as a user meets it: real processes, real exit codes, real signals. */
+class LauncherCliTest {
+
+  private static final String LISTENING = "Backend (\\S+) listening on 127\\.0\\.0\\.1:(\\d+)";
+  private static Vertx vertx;
+
+  @TempDir
+  Path dir;
+
+  @BeforeAll
+  static void startVertx() {
+    vertx = Vertx.vertx();
+  }
+
+  @AfterAll
+  static void closeVertx() {
+    vertx.close().await();
+  }
+
+  private LauncherProcess run(String... args) throws Exception {
+    return LauncherProcess.start(dir, Map.of(), args);
+  }
+
+  @Test
+  void noArgumentsPrintsUsageAndExits2() throws Exception {
+    try (LauncherProcess launcher = run()) {
+      assertThat(launcher.exitCode()).isEqualTo(2);
+      assertThat(launcher.stderr()).contains("Usage: java -jar tcpbalancer.jar COMMAND").contains("backend");
+    }
+  }
+
+  @Test
+  void missingRequiredFlagIsNamed() throws Exception {
+    try (LauncherProcess launcher = run("backend", "--name", "b1")) {
+      assertThat(launcher.exitCode()).isEqualTo(2);
+      assertThat(launcher.stderr()).contains("Missing required option: '--port=N'");
+    }
+  }
+
+  @Test
+  void portOutOfRangeIsNamedWithItsValue() throws Exception {
+    try (LauncherProcess launcher = run("backend", "-p", "70000")) {
+      assertThat(launcher.exitCode()).isEqualTo(2);
+      assertThat(launcher.stderr()).contains("port: must be between 0 and 65535, got 70000");
+    }
+  }
+
+  @Test
+  void badLoglevelIsRefused() throws Exception {
+    try (LauncherProcess launcher = run("backend", "-p", "0", "--loglevel", "7")) {
+      assertThat(launcher.exitCode()).isEqualTo(2);
+      assertThat(launcher.stderr()).contains("loglevel: must be between 0 and 1, got 7");
+    }
+  }
+
+  @Test
+  void unknownCommandIsRefused() throws Exception {
+    try (LauncherProcess launcher = run("balance", "-p", "1")) {
+      assertThat(launcher.exitCode()).isEqualTo(2);
+      assertThat(launcher.stderr()).contains("unknown command 'balance'");
+    }
+  }
+
+  @Test
+  void missingConfFileIsNamed() throws Exception {
+    try (LauncherProcess launcher = run("-conf", "missing.json")) {
+      assertThat(launcher.exitCode()).isEqualTo(2);
+      assertThat(launcher.stderr()).contains("-conf missing.json: no such file");
+    }
+  }
+
+  @Test
+  void confFileThatIsNotJsonIsRefused() throws Exception {
+    Files.writeString(dir.resolve("broken.json"), "{ \"verticles\": ");
+    try (LauncherProcess launcher = run("-conf", "broken.json")) {
+      assertThat(launcher.exitCode()).isEqualTo(2);
+      assertThat(launcher.stderr()).contains("-conf broken.json: not a valid JSON object");
+    }
+  }
+
+  @Test
+  void unknownVerticleFailsTheDeploymentWithItsName() throws Exception {
+    Files.writeString(dir.resolve("plan.json"), "{ \"verticles\": { \"lb\": { \"verticle\": \"balancer\" } } }");
+    try (LauncherProcess launcher = run("-conf", "plan.json")) {
+      assertThat(launcher.exitCode()).isEqualTo(15);
+      assertThat(launcher.stderr()).contains("cannot start: verticles.lb.verticle: unknown verticle");
+    }
+  }
+
+  @Test
+  void backendCommandServesAndStopsOnSigterm() throws Exception {
+    try (LauncherProcess launcher = run("backend", "-p", "0", "--host", "127.0.0.1", "--name", "b1", "--workers", "1")) {
+      Matcher listening = launcher.awaitLog(LISTENING);
+      assertThat(listening.group(1)).isEqualTo("b1");
+
+      ResizeResponse answer = resizeOne(Integer.parseInt(listening.group(2)));
+      assertThat(answer.status()).as(answer.message()).isEqualTo(Status.OK);
+      assertThat(answer.backend()).isEqualTo("b1");
+      assertThat(answer.width()).isEqualTo(64);
+
+      assertThat(launcher.terminate()).as("exit on SIGTERM").isEqualTo(143);
+    }
+  }
+
+  @Test
+  void confFileWithEnvironmentOverride() throws Exception {
+    Path plan = dir.resolve("backend.json");
+    Files.copy(Path.of("src/main/resources/conf/backend.json"), plan);
+    Map<String, String> env = Map.of(
+      "verticles.backend.config.name", "from-env",
+      "verticles.backend.config.port", "0",
+      "verticles.backend.config.host", "127.0.0.1",
+      "verticles.resize-workers.instances", "1");
+    try (LauncherProcess launcher = LauncherProcess.start(dir, env, "-conf", plan.toString())) {
+      Matcher listening = launcher.awaitLog(LISTENING);
+      assertThat(listening.group(1)).isEqualTo("from-env");
+      assertThat(resizeOne(Integer.parseInt(listening.group(2))).backend()).isEqualTo("from-env");
+      launcher.terminate();
+    }
+  }
+
+  @Test
+  void debugWritesAFlightRecordingAtExit() throws Exception {
+    try (LauncherProcess launcher = run("backend", "-p", "0", "--host", "127.0.0.1", "--workers", "1", "--debug")) {
+      Matcher recording = launcher.awaitLog("recording will be written to (\\S+\\.jfr) at exit");
+      launcher.awaitLog(LISTENING);
+      launcher.terminate();
+
+      Path file = Path.of(recording.group(1));
+      assertThat(file.getParent()).isEqualTo(dir.toRealPath());
+      assertThat(file).isRegularFile();
+      assertThat(Files.size(file)).isPositive();
+    }
+  }
+
+  private static ResizeResponse resizeOne(int port) throws Exception {
+    NetClient client = vertx.createNetClient();
+    try {
+      Path image = TestImages.benchImage("meadow_");
+      return ResizeConnection.connect(client, SocketAddress.inetSocketAddress(port, "127.0.0.1"), 1 << 24)
+        .compose(connection -> connection.send(new ResizeRequest("meadow.png", "png", 64, 64, ResizeMode.FIT, false,
+          Buffer.buffer(TestImages.read(image)))))
+        .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } finally {
+      client.close();
+    }
+  }
+}
