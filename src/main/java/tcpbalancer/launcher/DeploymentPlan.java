@@ -25,6 +25,8 @@ import tcpbalancer.config.ConfigFields;
  */
 public record DeploymentPlan(List<Entry> entries) {
 
+  /** The keys of the file's top level; {@code loglevel} and {@code debug} are read by the launcher. */
+  public static final Set<String> TOP_LEVEL_KEYS = Set.of("verticles", "loglevel", "debug");
   public static final Set<String> ENTRY_KEYS = Set.of("verticle", "instances", "threadingModel", "config");
 
   /** One verticle to deploy; {@code id} is its key under {@code verticles}. */
