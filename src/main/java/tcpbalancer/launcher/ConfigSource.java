@@ -18,6 +18,8 @@ import java.util.Map;
  */
 public record ConfigSource(String file, JsonObject inline) {
 
+  /** How often a config file is read again for changes (hot reload of the proxy's upstreams). */
+  public static final long FILE_SCAN_PERIOD_MILLIS = 2_000;
   /** Prefix of the override keys that are expanded into the config tree. */
   private static final String OVERRIDE_PREFIX = "verticles.";
 
@@ -35,6 +37,7 @@ public record ConfigSource(String file, JsonObject inline) {
       : new ConfigStoreOptions().setType("json").setConfig(inline);
     ConfigRetrieverOptions options = new ConfigRetrieverOptions()
       .setIncludeDefaultStores(false)
+      .setScanPeriod(file != null ? FILE_SCAN_PERIOD_MILLIS : 0)
       .addStore(base)
       .addStore(new ConfigStoreOptions().setType("env"))
       .addStore(new ConfigStoreOptions().setType("sys").setConfig(new JsonObject().put("hierarchical", true)));

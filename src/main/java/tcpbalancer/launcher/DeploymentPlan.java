@@ -37,6 +37,11 @@ public record DeploymentPlan(List<Entry> entries) {
     }
   }
 
+  /** The entry with this id, or null. */
+  public Entry entry(String id) {
+    return entries.stream().filter(e -> e.id().equals(id)).findFirst().orElse(null);
+  }
+
   public static DeploymentPlan parse(JsonObject json) {
     ConfigFields top = new ConfigFields(json, "");
     JsonObject verticles = top.object("verticles");

@@ -11,6 +11,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -34,7 +35,8 @@ public class TcpBalancerApplication extends VertxApplication implements VertxApp
 
   static final int EXIT_USAGE = 2;
   private static final Logger log = LoggerFactory.getLogger(TcpBalancerApplication.class);
-  private static final Map<String, Supplier<Callable<JsonObject>>> COMMANDS = Map.of("backend", BackendCommand::new);
+  private static final Map<String, Supplier<Callable<JsonObject>>> COMMANDS =
+    new TreeMap<>(Map.of("backend", BackendCommand::new, "proxy", ProxyCommand::new));
 
   private final ConfigSource source;
 
@@ -162,6 +164,7 @@ public class TcpBalancerApplication extends VertxApplication implements VertxApp
 
       Commands (the original program's flags; COMMAND --help lists them):
         backend   resize JPEG and PNG images sent over TCP
+        proxy     balance TCP connections over upstream servers
 
       -conf deploys every verticle a JSON file lists (docs/configuration.md;
       examples in src/main/resources/conf/). Launcher options: -conf x --help.""");

@@ -2,6 +2,7 @@ package tcpbalancer.launcher;
 
 import io.vertx.core.Deployable;
 import io.vertx.core.ThreadingModel;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
 import java.util.Arrays;
 import java.util.Locale;
@@ -12,11 +13,15 @@ import tcpbalancer.backend.BackendOptions;
 import tcpbalancer.backend.BackendVerticle;
 import tcpbalancer.backend.ResizeWorkerOptions;
 import tcpbalancer.backend.ResizeWorkerVerticle;
+import tcpbalancer.proxy.ProxyOptions;
+import tcpbalancer.proxy.ProxyVerticle;
 
 /** The verticles a deployment config may name, with their defaults and the check of their config. */
 public enum VerticleKind {
   BACKEND("backend", BackendVerticle::new, ThreadingModel.EVENT_LOOP, 1,
     (config, path) -> BackendOptions.fromJson(config, path)),
+  PROXY("proxy", ProxyVerticle::new, ThreadingModel.EVENT_LOOP, VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE,
+    (config, path) -> ProxyOptions.fromJson(config, path)),
   RESIZE_WORKER("resize-worker", ResizeWorkerVerticle::new, ThreadingModel.WORKER,
     Runtime.getRuntime().availableProcessors(),
     (config, path) -> ResizeWorkerOptions.fromJson(config, path));

@@ -1,0 +1,102 @@
+package tcpbalancer.proxy;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import tcpbalancer.config.ConfigException;
+import tcpbalancer.config.ConfigFields;
+
+/**
+ * Settings of a {@link ProxyVerticle}, read once from its {@code config()} and validated there. See
+ * docs/configuration.md for each key's meaning.
+ */
+public record ProxyOptions(
+  String host, int port, String name, List<Upstream> upstreams, String strategy,
+  int maxConns, int queueSize, int queueTimeoutMillis,
+  int connectTimeoutMillis, int idleTimeoutSeconds, int retries,
+  int failuresBeforeDown, int checkIntervalMillis, int checkTimeoutMillis, int rise, int fall,
+  int drainTimeoutMillis, int statsIntervalMillis) {
+
+  public static final String DEFAULT_HOST = "0.0.0.0";
+  public static final String DEFAULT_STRATEGY = "round-robin";
+  public static final int DEFAULT_MAX_CONNS = 10_000;
+  public static final int DEFAULT_QUEUE_SIZE = 1_000;
+  public static final int DEFAULT_QUEUE_TIMEOUT_MILLIS = 5_000;
+  public static final int DEFAULT_CONNECT_TIMEOUT_MILLIS = 2_000;
+  public static final int DEFAULT_IDLE_TIMEOUT_SECONDS = 300;
+  public static final int DEFAULT_RETRIES = 3;
+  public static final int DEFAULT_FAILURES_BEFORE_DOWN = 3;
+  public static final int DEFAULT_CHECK_INTERVAL_MILLIS = 2_000;
+  public static final int DEFAULT_CHECK_TIMEOUT_MILLIS = 1_000;
+  public static final int DEFAULT_RISE = 2;
+  public static final int DEFAULT_FALL = 3;
+  public static final int DEFAULT_DRAIN_TIMEOUT_MILLIS = 10_000;
+  public static final int DEFAULT_STATS_INTERVAL_MILLIS = 10_000;
+  public static final Set<String> KEYS = Set.of("host", "port", "name", "upstreams", "strategy", "maxConns",
+    "queueSize", "queueTimeoutMillis", "connectTimeoutMillis", "idleTimeoutSeconds", "retries",
+    "failuresBeforeDown", "checkIntervalMillis", "checkTimeoutMillis", "rise", "fall", "drainTimeoutMillis",
+    "statsIntervalMillis");
+
+  public static ProxyOptions fromJson(JsonObject json, String path) {
+    JsonObject config = json == null ? new JsonObject() : json;
+    ConfigFields fields = new ConfigFields(config, path);
+    fields.rejectUnknownKeys(KEYS);
+    if (config.getValue("port") == null) {
+      throw new ConfigException(fields.path("port") + ": required (the port to listen on)");
+    }
+    int port = fields.integer("port", 0, 0, 65535);
+    String strategy = fields.string("strategy", DEFAULT_STRATEGY);
+    try {
+      BalancingStrategy.named(strategy);
+    } catch (IllegalArgumentException e) {
+      throw fields.invalid("strategy", strategy, e.getMessage());
+    }
+    return new ProxyOptions(
+      fields.string("host", DEFAULT_HOST),
+      port,
+      fields.string("name", "proxy:" + port),
+      upstreams(config.getValue("upstreams"), fields.path("upstreams")),
+      strategy,
+      fields.integer("maxConns", DEFAULT_MAX_CONNS, 1, 1_000_000),
+      fields.integer("queueSize", DEFAULT_QUEUE_SIZE, 0, 1_000_000),
+      fields.integer("queueTimeoutMillis", DEFAULT_QUEUE_TIMEOUT_MILLIS, 1, 3_600_000),
+      fields.integer("connectTimeoutMillis", DEFAULT_CONNECT_TIMEOUT_MILLIS, 1, 600_000),
+      fields.integer("idleTimeoutSeconds", DEFAULT_IDLE_TIMEOUT_SECONDS, 0, 86_400),
+      fields.integer("retries", DEFAULT_RETRIES, 0, 100),
+      fields.integer("failuresBeforeDown", DEFAULT_FAILURES_BEFORE_DOWN, 1, 1000),
+      fields.integer("checkIntervalMillis", DEFAULT_CHECK_INTERVAL_MILLIS, 10, 3_600_000),
+      fields.integer("checkTimeoutMillis", DEFAULT_CHECK_TIMEOUT_MILLIS, 1, 600_000),
+      fields.integer("rise", DEFAULT_RISE, 1, 1000),
+      fields.integer("fall", DEFAULT_FALL, 1, 1000),
+      fields.integer("drainTimeoutMillis", DEFAULT_DRAIN_TIMEOUT_MILLIS, 0, 3_600_000),
+      fields.integer("statsIntervalMillis", DEFAULT_STATS_INTERVAL_MILLIS, 100, 86_400_000));
+  }
+
+  /** These options with another upstream list: what a live reload changes. */
+  public ProxyOptions withUpstreams(List<Upstream> newUpstreams) {
+    return new ProxyOptions(host, port, name, newUpstreams, strategy, maxConns, queueSize, queueTimeoutMillis,
+      connectTimeoutMillis, idleTimeoutSeconds, retries, failuresBeforeDown, checkIntervalMillis, checkTimeoutMillis,
+      rise, fall, drainTimeoutMillis, statsIntervalMillis);
+  }
+
+  /** The upstream list: a non-empty JSON array of addresses, without duplicates. */
+  static List<Upstream> upstreams(Object value, String path) {
+    if (!(value instanceof JsonArray array) || array.isEmpty()) {
+      throw new ConfigException(path + ": required, a list of upstream servers such as [\"127.0.0.1:9091\"]"
+        + (value == null ? "" : ", got " + value));
+    }
+    List<Upstream> upstreams = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
+    for (int i = 0; i < array.size(); i++) {
+      Upstream upstream = Upstream.fromJson(array.getValue(i), path + "[" + i + "]");
+      if (!seen.add(upstream.address())) {
+        throw new ConfigException(path + "[" + i + "]: " + upstream.address() + " is listed twice");
+      }
+      upstreams.add(upstream);
+    }
+    return List.copyOf(upstreams);
+  }
+}

@@ -1,0 +1,61 @@
+package tcpbalancer.proxy;
+
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.SocketAddress;
+import java.util.Set;
+import tcpbalancer.config.ConfigException;
+import tcpbalancer.config.ConfigFields;
+
+/**
+ * One configured upstream server.
+ *
+ * @param host     host name or address
+ * @param port     port
+ * @param weight   share of new connections relative to the others, 1..256
+ * @param maxConns most connections at once to this upstream; 0 means no limit
+ */
+public record Upstream(String host, int port, int weight, int maxConns) {
+
+  public static final int DEFAULT_WEIGHT = 1;
+  public static final Set<String> KEYS = Set.of("address", "weight", "maxConns");
+
+  public SocketAddress socketAddress() {
+    return SocketAddress.inetSocketAddress(port, host);
+  }
+
+  /** {@code host:port}, the upstream's identity in logs and statistics. */
+  public String address() {
+    return host + ":" + port;
+  }
+
+  /** Parses {@code "host:port"} or {@code {"address": "host:port", "weight": 2, "maxConns": 100}}. */
+  public static Upstream fromJson(Object value, String path) {
+    if (value instanceof String address) {
+      return parseAddress(address, path, DEFAULT_WEIGHT, 0);
+    }
+    if (value instanceof JsonObject json) {
+      ConfigFields fields = new ConfigFields(json, path);
+      fields.rejectUnknownKeys(KEYS);
+      String address = fields.string("address", null);
+      if (address == null) {
+        throw new ConfigException(fields.path("address") + ": required (host:port)");
+      }
+      return parseAddress(address, fields.path("address"), fields.integer("weight", DEFAULT_WEIGHT, 1, 256),
+        fields.integer("maxConns", 0, 0, 1_000_000));
+    }
+    throw new ConfigException(path + ": must be \"host:port\" or an object with an address, got " + value);
+  }
+
+  public static Upstream parseAddress(String address, String path, int weight, int maxConns) {
+    int colon = address.lastIndexOf(':');
+    String host = colon > 0 ? address.substring(0, colon) : "";
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    }
+    String port = colon > 0 ? address.substring(colon + 1) : "";
+    if (host.isEmpty() || !port.matches("\\d{1,5}") || Integer.parseInt(port) < 1 || Integer.parseInt(port) > 65535) {
+      throw new ConfigException(path + ": must be host:port with a port of 1..65535, got '" + address + "'");
+    }
+    return new Upstream(host, Integer.parseInt(port), weight, maxConns);
+  }
+}

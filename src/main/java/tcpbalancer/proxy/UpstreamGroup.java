@@ -1,0 +1,106 @@
+package tcpbalancer.proxy;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.shareddata.LocalMap;
+import io.vertx.core.shareddata.Shareable;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The upstreams of one proxy and their state, shared by all of its instances. The list can be replaced while
+ * connections run (hot reload): an upstream that stays keeps its state and counters; a removed one gets no new
+ * connections, and its open ones finish normally.
+ */
+public final class UpstreamGroup implements Shareable {
+
+  private static final Logger log = LoggerFactory.getLogger(UpstreamGroup.class);
+  private static final String MAP = "tcpbalancer.proxy.groups";
+
+  private final String name;
+  private final BalancingStrategy strategy;
+  private volatile List<UpstreamState> upstreams;
+
+  private UpstreamGroup(String name, BalancingStrategy strategy, List<Upstream> upstreams) {
+    this.name = name;
+    this.strategy = strategy;
+    this.upstreams = upstreams.stream().map(UpstreamState::new).toList();
+  }
+
+  /**
+   * The group of the proxy called {@code name}, creating it on the first call. {@code onCreated} runs only
+   * for the instance that created it: that one runs the health checks.
+   */
+  static UpstreamGroup shared(Vertx vertx, ProxyOptions options, Consumer<UpstreamGroup> onCreated) {
+    LocalMap<String, UpstreamGroup> groups = vertx.sharedData().getLocalMap(MAP);
+    UpstreamGroup created = new UpstreamGroup(options.name(), BalancingStrategy.named(options.strategy()),
+      options.upstreams());
+    UpstreamGroup existing = groups.putIfAbsent(options.name(), created);
+    if (existing != null) {
+      return existing;
+    }
+    onCreated.accept(created);
+    return created;
+  }
+
+  static void remove(Vertx vertx, String name) {
+    vertx.sharedData().<String, UpstreamGroup>getLocalMap(MAP).remove(name);
+  }
+
+  public String name() {
+    return name;
+  }
+
+  /** Every upstream of the current list, healthy or not. */
+  public List<UpstreamState> upstreams() {
+    return upstreams;
+  }
+
+  /** Picks an upstream for a new connection and reserves a slot on it, or returns null if none can take one. */
+  UpstreamState reserve(Set<UpstreamState> alreadyTried) {
+    List<UpstreamState> candidates = new ArrayList<>();
+    for (UpstreamState upstream : upstreams) {
+      if (upstream.isUp() && !alreadyTried.contains(upstream)) {
+        candidates.add(upstream);
+      }
+    }
+    while (!candidates.isEmpty()) {
+      UpstreamState chosen = strategy.choose(candidates);
+      if (chosen.tryReserve()) {
+        return chosen;
+      }
+      candidates.remove(chosen); // at its own maximum
+    }
+    return null;
+  }
+
+  /** Replaces the upstream list; upstreams that stay keep their state. Safe to call from several instances. */
+  synchronized void update(List<Upstream> newList) {
+    Map<String, UpstreamState> current = new HashMap<>();
+    for (UpstreamState state : upstreams) {
+      current.put(state.upstream().address(), state);
+    }
+    List<UpstreamState> next = new ArrayList<>();
+    boolean changed = newList.size() != upstreams.size();
+    for (Upstream upstream : newList) {
+      UpstreamState kept = current.get(upstream.address());
+      if (kept != null && kept.upstream().equals(upstream)) {
+        next.add(kept);
+      } else {
+        next.add(new UpstreamState(upstream));
+        changed = true;
+      }
+    }
+    if (changed) {
+      upstreams = List.copyOf(next);
+      log.info("Proxy {} now balances over {}", name,
+        newList.stream().map(Upstream::address).collect(Collectors.joining(", ")));
+    }
+  }
+}

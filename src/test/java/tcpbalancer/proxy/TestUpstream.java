@@ -1,0 +1,59 @@
+package tcpbalancer.proxy;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetSocket;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * An upstream server for proxy tests, on loopback: greets each connection with its name and a newline, then
+ * echoes every byte back (with backpressure).
+ */
+final class TestUpstream {
+
+  final String name;
+  private final Vertx vertx;
+  private final List<NetSocket> sockets = new ArrayList<>();
+  private NetServer server;
+  int port;
+
+  private TestUpstream(Vertx vertx, String name) {
+    this.vertx = vertx;
+    this.name = name;
+  }
+
+  /** Starts listening on a free loopback port. */
+  static Future<TestUpstream> start(Vertx vertx, String name) {
+    return new TestUpstream(vertx, name).listen(0);
+  }
+
+  Future<TestUpstream> listen(int wantedPort) {
+    server = vertx.createNetServer().connectHandler(socket -> {
+      sockets.add(socket);
+      socket.closeHandler(v -> sockets.remove(socket));
+      socket.write(Buffer.buffer(name + "\n"));
+      socket.pipeTo(socket);
+    });
+    return server.listen(wantedPort, "127.0.0.1").map(s -> {
+      port = s.actualPort();
+      return this;
+    });
+  }
+
+  String address() {
+    return "127.0.0.1:" + port;
+  }
+
+  int openConnections() {
+    return sockets.size();
+  }
+
+  /** Stops listening and drops every open connection, as a crashed server would. */
+  Future<Void> kill() {
+    new ArrayList<>(sockets).forEach(NetSocket::close);
+    return server.close();
+  }
+}
