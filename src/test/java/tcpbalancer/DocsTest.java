@@ -3,10 +3,12 @@ package tcpbalancer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -18,6 +20,8 @@ import tcpbalancer.launcher.VerticleKind;
 import tcpbalancer.protocol.ResizeMode;
 import tcpbalancer.protocol.ResizeRequest;
 import tcpbalancer.protocol.Status;
+import tcpbalancer.proxy.ProxyOptions;
+import tcpbalancer.proxy.Upstream;
 
 /** Keeps docs/ true to the code: every documented key is read, every read key is documented. */
 class DocsTest {
@@ -46,10 +50,24 @@ class DocsTest {
     assertThat(tableKeys(doc, "### Top level")).containsExactlyInAnyOrderElementsOf(DeploymentPlan.TOP_LEVEL_KEYS);
     assertThat(tableKeys(doc, "### A verticle entry")).containsExactlyInAnyOrderElementsOf(DeploymentPlan.ENTRY_KEYS);
     assertThat(tableKeys(doc, "### Verticle `backend`")).containsExactlyInAnyOrderElementsOf(BackendOptions.KEYS);
+    assertThat(tableKeys(doc, "### Verticle `proxy`")).containsExactlyInAnyOrderElementsOf(ProxyOptions.KEYS);
+    assertThat(tableKeys(doc, "### Upstream entry")).containsExactlyInAnyOrderElementsOf(Upstream.KEYS);
     assertThat(tableKeys(doc, "### Verticle `resize-worker`"))
       .containsExactlyInAnyOrderElementsOf(ResizeWorkerOptions.KEYS);
     for (VerticleKind kind : VerticleKind.values()) {
       assertThat(doc).contains("### Verticle `" + kind.configName() + "`");
+    }
+  }
+
+  @Test
+  void everyExampleConfigIsAValidPlan() throws IOException {
+    try (var files = Files.list(Path.of("src/main/resources/conf"))) {
+      List<Path> examples = files.filter(f -> f.toString().endsWith(".json")).toList();
+      assertThat(examples).isNotEmpty();
+      for (Path example : examples) {
+        assertThat(DeploymentPlan.parse(new JsonObject(Files.readString(example))).entries())
+          .as(example.toString()).isNotEmpty();
+      }
     }
   }
 

@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import tcpbalancer.config.ConfigUpdates;
 
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
@@ -85,5 +86,29 @@ class DeploymentVerticleTest {
         assertThat(failure).hasMessageStartingWith("cannot read /nonexistent/plan.json");
         test.completeNow();
       })));
+  }
+
+  @Test
+  void aChangedFileIsPublishedToTheVerticleItConcerns(Vertx vertx, VertxTestContext test, @TempDir Path dir)
+    throws IOException {
+    Path file = dir.resolve("proxy.json");
+    JsonObject proxy = new JsonObject().put("host", "127.0.0.1").put("port", 0)
+      .put("upstreams", new io.vertx.core.json.JsonArray().add("127.0.0.1:9"));
+    JsonObject plan = new JsonObject().put("verticles", new JsonObject()
+      .put("lb", new JsonObject().put("verticle", "proxy").put("instances", 1).put("config", proxy)));
+    Files.writeString(file, plan.encode());
+
+    vertx.deployVerticle(new DeploymentVerticle(ConfigSource.file(file.toString())))
+      .onComplete(test.succeeding(id -> {
+        vertx.eventBus().<JsonObject>localConsumer(ConfigUpdates.ADDRESS, message -> test.verify(() -> {
+          assertThat(vertx.deploymentIDs()).contains(message.body().getString("deploymentId"));
+          assertThat(message.body().getJsonObject("config").getJsonArray("upstreams"))
+            .containsExactly("127.0.0.1:10");
+          test.completeNow();
+        })).completion().onComplete(test.succeeding(registered -> {
+          proxy.put("upstreams", new io.vertx.core.json.JsonArray().add("127.0.0.1:10"));
+          vertx.fileSystem().writeFile(file.toString(), io.vertx.core.buffer.Buffer.buffer(plan.encode()));
+        }));
+      }));
   }
 }

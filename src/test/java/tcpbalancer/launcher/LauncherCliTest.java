@@ -169,4 +169,37 @@ class LauncherCliTest {
       client.close();
     }
   }
+
+  @Test
+  void proxyNeedsAtLeastOneUpstream() throws Exception {
+    try (LauncherProcess launcher = run("proxy", "-p", "0")) {
+      assertThat(launcher.exitCode()).isEqualTo(2);
+      assertThat(launcher.stderr()).contains("Missing required option: '-u=HOST:PORT'");
+    }
+  }
+
+  @Test
+  void proxyRefusesAMalformedUpstream() throws Exception {
+    try (LauncherProcess launcher = run("proxy", "-p", "0", "-u", "localhost")) {
+      assertThat(launcher.exitCode()).isEqualTo(2);
+      assertThat(launcher.stderr()).contains("upstreams[0]: must be host:port with a port of 1..65535, got 'localhost'");
+    }
+  }
+
+  @Test
+  void proxyCommandRelaysToABackend() throws Exception {
+    try (LauncherProcess backend = run("backend", "-p", "0", "--host", "127.0.0.1", "--name", "b1", "--workers", "1")) {
+      int backendPort = Integer.parseInt(backend.awaitLog(LISTENING).group(2));
+      try (LauncherProcess proxy = run("proxy", "-p", "0", "--host", "127.0.0.1", "-u", "127.0.0.1:" + backendPort,
+        "--maxconns", "10", "--strategy", "least-connections", "--loglevel", "1")) {
+        int proxyPort = Integer.parseInt(proxy.awaitLog("Proxy \\S+ listening on 127\\.0\\.0\\.1:(\\d+), balancing "
+          + "\\(least-connections\\)").group(1));
+
+        ResizeResponse answer = resizeOne(proxyPort);
+        assertThat(answer.status()).as(answer.message()).isEqualTo(Status.OK);
+        assertThat(answer.backend()).isEqualTo("b1");
+        assertThat(proxy.terminate()).isEqualTo(143);
+      }
+    }
+  }
 }

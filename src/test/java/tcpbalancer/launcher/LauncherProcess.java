@@ -15,7 +15,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** The launcher run as a real process (so exit codes and signals are real), with its output collected. */
-final class LauncherProcess implements AutoCloseable {
+public final class LauncherProcess implements AutoCloseable {
 
   private static final Duration LIMIT = Duration.ofSeconds(60);
 
@@ -29,11 +29,17 @@ final class LauncherProcess implements AutoCloseable {
     collect(process.getErrorStream(), stderr);
   }
 
-  static LauncherProcess start(Path workDir, Map<String, String> env, String... args) throws IOException {
-    List<String> command = new ArrayList<>(List.of(
-      Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-      "-cp", System.getProperty("java.class.path"),
-      TcpBalancerApplication.class.getName()));
+  public static LauncherProcess start(Path workDir, Map<String, String> env, String... args) throws IOException {
+    return start(workDir, env, List.of(), args);
+  }
+
+  /** Starts the launcher in a new JVM with {@code jvmOptions} (such as a heap limit) and {@code args}. */
+  public static LauncherProcess start(Path workDir, Map<String, String> env, List<String> jvmOptions, String... args)
+    throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(jvmOptions);
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), TcpBalancerApplication.class.getName()));
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile());
     builder.environment().putAll(env);
@@ -41,7 +47,7 @@ final class LauncherProcess implements AutoCloseable {
   }
 
   /** Waits for the process to exit by itself; fails the test if it does not within the limit. */
-  int exitCode() throws InterruptedException {
+  public int exitCode() throws InterruptedException {
     if (!process.waitFor(LIMIT.toSeconds(), TimeUnit.SECONDS)) {
       process.destroyForcibly();
       throw new AssertionError("the launcher did not exit within " + LIMIT + "; stderr:\n" + stderr());
@@ -50,7 +56,7 @@ final class LauncherProcess implements AutoCloseable {
   }
 
   /** Waits for a line of stderr (where logs go) matching {@code regex}; fails if the process exits first. */
-  Matcher awaitLog(String regex) throws InterruptedException {
+  public Matcher awaitLog(String regex) throws InterruptedException {
     Pattern pattern = Pattern.compile(regex);
     long deadline = System.nanoTime() + LIMIT.toNanos();
     int seen = 0;
@@ -73,18 +79,18 @@ final class LauncherProcess implements AutoCloseable {
   }
 
   /** Sends SIGTERM, as a container runtime or Ctrl+C would, and waits for the exit. */
-  int terminate() throws InterruptedException {
+  public int terminate() throws InterruptedException {
     process.destroy();
     return exitCode();
   }
 
-  String stderr() {
+  public String stderr() {
     synchronized (stderr) {
       return String.join("\n", stderr);
     }
   }
 
-  String stdout() {
+  public String stdout() {
     synchronized (stdout) {
       return String.join("\n", stdout);
     }

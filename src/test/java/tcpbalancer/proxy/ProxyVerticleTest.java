@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import tcpbalancer.config.ConfigUpdates;
 
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
@@ -396,5 +397,48 @@ class ProxyVerticleTest {
       .compose(id -> ProxyTestClient.connect(client, instances.get(0).actualPort())
         .compose(open -> open.greeting.compose(g -> vertx.undeploy(id)).compose(v -> open.closed)))
       .onComplete(test.succeedingThenComplete());
+  }
+
+  @Test
+  void aNewUpstreamListAppliesToNewConnectionsWhileOpenOnesFinish(Vertx vertx, VertxTestContext test) {
+    List<TestUpstream> ups = new ArrayList<>();
+    List<ProxyVerticle> proxies = new ArrayList<>();
+    String[] deploymentId = new String[1];
+    startUpstreams(vertx, "old", "new")
+      .compose(started -> {
+        ups.addAll(started);
+        JsonObject config = new JsonObject().put("host", "127.0.0.1").put("port", 0).put("name", "reloaded")
+          .put("upstreams", new JsonArray().add(ups.get(0).address()));
+        return vertx.deployVerticle(() -> {
+          ProxyVerticle p = new ProxyVerticle();
+          proxies.add(p);
+          return p;
+        }, new DeploymentOptions().setConfig(config).setInstances(2));
+      })
+      .compose(id -> {
+        deploymentId[0] = id;
+        return ProxyTestClient.connect(client, proxies.get(0).actualPort());
+      })
+      .compose(open -> open.greeting.compose(first -> {
+        assertThat(first).isEqualTo("old");
+        JsonObject changed = new JsonObject().put("host", "127.0.0.1").put("port", 0).put("name", "reloaded")
+          .put("upstreams", new JsonArray().add(ups.get(1).address()));
+        vertx.eventBus().publish(ConfigUpdates.ADDRESS, ConfigUpdates.message(deploymentId[0], changed));
+        UpstreamGroup group = proxies.get(0).upstreams();
+        return await(vertx, 5_000, () -> group.upstreams().size() == 1
+          && group.upstreams().get(0).upstream().address().equals(ups.get(1).address()))
+          .compose(v -> openSequentially(proxies.get(1).actualPort(), 2, new ArrayList<>()))
+          .compose(names -> {
+            assertThat(names).containsOnly("new");
+            Promise<String> echoed = Promise.promise();
+            open.socket.handler(b -> echoed.tryComplete(b.toString()));
+            open.socket.write("old upstream still serves me");
+            return echoed.future();
+          });
+      }))
+      .onComplete(test.succeeding(echo -> test.verify(() -> {
+        assertThat(echo).isEqualTo("old upstream still serves me");
+        test.completeNow();
+      })));
   }
 }
