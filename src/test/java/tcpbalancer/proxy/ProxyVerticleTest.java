@@ -122,6 +122,19 @@ class ProxyVerticleTest {
       })));
   }
 
+  @Test
+  void anUpstreamAtItsOwnLimitIsSkipped(Vertx vertx, VertxTestContext test) {
+    startUpstreams(vertx, "small", "big")
+      .compose(ups -> deployProxy(vertx, new JsonObject().put("upstreams", new JsonArray()
+        .add(new JsonObject().put("address", ups.get(0).address()).put("maxConns", 1))
+        .add(ups.get(1).address())), 1))
+      .compose(proxy -> openSequentially(proxy.actualPort(), 6, new ArrayList<>()))
+      .onComplete(test.succeeding(names -> test.verify(() -> {
+        assertThat(counts(names)).containsOnly(Map.entry("small", 1), Map.entry("big", 5));
+        test.completeNow();
+      })));
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"least-connections", "power-of-two-choices"})
   void loadAwareStrategiesPreferTheIdleUpstream(String strategy, Vertx vertx, VertxTestContext test) {
