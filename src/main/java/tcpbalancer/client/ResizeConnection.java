@@ -2,6 +2,7 @@ package tcpbalancer.client;
 
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.SocketAddress;
@@ -30,6 +31,8 @@ public final class ResizeConnection {
   private final NetSocket socket;
   private final Map<Long, Promise<ResizeResponse>> pending = new HashMap<>();
   private long nextRequestId = 1;
+  private long bytesSent;
+  private long bytesReceived;
   private boolean closed;
 
   private ResizeConnection(NetSocket socket, int maxFrameSize) {
@@ -54,7 +57,9 @@ public final class ResizeConnection {
     nextRequestId = requestId == Frame.MAX_REQUEST_ID ? 1 : requestId + 1; // 0 is reserved for connection errors
     Promise<ResizeResponse> answer = Promise.promise();
     pending.put(requestId, answer);
-    socket.write(request.toFrame(requestId).encode());
+    Buffer frame = request.toFrame(requestId).encode();
+    bytesSent += frame.length();
+    socket.write(frame);
     return answer.future();
   }
 
@@ -80,7 +85,18 @@ public final class ResizeConnection {
     return socket.close();
   }
 
+  /** Bytes of every frame sent on this connection. */
+  public long bytesSent() {
+    return bytesSent;
+  }
+
+  /** Bytes of every frame received on this connection. */
+  public long bytesReceived() {
+    return bytesReceived;
+  }
+
   private void onFrame(Frame frame) {
+    bytesReceived += Frame.HEADER_SIZE + frame.body().length();
     if (frame.type() != FrameType.RESIZE_RESPONSE) {
       failAll(Status.BAD_FRAME, "expected an answer from " + socket.remoteAddress() + ", got a " + frame.type(), true);
       return;

@@ -17,6 +17,7 @@ import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
+import tcpbalancer.client.ClientVerticle;
 import tcpbalancer.config.ConfigException;
 import tcpbalancer.config.ConfigFields;
 
@@ -36,7 +37,7 @@ public class TcpBalancerApplication extends VertxApplication implements VertxApp
   static final int EXIT_USAGE = 2;
   private static final Logger log = LoggerFactory.getLogger(TcpBalancerApplication.class);
   private static final Map<String, Supplier<Callable<JsonObject>>> COMMANDS =
-    new TreeMap<>(Map.of("backend", BackendCommand::new, "proxy", ProxyCommand::new));
+    new TreeMap<>(Map.of("backend", BackendCommand::new, "proxy", ProxyCommand::new, "client", ClientCommand::new));
 
   private final ConfigSource source;
 
@@ -165,6 +166,7 @@ public class TcpBalancerApplication extends VertxApplication implements VertxApp
       Commands (the original program's flags; COMMAND --help lists them):
         backend   resize JPEG and PNG images sent over TCP
         proxy     balance TCP connections over upstream servers
+        client    send a folder of images through the proxy for resizing, and report
 
       -conf deploys every verticle a JSON file lists (docs/configuration.md;
       examples in src/main/resources/conf/). Launcher options: -conf x --help.""");
@@ -173,6 +175,15 @@ public class TcpBalancerApplication extends VertxApplication implements VertxApp
   @Override
   public Supplier<? extends Deployable> verticleSupplier() {
     return () -> new DeploymentVerticle(source);
+  }
+
+  /** A client run ends the process with its exit code (registered before anything deploys: runs can be short). */
+  @Override
+  public void afterVertxStarted(HookContext context) {
+    context.vertx().eventBus().<JsonObject>localConsumer(ClientVerticle.DONE_ADDRESS, message -> {
+      int exitCode = message.body().getInteger("exitCode", 1);
+      context.vertx().close().onComplete(closed -> new Thread(() -> System.exit(exitCode), "exit").start());
+    });
   }
 
   @Override

@@ -13,6 +13,8 @@ import tcpbalancer.backend.BackendOptions;
 import tcpbalancer.backend.BackendVerticle;
 import tcpbalancer.backend.ResizeWorkerOptions;
 import tcpbalancer.backend.ResizeWorkerVerticle;
+import tcpbalancer.client.ClientOptions;
+import tcpbalancer.client.ClientVerticle;
 import tcpbalancer.proxy.ProxyOptions;
 import tcpbalancer.proxy.ProxyVerticle;
 
@@ -22,6 +24,8 @@ public enum VerticleKind {
     (config, path) -> BackendOptions.fromJson(config, path)),
   PROXY("proxy", ProxyVerticle::new, ThreadingModel.EVENT_LOOP, VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE,
     (config, path) -> ProxyOptions.fromJson(config, path)),
+  CLIENT("client", ClientVerticle::new, ThreadingModel.EVENT_LOOP, 1,
+    (config, path) -> ClientOptions.fromJson(config, path)),
   RESIZE_WORKER("resize-worker", ResizeWorkerVerticle::new, ThreadingModel.WORKER,
     Runtime.getRuntime().availableProcessors(),
     (config, path) -> ResizeWorkerOptions.fromJson(config, path));

@@ -5,6 +5,7 @@ import io.vertx.core.net.SocketAddress;
 import java.util.Set;
 import tcpbalancer.config.ConfigException;
 import tcpbalancer.config.ConfigFields;
+import tcpbalancer.config.HostAndPort;
 
 /**
  * One configured upstream server.
@@ -47,15 +48,7 @@ public record Upstream(String host, int port, int weight, int maxConns) {
   }
 
   public static Upstream parseAddress(String address, String path, int weight, int maxConns) {
-    int colon = address.lastIndexOf(':');
-    String host = colon > 0 ? address.substring(0, colon) : "";
-    if (host.startsWith("[") && host.endsWith("]")) {
-      host = host.substring(1, host.length() - 1);
-    }
-    String port = colon > 0 ? address.substring(colon + 1) : "";
-    if (host.isEmpty() || !port.matches("\\d{1,5}") || Integer.parseInt(port) < 1 || Integer.parseInt(port) > 65535) {
-      throw new ConfigException(path + ": must be host:port with a port of 1..65535, got '" + address + "'");
-    }
-    return new Upstream(host, Integer.parseInt(port), weight, maxConns);
+    HostAndPort parsed = HostAndPort.parse(address, path);
+    return new Upstream(parsed.host(), parsed.port(), weight, maxConns);
   }
 }

@@ -1,0 +1,61 @@
+package tcpbalancer.client;
+
+import io.vertx.core.json.JsonObject;
+import java.util.Set;
+import tcpbalancer.config.ConfigException;
+import tcpbalancer.config.ConfigFields;
+import tcpbalancer.config.HostAndPort;
+import tcpbalancer.protocol.Frame;
+import tcpbalancer.protocol.ResizeMode;
+
+/**
+ * Settings of a {@link ClientVerticle}, read once from its {@code config()} and validated there. See
+ * docs/configuration.md for each key's meaning.
+ */
+public record ClientOptions(HostAndPort proxy, String input, String output, int width, int height, ResizeMode mode,
+                            int minConns, int maxConns, int times, boolean dryRun, int window, int retries,
+                            String report, int maxFrameSize) {
+
+  public static final int DEFAULT_WINDOW = 4;
+  public static final int DEFAULT_RETRIES = 3;
+  public static final Set<String> KEYS = Set.of("proxy", "input", "output", "width", "height", "mode", "minConns",
+    "maxConns", "times", "dryRun", "window", "retries", "report", "maxFrameSize");
+
+  public static ClientOptions fromJson(JsonObject json, String path) {
+    JsonObject config = json == null ? new JsonObject() : json;
+    ConfigFields fields = new ConfigFields(config, path);
+    fields.rejectUnknownKeys(KEYS);
+    for (String required : new String[] {"proxy", "input", "output", "width", "height"}) {
+      if (config.getValue(required) == null) {
+        throw new ConfigException(fields.path(required) + ": required");
+      }
+    }
+    String mode = fields.string("mode", "fit");
+    ResizeMode resizeMode;
+    try {
+      resizeMode = ResizeMode.fromName(mode);
+    } catch (IllegalArgumentException e) {
+      throw fields.invalid("mode", mode, "must be fit or exact");
+    }
+    int minConns = fields.integer("minConns", 1, 1, 100_000);
+    int maxConns = fields.integer("maxConns", minConns, 1, 100_000);
+    if (maxConns < minConns) {
+      throw fields.invalid("maxConns", maxConns, "must be at least minConns (" + minConns + ")");
+    }
+    return new ClientOptions(
+      HostAndPort.parse(fields.string("proxy", null), fields.path("proxy")),
+      fields.string("input", null),
+      fields.string("output", null),
+      fields.integer("width", 0, 1, 0xFFFF),
+      fields.integer("height", 0, 1, 0xFFFF),
+      resizeMode,
+      minConns,
+      maxConns,
+      fields.integer("times", 1, 1, 1_000_000),
+      fields.bool("dryRun", false),
+      fields.integer("window", DEFAULT_WINDOW, 1, 1024),
+      fields.integer("retries", DEFAULT_RETRIES, 0, 100),
+      fields.string("report", ""),
+      fields.integer("maxFrameSize", Frame.DEFAULT_MAX_BODY_SIZE, 1024, Integer.MAX_VALUE));
+  }
+}

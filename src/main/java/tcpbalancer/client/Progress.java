@@ -1,0 +1,66 @@
+package tcpbalancer.client;
+
+import io.vertx.core.Vertx;
+import java.util.Locale;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+
+/**
+ * Shows how far a run is, on stderr, once it has lasted more than a moment: a progress bar on a terminal,
+ * else a plain line every few seconds (for logs and CI).
+ */
+final class Progress {
+
+  private static final long SHOW_AFTER_MILLIS = 1_000;
+  private static final long LINE_INTERVAL_MILLIS = 5_000;
+
+  private final Vertx vertx;
+  private final long total;
+  private final boolean terminal;
+  private final long startNanos = System.nanoTime();
+  private long done;
+  private long failed;
+  private ProgressBar bar;
+  private long timer;
+
+  Progress(Vertx vertx, long total) {
+    this.vertx = vertx;
+    this.total = total;
+    this.terminal = System.console() != null;
+    this.timer = vertx.setPeriodic(SHOW_AFTER_MILLIS, terminal ? SHOW_AFTER_MILLIS : LINE_INTERVAL_MILLIS,
+      id -> show());
+  }
+
+  void step(boolean ok) {
+    done++;
+    if (!ok) {
+      failed++;
+    }
+    if (bar != null) {
+      bar.stepTo(done);
+    }
+  }
+
+  void finish() {
+    vertx.cancelTimer(timer);
+    if (bar != null) {
+      bar.stepTo(done);
+      bar.close();
+    }
+  }
+
+  private void show() {
+    if (terminal) {
+      if (bar == null) {
+        bar = new ProgressBarBuilder().setTaskName("Resizing").setInitialMax(total)
+          .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250).showSpeed().build();
+        bar.stepTo(done);
+      }
+      return;
+    }
+    double seconds = (System.nanoTime() - startNanos) / 1e9;
+    System.err.printf(Locale.ROOT, "progress: %d/%d images (%.0f%%), %d failed, %.1f images/s%n", done, total,
+      100.0 * done / Math.max(1, total), failed, done / seconds);
+  }
+}

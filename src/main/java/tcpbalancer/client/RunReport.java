@@ -1,0 +1,179 @@
+package tcpbalancer.client;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.HdrHistogram.Histogram;
+
+/**
+ * What a client run did: counts, bytes, rates, latency percentiles (HdrHistogram) and the spread over
+ * backends. Updated from the client's event loop only; read when the run is over.
+ */
+public final class RunReport {
+
+  private final ClientOptions options;
+  private final int imagesPerRound;
+  private final List<String> skippedFiles;
+  private final Histogram latencyMicros = new Histogram(TimeUnit.HOURS.toMicros(1), 3);
+  private final Map<String, Long> backends = new TreeMap<>();
+  private final Map<String, String> failures = new LinkedHashMap<>();
+  private final long startNanos = System.nanoTime();
+  private long endNanos;
+  private long sent;
+  private long resized;
+  private long failed;
+  private long resent;
+  private long connections;
+  private long bytesSent;
+  private long bytesReceived;
+
+  RunReport(ClientOptions options, int imagesPerRound, List<String> skippedFiles) {
+    this.options = options;
+    this.imagesPerRound = imagesPerRound;
+    this.skippedFiles = List.copyOf(skippedFiles);
+  }
+
+  void imageSent() {
+    sent++;
+  }
+
+  void resent() {
+    resent++;
+  }
+
+  void connectionOpened() {
+    connections++;
+  }
+
+  void answered(String backend, long latencyNanos) {
+    latencyMicros.recordValue(Math.min(latencyMicros.getHighestTrackableValue(), Math.max(0, latencyNanos / 1_000)));
+    backends.merge(backend.isEmpty() ? "(unnamed)" : backend, 1L, Long::sum);
+  }
+
+  void bytes(long sentBytes, long receivedBytes) {
+    bytesSent += sentBytes;
+    bytesReceived += receivedBytes;
+  }
+
+  void resized() {
+    resized++;
+  }
+
+  /** A request that failed for good; the first reason per file is kept for the list. */
+  void failed(String file, String reason) {
+    failed++;
+    failures.putIfAbsent(file, reason);
+  }
+
+  void finish() {
+    endNanos = System.nanoTime();
+  }
+
+  public long sent() {
+    return sent;
+  }
+
+  public long resizedCount() {
+    return resized;
+  }
+
+  public long failedCount() {
+    return failed;
+  }
+
+  public Map<String, String> failures() {
+    return failures;
+  }
+
+  public Map<String, Long> backends() {
+    return backends;
+  }
+
+  /** 0 when every image was resized (in a dry run: every request answered), else 1. */
+  public int exitCode() {
+    return failed == 0 && resized == (long) imagesPerRound * options.times() ? 0 : 1;
+  }
+
+  private double seconds() {
+    return Math.max(1e-9, (endNanos - startNanos) / 1e9);
+  }
+
+  private double percentileMillis(double percentile) {
+    return latencyMicros.getTotalCount() == 0 ? 0 : latencyMicros.getValueAtPercentile(percentile) / 1000.0;
+  }
+
+  public JsonObject toJson() {
+    JsonObject latency = new JsonObject()
+      .put("p50", percentileMillis(50)).put("p90", percentileMillis(90)).put("p99", percentileMillis(99))
+      .put("max", latencyMicros.getTotalCount() == 0 ? 0 : latencyMicros.getMaxValue() / 1000.0);
+    JsonArray failureList = new JsonArray();
+    failures.forEach((file, reason) -> failureList.add(new JsonObject().put("file", file).put("reason", reason)));
+    return new JsonObject()
+      .put("proxy", options.proxy().toString())
+      .put("dryRun", options.dryRun())
+      .put("width", options.width())
+      .put("height", options.height())
+      .put("rounds", options.times())
+      .put("images", new JsonObject().put("sent", sent).put("resized", resized).put("failed", failed)
+        .put("skipped", skippedFiles.size()).put("resent", resent))
+      .put("failures", failureList)
+      .put("skippedFiles", new JsonArray(skippedFiles))
+      .put("bytes", new JsonObject().put("sent", bytesSent).put("received", bytesReceived))
+      .put("connections", connections)
+      .put("seconds", seconds())
+      .put("connectionsPerSecond", connections / seconds())
+      .put("requestsPerSecond", latencyMicros.getTotalCount() / seconds())
+      .put("latencyMillis", latency)
+      .put("backends", new JsonObject(new LinkedHashMap<>(backends)))
+      .put("exitCode", exitCode());
+  }
+
+  public String toText() {
+    StringBuilder text = new StringBuilder();
+    String what = options.dryRun() ? "dry run" : options.width() + "x" + options.height() + " (" + options.mode().name()
+      .toLowerCase(Locale.ROOT) + ")";
+    line(text, "tcpbalancer client: %d images x %d round%s through %s, %s", imagesPerRound, options.times(),
+      options.times() == 1 ? "" : "s", options.proxy(), what);
+    line(text, "  images      %d sent, %d %s, %d failed, %d skipped%s", sent, resized,
+      options.dryRun() ? "answered" : "resized", failed, skippedFiles.size(), resent > 0 ? ", " + resent + " resent" : "");
+    line(text, "  bytes       %s sent, %s received", size(bytesSent), size(bytesReceived));
+    line(text, "  rate        %.2f s: %.1f connections/s, %.1f requests/s", seconds(), connections / seconds(),
+      latencyMicros.getTotalCount() / seconds());
+    line(text, "  latency     p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms", percentileMillis(50),
+      percentileMillis(90), percentileMillis(99), latencyMicros.getTotalCount() == 0 ? 0 : latencyMicros.getMaxValue() / 1000.0);
+    List<String> spread = new ArrayList<>();
+    backends.forEach((name, count) -> spread.add(name + " " + count));
+    line(text, "  backends    %s", spread.isEmpty() ? "(none answered)" : String.join(", ", spread));
+    if (!options.dryRun()) {
+      line(text, "  output      %s", options.output());
+    }
+    if (!skippedFiles.isEmpty()) {
+      line(text, "skipped (not JPEG or PNG): %s", String.join(", ", skippedFiles));
+    }
+    if (!failures.isEmpty()) {
+      line(text, "failed:");
+      failures.forEach((file, reason) -> line(text, "  %s: %s", file, reason));
+    }
+    return text.toString();
+  }
+
+  private static void line(StringBuilder text, String format, Object... args) {
+    text.append(String.format(Locale.ROOT, format, args)).append('\n');
+  }
+
+  private static String size(long bytes) {
+    if (bytes < 1024) {
+      return bytes + " B";
+    }
+    if (bytes < 1024 * 1024) {
+      return String.format(Locale.ROOT, "%.1f KiB", bytes / 1024.0);
+    }
+    return String.format(Locale.ROOT, "%.1f MiB", bytes / (1024.0 * 1024));
+  }
+}

@@ -1,0 +1,87 @@
+package tcpbalancer.launcher;
+
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code client}: sends a folder of images for resizing, with the original's flags; exits when done. */
+@Command(name = "client", sortOptions = false,
+  description = "Sends every JPEG and PNG image of a folder through the proxy for resizing, writes the results "
+    + "as NAME-WxH.EXT, and reports bytes, rates and latency. Exit code 0 only if every image was resized.")
+final class ClientCommand implements Callable<JsonObject> {
+
+  @Option(names = "--proxy", required = true, paramLabel = "HOST:PORT", description = "the proxy to connect to")
+  String proxy;
+
+  @Option(names = "--input", required = true, paramLabel = "DIR", description = "folder of images to send")
+  Path input;
+
+  @Option(names = "--output", required = true, paramLabel = "DIR",
+    description = "folder for the resized images (created if missing)")
+  String output;
+
+  @Option(names = "-w", required = true, paramLabel = "N", description = "target width")
+  int width;
+
+  @Option(names = "-h", required = true, paramLabel = "N", description = "target height")
+  int height;
+
+  @Option(names = "--minconns", paramLabel = "N", defaultValue = "1",
+    description = "fewest connections a round opens (default: ${DEFAULT-VALUE})")
+  int minConns;
+
+  @Option(names = "--maxconns", paramLabel = "N",
+    description = "most connections a round opens; each round picks a count between min and max (default: minconns)")
+  Integer maxConns;
+
+  @Option(names = "--times", paramLabel = "N", defaultValue = "1",
+    description = "send the whole folder N times (default: ${DEFAULT-VALUE})")
+  int times;
+
+  @Option(names = "--dry-run", description = "send requests without image bytes; the backend answers without "
+    + "resizing (measures the network path)")
+  boolean dryRun;
+
+  @Option(names = "--mode", paramLabel = "fit|exact", defaultValue = "fit",
+    description = "fit inside WxH keeping the aspect ratio, or exactly WxH (default: ${DEFAULT-VALUE})")
+  String mode;
+
+  @Option(names = "--window", paramLabel = "N", description = "requests in flight per connection (default: 4)")
+  Integer window;
+
+  @Option(names = "--report", paramLabel = "FILE", description = "also write the report as JSON to FILE")
+  String report;
+
+  @Mixin
+  CommonOptions common;
+
+  @Spec
+  CommandSpec spec;
+
+  @Override
+  public JsonObject call() {
+    if (!Files.isDirectory(input)) {
+      throw new ParameterException(spec.commandLine(), "--input: no such folder: " + input);
+    }
+    JsonObject client = new JsonObject()
+      .put("proxy", proxy).put("input", input.toString()).put("output", output)
+      .put("width", width).put("height", height).put("mode", mode)
+      .put("minConns", minConns).put("maxConns", maxConns == null ? minConns : maxConns)
+      .put("times", times).put("dryRun", dryRun);
+    if (window != null) {
+      client.put("window", window);
+    }
+    if (report != null) {
+      client.put("report", report);
+    }
+    return common.toConfig().put("verticles", new JsonObject()
+      .put("client", new JsonObject().put("verticle", VerticleKind.CLIENT.configName()).put("config", client)));
+  }
+}
