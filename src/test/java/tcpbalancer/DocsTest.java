@@ -15,6 +15,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import tcpbalancer.backend.BackendOptions;
 import tcpbalancer.backend.ResizeWorkerOptions;
+import tcpbalancer.client.ClientOptions;
 import tcpbalancer.launcher.DeploymentPlan;
 import tcpbalancer.launcher.VerticleKind;
 import tcpbalancer.protocol.ResizeMode;
@@ -52,6 +53,7 @@ class DocsTest {
     assertThat(tableKeys(doc, "### Verticle `backend`")).containsExactlyInAnyOrderElementsOf(BackendOptions.KEYS);
     assertThat(tableKeys(doc, "### Verticle `proxy`")).containsExactlyInAnyOrderElementsOf(ProxyOptions.KEYS);
     assertThat(tableKeys(doc, "### Upstream entry")).containsExactlyInAnyOrderElementsOf(Upstream.KEYS);
+    assertThat(tableKeys(doc, "### Verticle `client`")).containsExactlyInAnyOrderElementsOf(ClientOptions.KEYS);
     assertThat(tableKeys(doc, "### Verticle `resize-worker`"))
       .containsExactlyInAnyOrderElementsOf(ResizeWorkerOptions.KEYS);
     for (VerticleKind kind : VerticleKind.values()) {

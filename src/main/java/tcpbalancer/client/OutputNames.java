@@ -14,7 +14,7 @@ public final class OutputNames {
 
   /** The result's path for {@code inputName} resized to {@code width}x{@code height} in {@code format}. */
   public static Path resultPath(Path outputFolder, String inputName, int width, int height, String format) {
-    String base = Path.of(inputName).getFileName().toString();
+    String base = inputName.substring(Math.max(inputName.lastIndexOf('/'), inputName.lastIndexOf('\\')) + 1);
     String extension = "";
     int dot = base.lastIndexOf('.');
     if (dot > 0) {

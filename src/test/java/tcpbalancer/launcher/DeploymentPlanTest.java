@@ -41,7 +41,7 @@ class DeploymentPlanTest {
   @Test
   void unknownVerticleIsNamed() {
     assertThatThrownBy(() -> DeploymentPlan.parse(plan("{ \"x\": { \"verticle\": \"balancer\" } }")))
-      .hasMessage("verticles.x.verticle: unknown verticle (known: backend, proxy, resize-worker), got 'balancer'");
+      .hasMessage("verticles.x.verticle: unknown verticle (known: backend, proxy, client, resize-worker), got 'balancer'");
   }
 
   @Test

@@ -202,4 +202,63 @@ class LauncherCliTest {
       }
     }
   }
+
+  @Test
+  void clientNeedsItsRequiredFlags() throws Exception {
+    try (LauncherProcess launcher = run("client", "--input", ".", "--output", "out", "-w", "10", "-h", "10")) {
+      assertThat(launcher.exitCode()).isEqualTo(2);
+      assertThat(launcher.stderr()).contains("Missing required option: '--proxy=HOST:PORT'");
+    }
+  }
+
+  @Test
+  void clientRefusesBadValues() throws Exception {
+    try (LauncherProcess launcher = run("client", "--proxy", "127.0.0.1:1", "--input", ".", "--output", "out",
+      "-w", "0", "-h", "10")) {
+      assertThat(launcher.exitCode()).isEqualTo(2);
+      assertThat(launcher.stderr()).contains("width: must be between 1 and 65535, got 0");
+    }
+    try (LauncherProcess launcher = run("client", "--proxy", "127.0.0.1:1", "--input", ".", "--output", "out",
+      "-w", "10", "-h", "10", "--minconns", "5", "--maxconns", "2")) {
+      assertThat(launcher.exitCode()).isEqualTo(2);
+      assertThat(launcher.stderr()).contains("maxConns: must be at least minConns (5), got 2");
+    }
+    try (LauncherProcess launcher = run("client", "--proxy", "127.0.0.1:1", "--input", "no-such-folder",
+      "--output", "out", "-w", "10", "-h", "10")) {
+      assertThat(launcher.exitCode()).isEqualTo(2);
+      assertThat(launcher.stderr()).contains("--input: no such folder: no-such-folder");
+    }
+  }
+
+  @Test
+  void clientWithoutAProxyFailsEveryImageAndExits1() throws Exception {
+    Path input = Files.createDirectories(dir.resolve("in"));
+    Files.copy(TestImages.benchImage("meadow_"), input.resolve("m.png"));
+    try (LauncherProcess launcher = run("client", "--proxy", "127.0.0.1:1", "--input", "in", "--output", "out",
+      "-w", "10", "-h", "10")) {
+      assertThat(launcher.exitCode()).isEqualTo(1);
+      assertThat(launcher.stdout()).contains("1 sent, 0 resized, 1 failed").contains("m.png: cannot connect to the proxy");
+    }
+  }
+
+  /** The README's main command: the all-in-one demo, as shipped (only its folders moved to a temporary one). */
+  @Test
+  void theDemoResizesTheSamplesThroughThreeBackendsAndExits0() throws Exception {
+    Path output = dir.resolve("resized");
+    try (LauncherProcess demo = LauncherProcess.start(dir, Map.of(), java.util.List.of(
+        "-Dverticles.client.config.input=" + Path.of("samples").toAbsolutePath(),
+        "-Dverticles.client.config.output=" + output),
+      "-conf", Path.of("src/main/resources/conf/demo.json").toAbsolutePath().toString())) {
+      assertThat(demo.exitCode()).as(demo.stderr()).isZero();
+      long samples;
+      try (var files = Files.list(Path.of("samples"))) {
+        samples = files.filter(f -> f.toString().matches(".*\\.(jpg|png)")).count();
+      }
+      assertThat(demo.stdout()).contains(samples + " sent, " + samples + " resized, 0 failed")
+        .contains("backend-1").contains("backend-2").contains("backend-3");
+      try (var results = Files.list(output)) {
+        assertThat(results.count()).isEqualTo(samples);
+      }
+    }
+  }
 }
