@@ -454,4 +454,31 @@ class ProxyVerticleTest {
         test.completeNow();
       })));
   }
+
+  @Test
+  void onlyIdleConnectionsAreClosedByTheIdleTimeout(Vertx vertx, VertxTestContext test) {
+    int[] port = new int[1];
+    startUpstreams(vertx, "a")
+      .compose(ups -> deployProxy(vertx, new JsonObject().put("upstreams", addresses(ups)).put("idleTimeoutSeconds", 1), 1))
+      .compose(proxy -> {
+        port[0] = proxy.actualPort();
+        return Future.all(ProxyTestClient.connect(client, port[0]), ProxyTestClient.connect(client, port[0]));
+      })
+      .compose(both -> {
+        ProxyTestClient idle = both.resultAt(0);
+        ProxyTestClient busy = both.resultAt(1);
+        // The busy one sends a byte every 200 ms, until twice the idle timeout after the idle one was cut.
+        long ticker = vertx.setPeriodic(200, id -> busy.socket.write("."));
+        Promise<ProxyTestClient> observed = Promise.promise();
+        idle.closed.onSuccess(v -> vertx.setTimer(2_000, id -> {
+          vertx.cancelTimer(ticker);
+          observed.complete(busy);
+        }));
+        return observed.future();
+      })
+      .onComplete(test.succeeding(busy -> test.verify(() -> {
+        assertThat(busy.closed.isComplete()).as("a busy connection is never cut").isFalse();
+        test.completeNow();
+      })));
+  }
 }
