@@ -32,17 +32,21 @@ final class BackendConnection {
   private final NetSocket socket;
   private final BackendOptions options;
   private final InFlightLimit backendLimit;
+  private final WorkerRouter router;
   private final EventBus eventBus;
   private final DeliveryOptions deliveryOptions;
   private FrameParser parser;
   private int inFlight;
   private boolean paused;
+  private boolean draining;
   private boolean closed;
 
-  BackendConnection(NetSocket socket, BackendOptions options, InFlightLimit backendLimit, EventBus eventBus) {
+  BackendConnection(NetSocket socket, BackendOptions options, InFlightLimit backendLimit, WorkerRouter router,
+                    EventBus eventBus) {
     this.socket = socket;
     this.options = options;
     this.backendLimit = backendLimit;
+    this.router = router;
     this.eventBus = eventBus;
     this.deliveryOptions = new DeliveryOptions()
       .setSendTimeout(options.requestTimeoutMillis())
@@ -57,6 +61,7 @@ final class BackendConnection {
     socket.drainHandler(v -> updateFlow());
     socket.exceptionHandler(e -> log.debug("Connection from {} failed: {}", socket.remoteAddress(), e.toString()));
     socket.closeHandler(v -> closed = true);
+    socket.shutdownHandler(v -> drain());
     log.debug("Connection from {}", socket.remoteAddress());
   }
 
@@ -86,8 +91,10 @@ final class BackendConnection {
     }
     inFlight++;
     updateFlow();
-    eventBus.<Buffer>request(ResizeWorkerVerticle.ADDRESS, frame.body(), deliveryOptions)
+    WorkerRouter.Route route = router.route();
+    eventBus.<Buffer>request(route.address(), frame.body(), deliveryOptions)
       .onComplete(reply -> {
+        router.answered(route);
         backendLimit.release();
         inFlight--;
         answer(requestId, toResponse(reply, request));
@@ -128,9 +135,19 @@ final class BackendConnection {
     socket.write(response.toFrame(requestId).encode());
   }
 
+  /** The backend is stopping: read no more requests, answer those in progress, then close. */
+  private void drain() {
+    draining = true;
+    updateFlow();
+  }
+
   /** Pauses reading while this connection is at its limit or its answers are not being read fast enough. */
   private void updateFlow() {
-    boolean mustPause = inFlight >= options.maxInFlightPerConnection() || socket.writeQueueFull();
+    if (draining && inFlight == 0 && !closed) {
+      socket.end();
+      return;
+    }
+    boolean mustPause = draining || inFlight >= options.maxInFlightPerConnection() || socket.writeQueueFull();
     if (mustPause && !paused) {
       paused = true;
       parser.pause();

@@ -16,16 +16,22 @@ import tcpbalancer.protocol.Frame;
  * @param maxInFlightPerConnection  requests one connection may have in progress before it is paused
  * @param maxInFlight               requests all connections together may have in progress before {@code busy}
  * @param requestTimeoutMillis      how long a request may wait for a resize worker
+ * @param workerPolicy              which resize workers get the work when the cluster has remote ones
+ * @param advertisedHost            the address a clustered backend announces; empty: the listening host, or
+ *                                  the node's cluster address when listening on all interfaces
+ * @param drainTimeoutMillis        on stop, how long connections may take to finish their requests
  */
 public record BackendOptions(String host, int port, String name, int maxFrameSize, int maxInFlightPerConnection,
-                             int maxInFlight, int requestTimeoutMillis) {
+                             int maxInFlight, int requestTimeoutMillis, WorkerPolicy workerPolicy,
+                             String advertisedHost, int drainTimeoutMillis) {
 
   public static final String DEFAULT_HOST = "0.0.0.0";
   public static final int DEFAULT_MAX_IN_FLIGHT_PER_CONNECTION = 8;
   public static final int DEFAULT_MAX_IN_FLIGHT = 64;
   public static final int DEFAULT_REQUEST_TIMEOUT_MILLIS = 60_000;
-  public static final Set<String> KEYS =
-    Set.of("host", "port", "name", "maxFrameSize", "maxInFlightPerConnection", "maxInFlight", "requestTimeoutMillis");
+  public static final int DEFAULT_DRAIN_TIMEOUT_MILLIS = 10_000;
+  public static final Set<String> KEYS = Set.of("host", "port", "name", "maxFrameSize", "maxInFlightPerConnection",
+    "maxInFlight", "requestTimeoutMillis", "workerPolicy", "advertisedHost", "drainTimeoutMillis");
 
   public static BackendOptions fromJson(JsonObject json, String path) {
     ConfigFields fields = new ConfigFields(json, path);
@@ -40,7 +46,19 @@ public record BackendOptions(String host, int port, String name, int maxFrameSiz
       fields.integer("maxFrameSize", Frame.DEFAULT_MAX_BODY_SIZE, 1024, Integer.MAX_VALUE),
       fields.integer("maxInFlightPerConnection", DEFAULT_MAX_IN_FLIGHT_PER_CONNECTION, 1, 4096),
       fields.integer("maxInFlight", DEFAULT_MAX_IN_FLIGHT, 1, 1_000_000),
-      fields.integer("requestTimeoutMillis", DEFAULT_REQUEST_TIMEOUT_MILLIS, 1, Integer.MAX_VALUE));
+      fields.integer("requestTimeoutMillis", DEFAULT_REQUEST_TIMEOUT_MILLIS, 1, Integer.MAX_VALUE),
+      workerPolicy(fields),
+      fields.string("advertisedHost", ""),
+      fields.integer("drainTimeoutMillis", DEFAULT_DRAIN_TIMEOUT_MILLIS, 0, 3_600_000));
+  }
+
+  private static WorkerPolicy workerPolicy(ConfigFields fields) {
+    String value = fields.string("workerPolicy", WorkerPolicy.PREFER_LOCAL.configName());
+    try {
+      return WorkerPolicy.fromConfigName(value);
+    } catch (IllegalArgumentException e) {
+      throw fields.invalid("workerPolicy", value, e.getMessage());
+    }
   }
 
   private static String defaultName(JsonObject json) {

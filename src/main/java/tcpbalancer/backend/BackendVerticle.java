@@ -4,31 +4,65 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import tcpbalancer.cluster.BackendDirectory;
+import tcpbalancer.cluster.ClusterNode;
 
 /**
  * Accepts resize requests over TCP and hands each one to a {@link ResizeWorkerVerticle} over the event bus.
  * Runs on an event loop: it only parses frames and moves buffers; no image work happens here.
+ *
+ * <p>Clustered, it announces its address in the {@link BackendDirectory} so proxies find it. On stop it leaves
+ * gracefully: it withdraws the announcement, stops accepting, lets each connection finish the requests it has
+ * (up to {@code drainTimeoutMillis}) and closes it.
  */
 public class BackendVerticle extends VerticleBase {
 
   private static final Logger log = LoggerFactory.getLogger(BackendVerticle.class);
 
+  private BackendOptions options;
   private NetServer server;
+  private BackendDirectory.Entry announced;
 
   @Override
   public Future<?> start() {
-    BackendOptions options = BackendOptions.fromJson(config(), "config");
+    options = BackendOptions.fromJson(config(), "config");
     InFlightLimit limit = InFlightLimit.shared(vertx, options.name(), options.maxInFlight());
+    WorkerRouter router = new WorkerRouter(options.workerPolicy(), LocalWorkers.of(vertx));
     server = vertx.createNetServer(new NetServerOptions().setTcpNoDelay(true));
-    server.connectHandler(socket -> new BackendConnection(socket, options, limit, vertx.eventBus()).start());
+    server.connectHandler(socket -> new BackendConnection(socket, options, limit, router, vertx.eventBus()).start());
     return server.listen(options.port(), options.host())
-      .onSuccess(s -> log.info("Backend {} listening on {}:{}", options.name(), options.host(), s.actualPort()));
+      .onSuccess(s -> log.info("Backend {} listening on {}:{}", options.name(), options.host(), s.actualPort()))
+      .compose(s -> announce());
   }
 
   /** The port the server listens on (useful when the configured port is 0). */
   public int actualPort() {
     return server.actualPort();
+  }
+
+  private Future<Void> announce() {
+    ClusterNode node = ClusterNode.of(vertx);
+    if (node == null) {
+      return Future.succeededFuture();
+    }
+    String host = !options.advertisedHost().isEmpty() ? options.advertisedHost()
+      : isWildcard(options.host()) ? node.host() : options.host();
+    announced = new BackendDirectory.Entry(options.name(), host, actualPort(), node.nodeId());
+    return BackendDirectory.announce(vertx, announced)
+      .onSuccess(v -> log.info("Backend {} announced to the cluster at {}:{}", options.name(), host, actualPort()));
+  }
+
+  private static boolean isWildcard(String host) {
+    return host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]");
+  }
+
+  @Override
+  public Future<?> stop() {
+    Future<Void> withdrawn = announced == null ? Future.succeededFuture()
+      : BackendDirectory.withdraw(vertx, announced).recover(e -> Future.succeededFuture());
+    return withdrawn.compose(v -> server.shutdown(options.drainTimeoutMillis(), TimeUnit.MILLISECONDS));
   }
 }

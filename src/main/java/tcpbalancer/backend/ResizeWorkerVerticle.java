@@ -18,19 +18,33 @@ import tcpbalancer.protocol.Status;
  */
 public class ResizeWorkerVerticle extends VerticleBase {
 
+  /** Any worker of the cluster (clustered consumers). */
   public static final String ADDRESS = "tcpbalancer.resize";
+  /** The workers of this Vert.x only (local consumers), for backends that prefer them. */
+  public static final String LOCAL_ADDRESS = "tcpbalancer.resize.local";
   /** Delivery header naming the backend the request came through, so the answer can say who served it. */
   public static final String BACKEND_HEADER = "backend";
 
   private static final Logger log = LoggerFactory.getLogger(ResizeWorkerVerticle.class);
 
   private ImageResizer resizer;
+  private LocalWorkers localWorkers;
 
   @Override
   public Future<?> start() {
     ResizeWorkerOptions options = ResizeWorkerOptions.fromJson(config(), "config");
     resizer = new ImageResizer(options.maxPixels(), options.jpegQuality());
-    return vertx.eventBus().<Buffer>consumer(ADDRESS, this::resize).completion();
+    localWorkers = LocalWorkers.of(vertx);
+    return Future.all(
+        vertx.eventBus().<Buffer>consumer(ADDRESS, this::resize).completion(),
+        vertx.eventBus().<Buffer>localConsumer(LOCAL_ADDRESS, this::resize).completion())
+      .onSuccess(v -> localWorkers.workerStarted());
+  }
+
+  @Override
+  public Future<?> stop() {
+    localWorkers.workerStopped();
+    return Future.succeededFuture();
   }
 
   private void resize(Message<Buffer> message) {

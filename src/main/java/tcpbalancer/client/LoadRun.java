@@ -91,6 +91,7 @@ final class LoadRun {
     private int unfinished;
     private int connecting;
     private int connectFailuresInARow;
+    private int connectionsLostInARow;
 
     Round(int number) {
       this.number = number;
@@ -186,6 +187,7 @@ final class LoadRun {
             connectionLost(connection, answer.cause());
             requeue(item, answer.cause().getMessage());
           } else {
+            connectionsLostInARow = 0;
             report.answered(answer.result().backend(), System.nanoTime() - started);
             handle(item, answer.result());
           }
@@ -202,7 +204,13 @@ final class LoadRun {
       report.bytes(connection.connection.bytesSent(), connection.connection.bytesReceived());
       log.info("Connection to {} lost ({}); resending its requests on a new one", options.proxy(), cause.getMessage());
       if (unfinished > 0) {
-        open();
+        // Back off when connections keep breaking before any answer (say, a proxy with no backend yet).
+        long delay = ++connectionsLostInARow <= 1 ? 0 : Math.min(2_000, 50L << Math.min(connectionsLostInARow, 6));
+        if (delay == 0) {
+          open();
+        } else {
+          vertx.setTimer(delay, id -> open());
+        }
       }
     }
 

@@ -1,7 +1,6 @@
 package tcpbalancer.launcher;
 
 import io.vertx.core.json.JsonObject;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -9,7 +8,7 @@ import picocli.CommandLine.Option;
 /** {@code backend}: a resizing server, with the original's flags. Builds a deployment config and launches it. */
 @Command(name = "backend", sortOptions = false,
   description = "Resizes JPEG and PNG images sent over TCP (protocol: docs/protocol.md).")
-final class BackendCommand implements Callable<JsonObject> {
+final class BackendCommand implements ProgramCommand {
 
   @Option(names = {"-p", "--port"}, required = true, paramLabel = "N", description = "port to listen on (0: any free port)")
   int port;
@@ -26,6 +25,11 @@ final class BackendCommand implements Callable<JsonObject> {
 
   @Mixin
   CommonOptions common;
+
+  @Override
+  public CommonOptions common() {
+    return common;
+  }
 
   @Override
   public JsonObject call() {

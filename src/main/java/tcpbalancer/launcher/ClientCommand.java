@@ -3,7 +3,6 @@ package tcpbalancer.launcher;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -15,7 +14,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "client", sortOptions = false,
   description = "Sends every JPEG and PNG image of a folder through the proxy for resizing, writes the results "
     + "as NAME-WxH.EXT, and reports bytes, rates and latency. Exit code 0 only if every image was resized.")
-final class ClientCommand implements Callable<JsonObject> {
+final class ClientCommand implements ProgramCommand {
 
   @Option(names = "--proxy", required = true, paramLabel = "HOST:PORT", description = "the proxy to connect to")
   String proxy;
@@ -59,8 +58,17 @@ final class ClientCommand implements Callable<JsonObject> {
   @Option(names = "--report", paramLabel = "FILE", description = "also write the report as JSON to FILE")
   String report;
 
+  @Option(names = "--retries", paramLabel = "N",
+    description = "resends of a request whose connection broke or whose backend was busy (default: 3)")
+  Integer retries;
+
   @Mixin
   CommonOptions common;
+
+  @Override
+  public CommonOptions common() {
+    return common;
+  }
 
   @Spec
   CommandSpec spec;
@@ -80,6 +88,9 @@ final class ClientCommand implements Callable<JsonObject> {
     }
     if (report != null) {
       client.put("report", report);
+    }
+    if (retries != null) {
+      client.put("retries", retries);
     }
     return common.toConfig().put("verticles", new JsonObject()
       .put("client", new JsonObject().put("verticle", VerticleKind.CLIENT.configName()).put("config", client)));

@@ -16,6 +16,39 @@ final class CommonOptions {
   @Option(names = "--help", usageHelp = true, description = "show this help and exit")
   boolean help;
 
+  @Option(names = "--cluster", description = "join the cluster (Hazelcast; see docs/configuration.md)")
+  boolean cluster;
+
+  @Option(names = "--cluster-members", paramLabel = "HOST[:PORT],...",
+    description = "cluster members to join (default: $TCPBALANCER_CLUSTER_MEMBERS, else 127.0.0.1)")
+  String clusterMembers;
+
+  @Option(names = "--cluster-host", paramLabel = "HOST",
+    description = "address this node binds and is reached at in the cluster (default: $TCPBALANCER_CLUSTER_HOST)")
+  String clusterHost;
+
+  @Option(names = "--cluster-public-host", paramLabel = "HOST",
+    description = "address other nodes reach this one at, if not the cluster host (NAT)")
+  String clusterPublicHost;
+
+  /** The launcher options these flags stand for: -cluster and its addresses. */
+  java.util.List<String> launcherArgs() {
+    java.util.List<String> args = new java.util.ArrayList<>();
+    if (cluster) {
+      args.add("-cluster");
+    }
+    return args;
+  }
+
+  /** How this node joins the cluster, or null when it does not. */
+  tcpbalancer.cluster.ClusterSettings clusterSettings() {
+    if (!cluster) {
+      return null;
+    }
+    return tcpbalancer.cluster.ClusterSettings.fromEnvironment(System.getenv())
+      .override(clusterMembers, clusterHost, clusterPublicHost, null, null);
+  }
+
   /** The top-level keys of a deployment config that these flags set. */
   JsonObject toConfig() {
     return new JsonObject().put("loglevel", loglevel).put("debug", debug);

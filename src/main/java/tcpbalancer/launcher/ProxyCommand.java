@@ -2,23 +2,27 @@ package tcpbalancer.launcher;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /** {@code proxy}: the layer-4 balancer, with the original's flags. Builds a deployment config and launches it. */
 @Command(name = "proxy", sortOptions = false,
   description = "Balances TCP connections over upstream servers, with health checks and failover.")
-final class ProxyCommand implements Callable<JsonObject> {
+final class ProxyCommand implements ProgramCommand {
 
   @Option(names = {"-p", "--port"}, required = true, paramLabel = "N", description = "port to listen on")
   int port;
 
-  @Option(names = "-u", required = true, paramLabel = "HOST:PORT",
-    description = "an upstream server; give it once per upstream")
-  List<String> upstreams;
+  @Option(names = "-u", paramLabel = "HOST:PORT",
+    description = "an upstream server; give it once per upstream (none with --cluster: the proxy discovers the "
+      + "backends of the cluster)")
+  List<String> upstreams = new ArrayList<>();
 
   @Option(names = "--maxconns", paramLabel = "N",
     description = "inbound connections limit; more wait in a queue (default: 10000)")
@@ -40,8 +44,23 @@ final class ProxyCommand implements Callable<JsonObject> {
   CommonOptions common;
 
   @Override
+  public CommonOptions common() {
+    return common;
+  }
+
+  @Spec
+  CommandSpec spec;
+
+  @Override
   public JsonObject call() {
-    JsonObject proxy = new JsonObject().put("port", port).put("host", host).put("upstreams", new JsonArray(upstreams));
+    if (upstreams.isEmpty() && !common.cluster) {
+      throw new ParameterException(spec.commandLine(),
+        "-u HOST:PORT: give at least one upstream, or --cluster to discover the backends of the cluster");
+    }
+    JsonObject proxy = new JsonObject().put("port", port).put("host", host);
+    if (!upstreams.isEmpty()) {
+      proxy.put("upstreams", new JsonArray(upstreams));
+    }
     if (maxConns != null) {
       proxy.put("maxConns", maxConns);
     }

@@ -1,6 +1,10 @@
 package tcpbalancer.launcher;
 
 import io.vertx.core.Deployable;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxBuilder;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.launcher.application.HookContext;
@@ -10,14 +14,19 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import tcpbalancer.client.ClientVerticle;
+import tcpbalancer.cluster.ClusterNode;
+import tcpbalancer.cluster.ClusterSettings;
+import tcpbalancer.cluster.HazelcastConfigs;
 import tcpbalancer.config.ConfigException;
 import tcpbalancer.config.ConfigFields;
 
@@ -36,14 +45,17 @@ public class TcpBalancerApplication extends VertxApplication implements VertxApp
 
   static final int EXIT_USAGE = 2;
   private static final Logger log = LoggerFactory.getLogger(TcpBalancerApplication.class);
-  private static final Map<String, Supplier<Callable<JsonObject>>> COMMANDS =
+  private static final Map<String, Supplier<ProgramCommand>> COMMANDS =
     new TreeMap<>(Map.of("backend", BackendCommand::new, "proxy", ProxyCommand::new, "client", ClientCommand::new));
 
   private final ConfigSource source;
+  private final ClusterSettings cluster;
+  private HazelcastClusterManager clusterManager;
 
-  TcpBalancerApplication(String[] launcherArgs, ConfigSource source) {
+  TcpBalancerApplication(String[] launcherArgs, ConfigSource source, ClusterSettings cluster) {
     super(launcherArgs);
     this.source = source;
+    this.cluster = cluster;
   }
 
   public static void main(String[] args) {
@@ -67,21 +79,22 @@ public class TcpBalancerApplication extends VertxApplication implements VertxApp
       return usageError("unknown command '" + args[0] + "' (expected " + String.join(", ", COMMANDS.keySet())
         + ", or -conf FILE.json)");
     }
-    String conf = confValue(args);
+    String conf = optionValue(args, "conf");
     if (conf == null) {
       return usageError("nothing to deploy: give -conf FILE.json (see --help)");
     }
     try {
       JsonObject json = readConf(conf);
       ConfigSource source = conf.trim().startsWith("{") ? ConfigSource.inline(json) : ConfigSource.file(conf);
-      return launch(args, source, json, "conf");
+      return launch(args, source, json, "conf", clusterSettings(args));
     } catch (ConfigException e) {
       return usageError(e.getMessage());
     }
   }
 
   private static int runCommand(String name, String[] args) {
-    CommandLine commandLine = new CommandLine(COMMANDS.get(name).get()).setCommandName("tcpbalancer.jar " + name);
+    ProgramCommand command = COMMANDS.get(name).get();
+    CommandLine commandLine = new CommandLine(command).setCommandName("tcpbalancer.jar " + name);
     int exitCode = commandLine.execute(args);
     JsonObject json = commandLine.getExecutionResult();
     if (exitCode != 0 || json == null) {
@@ -89,19 +102,23 @@ public class TcpBalancerApplication extends VertxApplication implements VertxApp
     }
     try {
       DeploymentPlan.parse(json);
-      return launch(new String[] {"-conf", json.encode()}, ConfigSource.inline(json), json, name);
+      List<String> launcherArgs = new ArrayList<>(List.of("-conf", json.encode()));
+      launcherArgs.addAll(command.common().launcherArgs());
+      return launch(launcherArgs.toArray(String[]::new), ConfigSource.inline(json), json, name,
+        command.common().clusterSettings());
     } catch (ConfigException e) {
       return usageError(name + ": " + e.getMessage());
     }
   }
 
-  private static int launch(String[] launcherArgs, ConfigSource source, JsonObject json, String label) {
+  private static int launch(String[] launcherArgs, ConfigSource source, JsonObject json, String label,
+                            ClusterSettings cluster) {
     ConfigFields top = new ConfigFields(json, "");
     LogLevels.apply(top.integer("loglevel", LogLevels.QUIET, LogLevels.QUIET, LogLevels.VERBOSE));
     if (top.bool("debug", false)) {
       startProfiling(label);
     }
-    return new TcpBalancerApplication(launcherArgs, source).launch();
+    return new TcpBalancerApplication(launcherArgs, source, cluster).launch();
   }
 
   private static void startProfiling(String label) {
@@ -136,13 +153,24 @@ public class TcpBalancerApplication extends VertxApplication implements VertxApp
     }
   }
 
-  private static String confValue(String[] args) {
+  /** With -cluster: the settings from the environment, with the launcher's -cluster-host options on top. */
+  private static ClusterSettings clusterSettings(String[] args) {
+    List<String> list = List.of(args);
+    if (!list.contains("-cluster") && !list.contains("--cluster") && !list.contains("-c")) {
+      return null;
+    }
+    return ClusterSettings.fromEnvironment(System.getenv())
+      .override(null, optionValue(args, "cluster-host"), optionValue(args, "cluster-public-host"), null, null);
+  }
+
+  /** The value of {@code -name VALUE}, {@code --name VALUE} or {@code --name=VALUE}, or null. */
+  private static String optionValue(String[] args, String name) {
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
-      if ((arg.equals("-conf") || arg.equals("--conf")) && i + 1 < args.length) {
+      if ((arg.equals("-" + name) || arg.equals("--" + name)) && i + 1 < args.length) {
         return args[i + 1];
       }
-      if (arg.startsWith("-conf=") || arg.startsWith("--conf=")) {
+      if (arg.startsWith("-" + name + "=") || arg.startsWith("--" + name + "=")) {
         return arg.substring(arg.indexOf('=') + 1);
       }
     }
@@ -172,6 +200,24 @@ public class TcpBalancerApplication extends VertxApplication implements VertxApp
       examples in src/main/resources/conf/). Launcher options: -conf x --help.""");
   }
 
+  /** Clustered: Hazelcast configured from conf/cluster.xml and this node's settings (environment and flags). */
+  @Override
+  public VertxBuilder createVertxBuilder(VertxOptions options) {
+    VertxBuilder builder = Vertx.builder().with(options);
+    if (cluster != null) {
+      EventBusOptions eventBus = options.getEventBusOptions();
+      if (cluster.host() != null && eventBus.getHost() == null) {
+        eventBus.setHost(cluster.host());
+      }
+      if (cluster.publicHost() != null && eventBus.getClusterPublicHost() == null) {
+        eventBus.setClusterPublicHost(cluster.publicHost());
+      }
+      clusterManager = new HazelcastClusterManager(HazelcastConfigs.load(cluster));
+      builder.withClusterManager(clusterManager);
+    }
+    return builder;
+  }
+
   @Override
   public Supplier<? extends Deployable> verticleSupplier() {
     return () -> new DeploymentVerticle(source);
@@ -180,6 +226,10 @@ public class TcpBalancerApplication extends VertxApplication implements VertxApp
   /** A client run ends the process with its exit code (registered before anything deploys: runs can be short). */
   @Override
   public void afterVertxStarted(HookContext context) {
+    if (context.vertx().isClustered()) {
+      ClusterNode.register(context.vertx(), clusterManager);
+      log.info("Joined the cluster as {} (members: {})", clusterManager.getNodeId(), cluster.members());
+    }
     context.vertx().eventBus().<JsonObject>localConsumer(ClientVerticle.DONE_ADDRESS, message -> {
       int exitCode = message.body().getInteger("exitCode", 1);
       context.vertx().close().onComplete(closed -> new Thread(() -> System.exit(exitCode), "exit").start());

@@ -82,11 +82,17 @@ public record ProxyOptions(
       rise, fall, drainTimeoutMillis, statsIntervalMillis);
   }
 
-  /** The upstream list: a non-empty JSON array of addresses, without duplicates. */
+  /**
+   * The upstream list: a JSON array of addresses, without duplicates. Absent or empty means "discover the
+   * backends through the cluster", which {@link ProxyVerticle} refuses when Vert.x is not clustered.
+   */
   static List<Upstream> upstreams(Object value, String path) {
-    if (!(value instanceof JsonArray array) || array.isEmpty()) {
-      throw new ConfigException(path + ": required, a list of upstream servers such as [\"127.0.0.1:9091\"]"
-        + (value == null ? "" : ", got " + value));
+    if (value == null) {
+      return List.of();
+    }
+    if (!(value instanceof JsonArray array)) {
+      throw new ConfigException(path + ": must be a list of upstream servers such as [\"127.0.0.1:9091\"], got "
+        + value);
     }
     List<Upstream> upstreams = new ArrayList<>();
     Set<String> seen = new HashSet<>();

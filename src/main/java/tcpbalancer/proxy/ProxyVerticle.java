@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import tcpbalancer.cluster.ClusterNode;
 import tcpbalancer.config.ConfigException;
 import tcpbalancer.config.ConfigUpdates;
 
@@ -35,6 +36,7 @@ public class ProxyVerticle extends VerticleBase {
   private NetServer server;
   private NetClient upstreamClient;
   private HealthChecker healthChecker;
+  private ClusterDiscovery discovery;
   private long statsTimer = -1;
   private MessageConsumer<JsonObject> configUpdates;
   private final Set<Relay> relays = new LinkedHashSet<>();
@@ -43,6 +45,10 @@ public class ProxyVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     options = ProxyOptions.fromJson(config(), "config");
+    if (options.upstreams().isEmpty() && ClusterNode.of(vertx) == null) {
+      throw new ConfigException("config.upstreams: required, a list such as [\"127.0.0.1:9091\"], unless the proxy "
+        + "runs clustered (-cluster), where it discovers the backends");
+    }
     group = UpstreamGroup.shared(vertx, options, this::runHealthChecks);
     limiter = ConnectionLimiter.shared(vertx, options);
     upstreamClient = vertx.createNetClient(new NetClientOptions()
@@ -57,7 +63,8 @@ public class ProxyVerticle extends VerticleBase {
     return configUpdates.completion()
       .compose(v -> server.listen(options.port(), options.host()))
       .onSuccess(s -> log.info("Proxy {} listening on {}:{}, balancing ({}) over {}", options.name(), options.host(),
-        s.actualPort(), options.strategy(), group.upstreams().stream().map(u -> u.upstream().address()).toList()));
+        s.actualPort(), options.strategy(), options.upstreams().isEmpty() ? "the backends the cluster announces"
+          : group.upstreams().stream().map(u -> u.upstream().address()).toList()));
   }
 
   /** The port the proxy listens on (useful when the configured port is 0). */
@@ -80,9 +87,14 @@ public class ProxyVerticle extends VerticleBase {
     return limiter.waiting();
   }
 
+  /** Runs once per proxy, in the instance that created the shared group. */
   private void runHealthChecks(UpstreamGroup created) {
     healthChecker = new HealthChecker(vertx, created, options);
     healthChecker.start();
+    if (options.upstreams().isEmpty()) {
+      discovery = new ClusterDiscovery(vertx, ClusterNode.of(vertx), created);
+      discovery.start();
+    }
     statsTimer = vertx.setPeriodic(options.statsIntervalMillis(), id -> {
       if (log.isDebugEnabled()) {
         created.upstreams().forEach(upstream -> log.debug("Proxy {}: {}", options.name(), upstream));
@@ -183,6 +195,9 @@ public class ProxyVerticle extends VerticleBase {
     drained = Promise.promise();
     if (healthChecker != null) {
       healthChecker.stop();
+      if (discovery != null) {
+        discovery.stop();
+      }
       vertx.cancelTimer(statsTimer);
       UpstreamGroup.remove(vertx, options.name());
       ConnectionLimiter.remove(vertx, options.name());

@@ -99,8 +99,8 @@ public final class UpstreamGroup implements Shareable {
     }
     if (changed) {
       upstreams = List.copyOf(next);
-      log.info("Proxy {} now balances over {}", name,
-        newList.stream().map(Upstream::address).collect(Collectors.joining(", ")));
+      log.info("Proxy {} now balances over {}", name, newList.isEmpty() ? "no upstream"
+        : newList.stream().map(Upstream::address).collect(Collectors.joining(", ")));
     }
   }
 }

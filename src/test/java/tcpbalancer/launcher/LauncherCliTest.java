@@ -174,7 +174,7 @@ class LauncherCliTest {
   void proxyNeedsAtLeastOneUpstream() throws Exception {
     try (LauncherProcess launcher = run("proxy", "-p", "0")) {
       assertThat(launcher.exitCode()).isEqualTo(2);
-      assertThat(launcher.stderr()).contains("Missing required option: '-u=HOST:PORT'");
+      assertThat(launcher.stderr()).contains("-u HOST:PORT: give at least one upstream, or --cluster");
     }
   }
 

@@ -1,0 +1,74 @@
+package tcpbalancer.cluster;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.shareddata.AsyncMap;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The backends of the cluster, kept in a cluster-wide map: each backend announces its address under its node's
+ * id; a proxy lists the entries of live nodes only, so a dead node's backends vanish as soon as the cluster
+ * manager drops the node, even though nobody removed them (the proxy clears them then). Announcements and
+ * withdrawals are also published on {@link #CHANGED_ADDRESS} so proxies look again at once.
+ */
+public final class BackendDirectory {
+
+  public static final String MAP = "tcpbalancer.backends";
+  public static final String CHANGED_ADDRESS = "tcpbalancer.backends.changed";
+
+  /** A backend as announced: its name and where the proxy reaches it. */
+  public record Entry(String name, String host, int port, String nodeId) {
+
+    JsonObject toJson() {
+      return new JsonObject().put("name", name).put("host", host).put("port", port).put("nodeId", nodeId);
+    }
+
+    static Entry fromJson(JsonObject json) {
+      return new Entry(json.getString("name"), json.getString("host"), json.getInteger("port"),
+        json.getString("nodeId"));
+    }
+  }
+
+  private BackendDirectory() {
+  }
+
+  private static Future<AsyncMap<String, JsonObject>> map(Vertx vertx) {
+    return vertx.sharedData().getAsyncMap(MAP);
+  }
+
+  private static String key(Entry entry) {
+    return entry.nodeId() + "/" + entry.name() + "/" + entry.port();
+  }
+
+  public static Future<Void> announce(Vertx vertx, Entry entry) {
+    return map(vertx).compose(map -> map.put(key(entry), entry.toJson()))
+      .onSuccess(v -> vertx.eventBus().publish(CHANGED_ADDRESS, entry.toJson()));
+  }
+
+  public static Future<Void> withdraw(Vertx vertx, Entry entry) {
+    return map(vertx).compose(map -> map.remove(key(entry)))
+      .<Void>mapEmpty()
+      .onSuccess(v -> vertx.eventBus().publish(CHANGED_ADDRESS, entry.toJson()));
+  }
+
+  /** The backends of live nodes; entries left by dead nodes are removed on the way. */
+  public static Future<List<Entry>> list(Vertx vertx, Set<String> liveNodeIds) {
+    return map(vertx).compose(map -> map.entries().map(entries -> {
+      List<Entry> live = new ArrayList<>();
+      for (Map.Entry<String, JsonObject> entry : entries.entrySet()) {
+        Entry backend = Entry.fromJson(entry.getValue());
+        if (liveNodeIds.contains(backend.nodeId())) {
+          live.add(backend);
+        } else {
+          map.remove(entry.getKey());
+        }
+      }
+      live.sort((a, b) -> (a.host() + a.port()).compareTo(b.host() + b.port()));
+      return live;
+    }));
+  }
+}

@@ -1,0 +1,107 @@
+package tcpbalancer.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.SocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import tcpbalancer.backend.BackendVerticle;
+import tcpbalancer.client.ResizeConnection;
+import tcpbalancer.protocol.ResizeMode;
+import tcpbalancer.protocol.ResizeRequest;
+import tcpbalancer.protocol.ResizeResponse;
+import tcpbalancer.proxy.ProxyVerticle;
+import tcpbalancer.proxy.UpstreamState;
+
+/** A clustered proxy with no upstream list finds the cluster's backends, and loses those that leave or die. */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class ClusterDiscoveryTest {
+
+  private final ClusterNodes cluster = new ClusterNodes(5801, 3);
+
+  @AfterEach
+  void stop() {
+    cluster.close();
+  }
+
+  @Test
+  void theProxyFollowsBackendsJoiningLeavingAndDying() throws Exception {
+    ClusterNodes.Node proxyNode = cluster.start();
+    ClusterNodes.Node first = cluster.start();
+    ClusterNodes.Node second = cluster.start();
+
+    ProxyVerticle proxy = new ProxyVerticle();
+    proxyNode.vertx().deployVerticle(proxy, new DeploymentOptions().setConfig(new JsonObject()
+      .put("host", "127.0.0.1").put("port", 0).put("checkIntervalMillis", 200))).await();
+    assertThat(proxy.upstreams().upstreams()).as("nothing announced yet").isEmpty();
+
+    ClusterNodes.deployWorkers(first.vertx(), 1).await();
+    BackendVerticle b1 = ClusterNodes.deployBackend(first.vertx(), new JsonObject().put("name", "b1")).await();
+    ClusterNodes.deployWorkers(second.vertx(), 1).await();
+    ClusterNodes.deployBackend(second.vertx(), new JsonObject().put("name", "b2")).await();
+
+    await("both backends discovered", () -> proxy.upstreams().upstreams().size() == 2);
+    assertThat(ports(proxy)).contains(b1.actualPort());
+    assertThat(answeringBackends(proxyNode.vertx(), proxy.actualPort(), 4)).containsExactlyInAnyOrder("b1", "b2");
+
+    // A node that leaves gracefully withdraws its backend at once.
+    second.vertx().close().await();
+    await("b2 withdrawn", () -> proxy.upstreams().upstreams().size() == 1);
+    assertThat(answeringBackends(proxyNode.vertx(), proxy.actualPort(), 3)).containsOnly("b1");
+
+    // A node that dies (no goodbye) is dropped when the cluster manager notices it is gone.
+    ClusterNodes.Node third = cluster.start();
+    ClusterNodes.deployWorkers(third.vertx(), 1).await();
+    ClusterNodes.deployBackend(third.vertx(), new JsonObject().put("name", "b3")).await();
+    await("b3 discovered", () -> proxy.upstreams().upstreams().size() == 2);
+    first.clusterManager().getHazelcastInstance().getLifecycleService().terminate();
+    await("the dead node's backend dropped", () -> proxy.upstreams().upstreams().size() == 1);
+    assertThat(answeringBackends(proxyNode.vertx(), proxy.actualPort(), 3)).containsOnly("b3");
+  }
+
+  private static List<Integer> ports(ProxyVerticle proxy) {
+    return proxy.upstreams().upstreams().stream().map(UpstreamState::upstream).map(u -> u.port()).toList();
+  }
+
+  /** Opens {@code connections} connections through the proxy; returns the backends that answered. */
+  private static Set<String> answeringBackends(Vertx vertx, int proxyPort, int connections) {
+    NetClient client = vertx.createNetClient();
+    try {
+      Set<String> names = new HashSet<>();
+      for (int i = 0; i < connections; i++) {
+        ResizeConnection connection = ResizeConnection.connect(client, SocketAddress.inetSocketAddress(proxyPort,
+          "127.0.0.1"), 1 << 20).await();
+        ResizeResponse answer = connection.send(new ResizeRequest("x.jpg", "jpeg", 10, 10, ResizeMode.FIT, true,
+          Buffer.buffer())).await();
+        names.add(answer.backend());
+        connection.close().await();
+      }
+      return names;
+    } finally {
+      client.close().await();
+    }
+  }
+
+  private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("not within 30 s: " + what);
+      }
+      Thread.sleep(50); // polling the proxy's state from the test thread, not waiting for a server to start
+    }
+  }
+}

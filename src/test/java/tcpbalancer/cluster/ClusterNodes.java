@@ -1,0 +1,75 @@
+package tcpbalancer.cluster;
+
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.ThreadingModel;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import tcpbalancer.backend.BackendVerticle;
+import tcpbalancer.backend.ResizeWorkerVerticle;
+
+/**
+ * Several clustered Vert.x nodes in one JVM, on 127.0.0.1, configured as the launcher does (conf/cluster.xml
+ * and {@link ClusterSettings}), in a cluster of their own name so that nothing else on the machine joins.
+ */
+final class ClusterNodes implements AutoCloseable {
+
+  record Node(Vertx vertx, HazelcastClusterManager clusterManager) {
+  }
+
+  private final String clusterName = "test-" + UUID.randomUUID();
+  private final int basePort;
+  private final int size;
+  final List<Node> nodes = new ArrayList<>();
+
+  ClusterNodes(int basePort, int size) {
+    this.basePort = basePort;
+    this.size = size;
+  }
+
+  /** Starts one more node; the seed list names every port the nodes of this cluster may take. */
+  Node start() {
+    List<String> members = new ArrayList<>();
+    for (int i = 0; i < size; i++) {
+      members.add("127.0.0.1:" + (basePort + i));
+    }
+    ClusterSettings settings = new ClusterSettings(members, "127.0.0.1", null, basePort, clusterName);
+    HazelcastClusterManager clusterManager = new HazelcastClusterManager(HazelcastConfigs.load(settings));
+    VertxOptions options = new VertxOptions();
+    options.getEventBusOptions().setHost("127.0.0.1").setPort(0);
+    Vertx vertx = Vertx.builder().with(options).withClusterManager(clusterManager).buildClustered().await();
+    ClusterNode.register(vertx, clusterManager);
+    Node node = new Node(vertx, clusterManager);
+    nodes.add(node);
+    return node;
+  }
+
+  static Future<String> deployWorkers(Vertx vertx, int instances) {
+    return vertx.deployVerticle(ResizeWorkerVerticle::new,
+      new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setInstances(instances));
+  }
+
+  /** Deploys a backend on a free loopback port; completes with the verticle (for its port). */
+  static Future<BackendVerticle> deployBackend(Vertx vertx, JsonObject config) {
+    BackendVerticle backend = new BackendVerticle();
+    return vertx.deployVerticle(backend, new DeploymentOptions().setConfig(
+        new JsonObject().put("host", "127.0.0.1").put("port", 0).mergeIn(config)))
+      .map(id -> backend);
+  }
+
+  @Override
+  public void close() {
+    for (Node node : nodes) {
+      try {
+        node.vertx().close().await();
+      } catch (RuntimeException e) {
+        // already gone (a test crashed it)
+      }
+    }
+  }
+}
