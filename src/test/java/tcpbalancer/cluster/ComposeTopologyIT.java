@@ -1,0 +1,197 @@
+package tcpbalancer.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.yaml.snakeyaml.Yaml;
+
+/**
+ * The docker-compose.yml topology as separate hosts, without Docker: each service runs in a network namespace of
+ * its own, with the jar, command and environment that docker-compose.yml gives it, and finds the others by name.
+ * It proves the cluster works: the proxy discovers the backends with no upstream list, the client's images are
+ * all resized with answers from every backend, a backend host killed mid-run loses no image and is dropped within
+ * seconds, and a backend started later receives traffic.
+ */
+@Timeout(value = 8, unit = java.util.concurrent.TimeUnit.MINUTES)
+class ComposeTopologyIT {
+
+  private static final Duration START = Duration.ofSeconds(90);
+  private static final Path JAR = Path.of("target/tcpbalancer.jar").toAbsolutePath();
+  private static final Path SAMPLES = Path.of("samples").toAbsolutePath();
+  /** Each service's output, kept after the run for diagnosis. */
+  private static final Path LOGS = Path.of("target/it-logs").toAbsolutePath();
+
+  @TempDir
+  Path dir;
+
+  private final List<ServiceProcess> processes = new ArrayList<>();
+
+  @Test
+  void theComposeTopologyBalancesDiscoversAndSurvivesAHostDying() throws Exception {
+    NetworkNamespaces.requireSupport();
+    Files.createDirectories(LOGS);
+    assertThat(JAR).as("the jar is built before integration tests").isRegularFile();
+    Map<String, Service> compose = readCompose();
+    assertThat(compose).containsKeys("proxy", "backend-1", "backend-2", "backend-3", "client");
+
+    NetworkNamespaces hosts = new NetworkNamespaces("tbit-", "10.213.47")
+      .host("proxy", 10).host("backend-1", 11).host("backend-2", 12).host("backend-3", 13).host("backend-4", 14)
+      .host("client", 20);
+    try (hosts) {
+      hosts.create();
+      ServiceProcess proxy = start(hosts, "proxy", compose.get("proxy"));
+      for (String backend : List.of("backend-1", "backend-2", "backend-3")) {
+        start(hosts, backend, compose.get(backend));
+      }
+
+      // The cluster forms and the proxy, given no upstream, discovers all three backends.
+      awaitUpstreams(hosts, proxy, 0, START, "backend-1", "backend-2", "backend-3");
+
+      // The client as compose runs it: every image resized, answers from every backend.
+      Path firstOutput = dir.resolve("out-1");
+      String report = runClient(hosts, compose.get("client"), firstOutput, List.of());
+      long samples = countImages(SAMPLES);
+      assertThat(report).contains(samples + " sent, " + samples + " resized, 0 failed")
+        .contains("backend-1").contains("backend-2").contains("backend-3");
+      assertThat(countImages(firstOutput)).isEqualTo(samples);
+
+      // A longer run; backend-2's host dies in the middle of it.
+      Path secondOutput = dir.resolve("out-2");
+      ServiceProcess client = startClient(hosts, compose.get("client"), secondOutput,
+        List.of("--times", "6"));
+      awaitFile(secondOutput);
+      int proxyLogBeforeKill = proxy.output().length();
+      long killedAt = System.nanoTime();
+      hosts.kill("backend-2");
+      awaitUpstreams(hosts, proxy, proxyLogBeforeKill, Duration.ofSeconds(20), "backend-1", "backend-3");
+      double secondsToDrop = (System.nanoTime() - killedAt) / 1e9;
+      assertThat(secondsToDrop).as("the proxy stops using the dead backend within seconds").isLessThan(15);
+      assertThat(client.exitCode(START)).as(client.output()).isZero();
+      assertThat(client.output()).contains((6 * samples) + " sent, " + (6 * samples) + " resized, 0 failed");
+
+      // A fourth backend joins later and gets traffic.
+      int proxyLogBeforeJoin = proxy.output().length();
+      start(hosts, "backend-4", renamed(compose.get("backend-1"), "backend-1", "backend-4"));
+      awaitUpstreams(hosts, proxy, proxyLogBeforeJoin, START, "backend-1", "backend-3", "backend-4");
+      String dryRun = runClient(hosts, compose.get("client"), dir.resolve("out-3"),
+        List.of("--dry-run", "--times", "4"));
+      assertThat(dryRun).contains("backend-4");
+    } finally {
+      processes.forEach(ServiceProcess::close);
+    }
+  }
+
+  /** What docker-compose.yml says of a service: its command and environment. */
+  record Service(List<String> command, Map<String, String> environment) {
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Service> readCompose() throws IOException {
+    try (Reader reader = Files.newBufferedReader(Path.of("docker-compose.yml"))) {
+      Map<String, Object> root = new Yaml().load(reader);
+      Map<String, Service> services = new LinkedHashMap<>();
+      ((Map<String, Map<String, Object>>) root.get("services")).forEach((name, service) -> {
+        Map<String, String> env = new LinkedHashMap<>();
+        Object environment = service.get("environment");
+        if (environment instanceof Map<?, ?> map) {
+          map.forEach((key, value) -> env.put(String.valueOf(key), String.valueOf(value)));
+        }
+        services.put(name, new Service(List.copyOf((List<String>) service.get("command")), env));
+      });
+      return services;
+    }
+  }
+
+  private ServiceProcess start(NetworkNamespaces hosts, String host, Service service) throws IOException {
+    List<String> command = new ArrayList<>(List.of("java", "-jar", JAR.toString()));
+    command.addAll(service.command());
+    ServiceProcess process = ServiceProcess.start(host + "-" + processes.size(), hosts.on(host, command),
+      service.environment(), LOGS);
+    processes.add(process);
+    return process;
+  }
+
+  /** The client service with its container paths mapped: the image's samples, and the ./samples/resized volume. */
+  private ServiceProcess startClient(NetworkNamespaces hosts, Service client, Path output, List<String> extra)
+    throws IOException {
+    List<String> command = new ArrayList<>();
+    for (String arg : client.command()) {
+      command.add(arg.equals("/app/samples") ? SAMPLES.toString() : arg.equals("/out") ? output.toString() : arg);
+    }
+    command.addAll(extra);
+    return start(hosts, "client", new Service(command, client.environment()));
+  }
+
+  private String runClient(NetworkNamespaces hosts, Service client, Path output, List<String> extra)
+    throws IOException, InterruptedException {
+    ServiceProcess process = startClient(hosts, client, output, extra);
+    assertThat(process.exitCode(START)).as(process.output()).isZero();
+    return process.output();
+  }
+
+  private static Service renamed(Service service, String from, String to) {
+    return new Service(service.command().stream().map(arg -> arg.equals(from) ? to : arg).toList(),
+      service.environment());
+  }
+
+  /**
+   * Waits until the proxy logs that it balances over exactly {@code backends}. It names each upstream by its
+   * cluster member's host: a name for the seed members of compose, an address for the others.
+   */
+  private static void awaitUpstreams(NetworkNamespaces hosts, ServiceProcess proxy, int from, Duration limit,
+                                     String... backends) throws IOException, InterruptedException {
+    Set<String> wanted = Set.of(backends);
+    long deadline = System.nanoTime() + limit.toNanos();
+    Set<String> current = Set.of();
+    while (System.nanoTime() < deadline) {
+      Matcher line = Pattern.compile("now balances over (.*)$", Pattern.MULTILINE).matcher(proxy.output());
+      while (line.find(from)) {
+        from = line.end();
+        current = new HashSet<>();
+        for (String upstream : line.group(1).split(", ")) {
+          String host = upstream.substring(0, upstream.lastIndexOf(':'));
+          current.add(hosts.hostAt(host) != null ? hosts.hostAt(host) : host);
+        }
+      }
+      if (current.equals(wanted)) {
+        return;
+      }
+      Thread.sleep(100); // polling the proxy's log
+    }
+    throw new AssertionError("the proxy did not balance over " + wanted + " within " + limit + " (last: " + current
+      + "):\n" + proxy.output());
+  }
+
+  private static long countImages(Path folder) throws IOException {
+    try (Stream<Path> files = Files.list(folder)) {
+      return files.filter(f -> f.toString().matches(".*\\.(jpg|png)")).count();
+    }
+  }
+
+  private static void awaitFile(Path folder) throws InterruptedException, IOException {
+    long deadline = System.nanoTime() + START.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (Files.isDirectory(folder) && countImages(folder) > 0) {
+        return;
+      }
+      Thread.sleep(50); // polling the client's output folder
+    }
+    throw new AssertionError("the client wrote nothing to " + folder + " within " + START);
+  }
+}
