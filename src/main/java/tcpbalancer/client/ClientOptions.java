@@ -14,12 +14,13 @@ import tcpbalancer.protocol.ResizeMode;
  */
 public record ClientOptions(HostAndPort proxy, String input, String output, int width, int height, ResizeMode mode,
                             int minConns, int maxConns, int times, boolean dryRun, int window, int retries,
-                            String report, int maxFrameSize) {
+                            String report, int maxFrameSize, int requestTimeoutMillis) {
 
   public static final int DEFAULT_WINDOW = 4;
   public static final int DEFAULT_RETRIES = 3;
+  public static final int DEFAULT_REQUEST_TIMEOUT_MILLIS = 120_000;
   public static final Set<String> KEYS = Set.of("proxy", "input", "output", "width", "height", "mode", "minConns",
-    "maxConns", "times", "dryRun", "window", "retries", "report", "maxFrameSize");
+    "maxConns", "times", "dryRun", "window", "retries", "report", "maxFrameSize", "requestTimeoutMillis");
 
   public static ClientOptions fromJson(JsonObject json, String path) {
     JsonObject config = json == null ? new JsonObject() : json;
@@ -56,6 +57,7 @@ public record ClientOptions(HostAndPort proxy, String input, String output, int 
       fields.integer("window", DEFAULT_WINDOW, 1, 1024),
       fields.integer("retries", DEFAULT_RETRIES, 0, 100),
       fields.string("report", ""),
-      fields.integer("maxFrameSize", Frame.DEFAULT_MAX_BODY_SIZE, 1024, Integer.MAX_VALUE));
+      fields.integer("maxFrameSize", Frame.DEFAULT_MAX_BODY_SIZE, 1024, Integer.MAX_VALUE),
+      fields.integer("requestTimeoutMillis", DEFAULT_REQUEST_TIMEOUT_MILLIS, 1, Integer.MAX_VALUE));
   }
 }

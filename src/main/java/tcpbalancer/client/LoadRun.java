@@ -118,7 +118,8 @@ final class LoadRun {
     private void open() {
       connecting++;
       report.connectionOpened();
-      ResizeConnection.connect(netClient, options.proxy().socketAddress(), options.maxFrameSize())
+      ResizeConnection.connect(vertx, netClient, options.proxy().socketAddress(), options.maxFrameSize(),
+          options.requestTimeoutMillis())
         .onComplete(ar -> {
           connecting--;
           if (ar.failed()) {

@@ -2,6 +2,7 @@ package tcpbalancer.client;
 
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetSocket;
@@ -29,14 +30,21 @@ import tcpbalancer.protocol.Status;
 public final class ResizeConnection {
 
   private final NetSocket socket;
-  private final Map<Long, Promise<ResizeResponse>> pending = new HashMap<>();
+  private final Vertx vertx;
+  private final long requestTimeoutMillis;
+  private final Map<Long, Pending> pending = new HashMap<>();
   private long nextRequestId = 1;
   private long bytesSent;
   private long bytesReceived;
   private boolean closed;
 
-  private ResizeConnection(NetSocket socket, int maxFrameSize) {
+  private record Pending(Promise<ResizeResponse> answer, long timer) {
+  }
+
+  private ResizeConnection(NetSocket socket, int maxFrameSize, Vertx vertx, long requestTimeoutMillis) {
     this.socket = socket;
+    this.vertx = vertx;
+    this.requestTimeoutMillis = requestTimeoutMillis;
     FrameParser.on(socket, maxFrameSize)
       .frameHandler(this::onFrame)
       .errorHandler(e -> failAll(e.status(), "bad answer from " + socket.remoteAddress() + ": " + e.getMessage(), true));
@@ -45,7 +53,18 @@ public final class ResizeConnection {
   }
 
   public static Future<ResizeConnection> connect(NetClient client, SocketAddress address, int maxFrameSize) {
-    return client.connect(address).map(socket -> new ResizeConnection(socket, maxFrameSize));
+    return client.connect(address).map(socket -> new ResizeConnection(socket, maxFrameSize, null, 0));
+  }
+
+  /**
+   * Like {@link #connect(NetClient, SocketAddress, int)}, and a request not answered within
+   * {@code requestTimeoutMillis} breaks the connection: every pending request fails, so it can be sent elsewhere
+   * (answers on one connection cannot be skipped, so the connection as a whole is given up).
+   */
+  public static Future<ResizeConnection> connect(Vertx vertx, NetClient client, SocketAddress address,
+                                                 int maxFrameSize, long requestTimeoutMillis) {
+    return client.connect(address)
+      .map(socket -> new ResizeConnection(socket, maxFrameSize, vertx, requestTimeoutMillis));
   }
 
   /** Sends one request; the future completes with its answer, which may be a refusal ({@code !ok()}). */
@@ -56,7 +75,9 @@ public final class ResizeConnection {
     long requestId = nextRequestId;
     nextRequestId = requestId == Frame.MAX_REQUEST_ID ? 1 : requestId + 1; // 0 is reserved for connection errors
     Promise<ResizeResponse> answer = Promise.promise();
-    pending.put(requestId, answer);
+    long timer = vertx == null ? -1 : vertx.setTimer(requestTimeoutMillis, id -> failAll(Status.TIMEOUT,
+      "no answer from " + socket.remoteAddress() + " within " + requestTimeoutMillis + " ms", true));
+    pending.put(requestId, new Pending(answer, timer));
     Buffer frame = request.toFrame(requestId).encode();
     bytesSent += frame.length();
     socket.write(frame);
@@ -112,21 +133,29 @@ public final class ResizeConnection {
       failAll(response.status(), socket.remoteAddress() + " closed the connection: " + response.message(), true);
       return;
     }
-    Promise<ResizeResponse> answer = pending.remove(frame.requestId());
+    Pending answer = pending.remove(frame.requestId());
     if (answer == null) {
       failAll(Status.BAD_FRAME, socket.remoteAddress() + " answered request " + frame.requestId()
         + ", which is not pending", true);
       return;
     }
-    answer.complete(response);
+    cancelTimer(answer);
+    answer.answer().complete(response);
+  }
+
+  private void cancelTimer(Pending request) {
+    if (request.timer() >= 0) {
+      vertx.cancelTimer(request.timer());
+    }
   }
 
   private void failAll(Status status, String message, boolean closeSocket) {
     closed = true;
-    List<Promise<ResizeResponse>> failed = new ArrayList<>(pending.values());
+    List<Pending> failed = new ArrayList<>(pending.values());
     pending.clear();
-    for (Promise<ResizeResponse> answer : failed) {
-      answer.tryFail(new ResizeException(status, message));
+    for (Pending request : failed) {
+      cancelTimer(request);
+      request.answer().tryFail(new ResizeException(status, message));
     }
     if (closeSocket) {
       socket.close();

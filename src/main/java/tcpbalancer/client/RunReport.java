@@ -95,9 +95,9 @@ public final class RunReport {
     return backends;
   }
 
-  /** 0 when every image was resized (in a dry run: every request answered), else 1. */
+  /** 0 when every image was resized (in a dry run: every request answered), else 1; a folder without images is 1. */
   public int exitCode() {
-    return failed == 0 && resized == (long) imagesPerRound * options.times() ? 0 : 1;
+    return imagesPerRound > 0 && failed == 0 && resized == (long) imagesPerRound * options.times() ? 0 : 1;
   }
 
   private double seconds() {
@@ -152,6 +152,9 @@ public final class RunReport {
     line(text, "  backends    %s", spread.isEmpty() ? "(none answered)" : String.join(", ", spread));
     if (!options.dryRun()) {
       line(text, "  output      %s", options.output());
+    }
+    if (imagesPerRound == 0) {
+      line(text, "no JPEG or PNG image in %s: nothing was sent", options.input());
     }
     if (!skippedFiles.isEmpty()) {
       line(text, "skipped (not JPEG or PNG): %s", String.join(", ", skippedFiles));

@@ -214,4 +214,33 @@ class ClientEndToEndTest {
         test.completeNow();
       })));
   }
+
+  @Test
+  void aBackendThatNeverAnswersCannotStallTheRun(Vertx vertx, VertxTestContext test) throws IOException {
+    Path input = dir.resolve("in");
+    Files.createDirectories(input);
+    Files.copy(TestImages.benchImage("meadow_"), input.resolve("m.png"));
+    vertx.createNetServer().connectHandler(socket -> socket.handler(ignored -> { })).listen(0, "127.0.0.1")
+      .compose(silent -> runClient(vertx, clientConfig(silent.actualPort(), input.toString(), dir.resolve("out")
+        .toString()).put("requestTimeoutMillis", 200).put("retries", 1)))
+      .onComplete(test.succeeding(report -> test.verify(() -> {
+        assertThat(report.exitCode()).isEqualTo(1);
+        assertThat(report.failures().get("m.png")).startsWith("no answer after 2 attempts")
+          .contains("within 200 ms");
+        test.completeNow();
+      })));
+  }
+
+  @Test
+  void aFolderWithoutImagesIsAFailure(Vertx vertx, VertxTestContext test) throws IOException {
+    Path input = dir.resolve("empty");
+    Files.createDirectories(input);
+    Files.writeString(input.resolve("notes.txt"), "not an image");
+    runClient(vertx, clientConfig(1, input.toString(), dir.resolve("out").toString()))
+      .onComplete(test.succeeding(report -> test.verify(() -> {
+        assertThat(report.exitCode()).isEqualTo(1);
+        assertThat(report.toText()).contains("no JPEG or PNG image in").contains("notes.txt");
+        test.completeNow();
+      })));
+  }
 }
