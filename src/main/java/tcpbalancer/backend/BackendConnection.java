@@ -39,6 +39,7 @@ final class BackendConnection {
   private int inFlight;
   private boolean paused;
   private boolean draining;
+  private boolean broken;
   private boolean closed;
 
   BackendConnection(NetSocket socket, BackendOptions options, InFlightLimit backendLimit, WorkerRouter router,
@@ -66,6 +67,9 @@ final class BackendConnection {
   }
 
   private void onFrame(Frame frame) {
+    if (broken) {
+      return; // frames read before the connection was found out of sync
+    }
     if (frame.type() != FrameType.RESIZE_REQUEST) {
       onProtocolError(new ProtocolException(Status.BAD_FRAME, "expected a resize request, got a " + frame.type() + " frame"));
       return;
@@ -124,6 +128,7 @@ final class BackendConnection {
     return ResizeResponse.failure(status, options.name(), request.name(), message);
   }
 
+  /** Writes an answer; every path goes through here, so every path respects the socket's write queue. */
   private void answer(long requestId, ResizeResponse response) {
     if (closed) {
       return;
@@ -132,7 +137,15 @@ final class BackendConnection {
       log.debug("Request {} from {} refused: {}: {}", requestId, socket.remoteAddress(), response.status().label(),
         response.message());
     }
-    socket.write(response.toFrame(requestId).encode());
+    Buffer frame;
+    try {
+      frame = response.toFrame(requestId).encode();
+    } catch (IllegalArgumentException e) {
+      frame = ResizeResponse.failure(Status.INTERNAL_ERROR, options.name(), "", "cannot encode the answer: "
+        + e.getMessage()).toFrame(requestId).encode();
+    }
+    socket.write(frame);
+    updateFlow();
   }
 
   /** The backend is stopping: read no more requests, answer those in progress, then close. */
@@ -160,6 +173,8 @@ final class BackendConnection {
   /** A broken frame leaves the stream out of sync: say why in an error frame (request id 0), then close. */
   private void onProtocolError(ProtocolException e) {
     log.info("Closing connection from {}: {}", socket.remoteAddress(), e.getMessage());
+    broken = true;
+    parser.pause();
     if (!closed) {
       socket.write(ResizeResponse.failure(e.status(), options.name(), "", e.getMessage()).toFrame(0).encode());
       socket.end();

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReadParam;
 import javax.imageio.ImageReader;
 import javax.imageio.ImageWriteParam;
 import javax.imageio.ImageWriter;
@@ -31,12 +32,16 @@ import tcpbalancer.protocol.Status;
  *
  * <p>Decoding goes through ImageIO with the TwelveMonkeys JPEG plugin (which reads CMYK/YCCK JPEGs the JDK
  * cannot); the EXIF orientation is applied so that results are upright; resizing is imgscalr's
- * {@link Scalr.Method#ULTRA_QUALITY}.
+ * {@link Scalr.Method#ULTRA_QUALITY}. A source much larger than the result is read subsampled, down to at least
+ * {@link #OVERSAMPLING} times the result's size: most of the decoding and scaling work is skipped, and a test
+ * keeps the result within 30 dB PSNR of a full-size resize.
  */
 public final class ImageResizer {
 
   private static final String JPEG = "jpeg";
   private static final String PNG = "png";
+  /** A subsampled read keeps at least this many source pixels per result pixel, each way. */
+  static final int OVERSAMPLING = 4;
 
   private final long maxPixels;
   private final float jpegQuality;
@@ -47,6 +52,16 @@ public final class ImageResizer {
   }
 
   public ResizedImage resize(byte[] encoded, int width, int height, ResizeMode mode) throws ImageFailure {
+    Scaled scaled = scale(encoded, width, height, mode);
+    byte[] bytes = encode(scaled.image(), scaled.format(), scaled.grey());
+    return new ResizedImage(bytes, scaled.format(), scaled.image().getWidth(), scaled.image().getHeight());
+  }
+
+  /** A decoded, resized and upright image, before encoding; {@code grey} when the source had one channel. */
+  record Scaled(BufferedImage image, String format, boolean grey) {
+  }
+
+  Scaled scale(byte[] encoded, int width, int height, ResizeMode mode) throws ImageFailure {
     if (encoded.length == 0) {
       throw new ImageFailure(Status.EMPTY_IMAGE, "the image is empty (0 bytes)");
     }
@@ -54,19 +69,17 @@ public final class ImageResizer {
     ImageReader reader = readerFor(input);
     try {
       String format = formatOf(reader);
-      BufferedImage source = decode(reader, input);
       Orientation orientation = JPEG.equals(format) ? orientationOf(encoded) : Orientation.NORMAL;
       // Resize before rotating (fewer pixels to turn), so a sideways image is fitted into the turned box.
       int boxWidth = orientation.swapsAxes() ? height : width;
       int boxHeight = orientation.swapsAxes() ? width : height;
+      BufferedImage source = decode(reader, input, boxWidth, boxHeight, mode);
       Dimensions target = targetSize(source.getWidth(), source.getHeight(), boxWidth, boxHeight, mode);
       BufferedImage resized = Scalr.resize(source, Scalr.Method.ULTRA_QUALITY, Scalr.Mode.FIT_EXACT,
         target.width(), target.height());
-      source.flush();
-      BufferedImage upright = orientation.apply(resized);
       boolean grey = source.getColorModel().getNumColorComponents() == 1 && !source.getColorModel().hasAlpha();
-      byte[] bytes = encode(upright, format, grey);
-      return new ResizedImage(bytes, format, upright.getWidth(), upright.getHeight());
+      source.flush();
+      return new Scaled(orientation.apply(resized), format, grey);
     } finally {
       reader.dispose();
     }
@@ -95,19 +108,30 @@ public final class ImageResizer {
     };
   }
 
-  /** Decodes the first image, after checking from its header that it is not too large to hold in memory. */
-  private BufferedImage decode(ImageReader reader, ImageInputStream input) throws ImageFailure {
+  /**
+   * Decodes the first image, after checking from its header that it is not too large to hold in memory; a
+   * source much larger than the target box is read subsampled.
+   */
+  private BufferedImage decode(ImageReader reader, ImageInputStream input, int boxWidth, int boxHeight,
+                               ResizeMode mode) throws ImageFailure {
     List<String> warnings = new ArrayList<>();
     reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
     reader.setInput(input, true, true);
     try {
-      long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
+      int width = reader.getWidth(0);
+      int height = reader.getHeight(0);
+      long pixels = (long) width * height;
       if (pixels > maxPixels) {
         throw new ImageFailure(Status.TOO_MANY_PIXELS, String.format(Locale.ROOT,
           "the image is %dx%d (%.1f megapixels), over the limit of %.1f megapixels",
-          reader.getWidth(0), reader.getHeight(0), pixels / 1e6, maxPixels / 1e6));
+          width, height, pixels / 1e6, maxPixels / 1e6));
       }
-      BufferedImage image = reader.read(0);
+      ImageReadParam param = reader.getDefaultReadParam();
+      int step = subsampling(width, height, targetSize(width, height, boxWidth, boxHeight, mode));
+      if (step > 1) {
+        param.setSourceSubsampling(step, step, 0, 0);
+      }
+      BufferedImage image = reader.read(0, param);
       for (String warning : warnings) {
         if (warning.toLowerCase(Locale.ROOT).contains("premature end")) {
           throw new ImageFailure(Status.CORRUPT_IMAGE, "the image is truncated: " + warning);
@@ -117,6 +141,12 @@ public final class ImageResizer {
     } catch (IOException | RuntimeException e) {
       throw new ImageFailure(Status.CORRUPT_IMAGE, "the image cannot be decoded: " + describe(e), e);
     }
+  }
+
+  /** How many source pixels a subsampled read may skip, each way, keeping {@link #OVERSAMPLING} per result pixel. */
+  static int subsampling(int sourceWidth, int sourceHeight, Dimensions target) {
+    return Math.max(1, Math.min(sourceWidth / (OVERSAMPLING * target.width()),
+      sourceHeight / (OVERSAMPLING * target.height())));
   }
 
   private static String describe(Exception e) {

@@ -31,8 +31,10 @@ import tcpbalancer.protocol.Status;
 final class LoadRun {
 
   private static final Logger log = LoggerFactory.getLogger(LoadRun.class);
-  /** Connect failures in a row after which a round stops trying to open connections. */
-  private static final int MAX_CONNECT_FAILURES_IN_A_ROW = 5;
+  /** Connect failures in a row after which a round stops trying to open connections (about 15 s of backoff). */
+  private static final int MAX_CONNECT_FAILURES_IN_A_ROW = 10;
+  /** The longest wait before a reconnect or a resend after a busy answer. */
+  private static final long MAX_BACKOFF_MILLIS = 2_000;
 
   private final Vertx vertx;
   private final ClientOptions options;
@@ -90,6 +92,7 @@ final class LoadRun {
     private final Promise<Void> done = Promise.promise();
     private int unfinished;
     private int connecting;
+    private int reopening;
     private int connectFailuresInARow;
     private int connectionsLostInARow;
 
@@ -112,7 +115,20 @@ final class LoadRun {
     }
 
     private int live() {
-      return (int) connections.stream().filter(c -> !c.dead).count() + connecting;
+      return (int) connections.stream().filter(c -> !c.dead).count() + connecting + reopening;
+    }
+
+    /** Opens a connection after {@code delayMillis}; counted as live meanwhile. */
+    private void openLater(long delayMillis) {
+      if (delayMillis <= 0) {
+        open();
+        return;
+      }
+      reopening++;
+      vertx.setTimer(delayMillis, id -> {
+        reopening--;
+        open();
+      });
     }
 
     private void open() {
@@ -141,7 +157,7 @@ final class LoadRun {
       connectFailuresInARow++;
       log.debug("Cannot connect to {}: {}", options.proxy(), cause.getMessage());
       if (connectFailuresInARow < MAX_CONNECT_FAILURES_IN_A_ROW) {
-        vertx.setTimer(100L * connectFailuresInARow, id -> open());
+        openLater(Math.min(MAX_BACKOFF_MILLIS, 100L * connectFailuresInARow));
       } else if (live() == 0) {
         // Nobody is left to carry the queue: what is in it cannot be sent.
         String reason = "cannot connect to the proxy at " + options.proxy() + ": " + cause.getMessage();
@@ -165,6 +181,13 @@ final class LoadRun {
     }
 
     private void send(Connection connection, Item item) {
+      if (!options.dryRun() && item.file.size() + requestOverhead(item.file) > options.maxFrameSize()) {
+        connection.inFlight--;
+        fail(item, "FRAME_TOO_LARGE: the file is " + item.file.size() + " bytes, over the " + options.maxFrameSize()
+          + "-byte frame limit (maxFrameSize); not sent");
+        pump(connection);
+        return;
+      }
       Future<Buffer> bytes = options.dryRun() ? Future.succeededFuture(Buffer.buffer())
         : vertx.fileSystem().readFile(item.file.path().toString());
       bytes.onComplete(read -> {
@@ -206,30 +229,39 @@ final class LoadRun {
       log.info("Connection to {} lost ({}); resending its requests on a new one", options.proxy(), cause.getMessage());
       if (unfinished > 0) {
         // Back off when connections keep breaking before any answer (say, a proxy with no backend yet).
-        long delay = ++connectionsLostInARow <= 1 ? 0 : Math.min(2_000, 50L << Math.min(connectionsLostInARow, 6));
-        if (delay == 0) {
-          open();
-        } else {
-          vertx.setTimer(delay, id -> open());
-        }
+        openLater(++connectionsLostInARow <= 1 ? 0 : backoff(connectionsLostInARow));
       }
     }
 
     private void requeue(Item item, String reason) {
+      requeue(item, reason, 0);
+    }
+
+    /** Sends {@code item} again, after {@code delayMillis}, unless it has used its resends. */
+    private void requeue(Item item, String reason, long delayMillis) {
       if (item.resends >= options.retries()) {
         fail(item, "no answer after " + (item.resends + 1) + " attempts (last: " + reason + ")");
         return;
       }
       item.resends++;
       report.resent();
+      if (delayMillis > 0) {
+        vertx.setTimer(delayMillis, id -> enqueue(item));
+      } else {
+        enqueue(item);
+      }
+    }
+
+    private void enqueue(Item item) {
       queue.addLast(item);
       connections.stream().filter(c -> !c.dead).forEach(this::pump);
     }
 
     private void handle(Item item, ResizeResponse response) {
       if (!response.ok()) {
-        if ((response.status() == Status.BUSY || response.status() == Status.TIMEOUT)) {
-          requeue(item, response.status().label() + ": " + response.message());
+        if (response.status() == Status.BUSY || response.status() == Status.TIMEOUT) {
+          // The backend is saturated: give it time, more with each refusal of this request.
+          requeue(item, response.status().label() + ": " + response.message(), backoff(item.resends + 1));
         } else {
           fail(item, response.status().name() + ": " + response.message());
         }
@@ -289,6 +321,17 @@ final class LoadRun {
             fail(item, "cannot write " + target + ": " + written.cause().getMessage());
           }
         });
+    }
+
+    /** Bytes of a request body besides the image: sizes, mode, flags, format and name. */
+    private static int requestOverhead(ImageFile file) {
+      return 2 + 2 + 1 + 1 + 1 + file.format().length() + 2
+        + file.name().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    }
+
+    /** 100 ms, 200 ms, 400 ms... up to {@link #MAX_BACKOFF_MILLIS}. */
+    private long backoff(int attempt) {
+      return Math.min(MAX_BACKOFF_MILLIS, 50L << Math.min(attempt, 6));
     }
 
     private void succeed() {

@@ -200,9 +200,14 @@ public class TcpBalancerApplication extends VertxApplication implements VertxApp
       examples in src/main/resources/conf/). Launcher options: -conf x --help.""");
   }
 
-  /** Clustered: Hazelcast configured from conf/cluster.xml and this node's settings (environment and flags). */
+  /**
+   * Native transport where available; clustered: Hazelcast configured from conf/cluster.xml and this node's
+   * settings (environment and flags).
+   */
   @Override
   public VertxBuilder createVertxBuilder(VertxOptions options) {
+    // epoll where the platform has it (the jar carries Netty's native transport for Linux); NIO elsewhere.
+    options.setPreferNativeTransport(true);
     VertxBuilder builder = Vertx.builder().with(options);
     if (cluster != null) {
       EventBusOptions eventBus = options.getEventBusOptions();

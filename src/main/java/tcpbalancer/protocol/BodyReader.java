@@ -1,6 +1,9 @@
 package tcpbalancer.protocol;
 
 import io.vertx.core.buffer.Buffer;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 
 /** Reads the fields of a frame body in order, failing with a named field when the body is too short. */
@@ -49,11 +52,20 @@ final class BodyReader {
     return rest;
   }
 
+  /** Strict UTF-8: a malformed string is refused, so it can never grow when echoed back. */
   private String string(int length, String field) {
     require(length, field);
-    String value = body.getString(position, position + length, StandardCharsets.UTF_8.name());
-    position += length;
-    return value;
+    try {
+      String value = StandardCharsets.UTF_8.newDecoder()
+        .onMalformedInput(CodingErrorAction.REPORT)
+        .onUnmappableCharacter(CodingErrorAction.REPORT)
+        .decode(ByteBuffer.wrap(body.getBytes(position, position + length)))
+        .toString();
+      position += length;
+      return value;
+    } catch (CharacterCodingException e) {
+      throw new ProtocolException(onError, field + " is not valid UTF-8");
+    }
   }
 
   private void require(int bytes, String field) {

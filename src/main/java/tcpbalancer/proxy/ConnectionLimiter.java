@@ -57,18 +57,20 @@ final class ConnectionLimiter implements Shareable {
           + " connections (maxConns) and " + queue.size() + " waiting (queueSize)"));
       }
       waiter = new Waiter(context, Promise.promise());
+      // The timer exists before the waiter is visible to release(), which cancels it.
+      Waiter queued = waiter;
+      waiter.timer = vertx.setTimer(queueTimeoutMillis, id -> {
+        boolean timedOut;
+        synchronized (this) {
+          timedOut = queue.remove(queued);
+        }
+        if (timedOut) {
+          queued.promise.fail(new LimitException("waited " + queueTimeoutMillis + " ms for one of the proxy's "
+            + maxConns + " connection slots (queueTimeoutMillis)"));
+        }
+      });
       queue.addLast(waiter);
     }
-    waiter.timer = vertx.setTimer(queueTimeoutMillis, id -> {
-      boolean timedOut;
-      synchronized (this) {
-        timedOut = queue.remove(waiter);
-      }
-      if (timedOut) {
-        waiter.promise.fail(new LimitException("waited " + queueTimeoutMillis + " ms for one of the proxy's "
-          + maxConns + " connection slots (queueTimeoutMillis)"));
-      }
-    });
     return waiter.promise.future();
   }
 

@@ -112,6 +112,10 @@ public class ProxyVerticle extends VerticleBase {
         client.close();
         return;
       }
+      if (clientClosed[0]) {
+        limiter.release(); // it hung up while it waited for a slot
+        return;
+      }
       connectUpstream(new HashSet<>(), 0).onComplete(connected -> {
         if (connected.failed()) {
           limiter.release();
@@ -179,6 +183,13 @@ public class ProxyVerticle extends VerticleBase {
     }
     try {
       ProxyOptions updated = ProxyOptions.fromJson(config, "config");
+      if (options.upstreams().isEmpty()) {
+        log.warn("Proxy {}: its upstreams come from the cluster; the changed config is not applied", options.name());
+        return;
+      }
+      if (updated.upstreams().isEmpty()) {
+        throw new ConfigException("config.upstreams: the changed list is empty");
+      }
       group.update(updated.upstreams());
       if (!updated.equals(options.withUpstreams(updated.upstreams()))) {
         log.warn("Proxy {}: only the upstream list is applied live; restart to apply the other changes",

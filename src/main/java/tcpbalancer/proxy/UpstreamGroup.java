@@ -90,7 +90,11 @@ public final class UpstreamGroup implements Shareable {
     boolean changed = newList.size() != upstreams.size();
     for (Upstream upstream : newList) {
       UpstreamState kept = current.get(upstream.address());
-      if (kept != null && kept.upstream().equals(upstream)) {
+      if (kept != null) {
+        if (!kept.upstream().equals(upstream)) {
+          kept.reconfigure(upstream);
+          changed = true;
+        }
         next.add(kept);
       } else {
         next.add(new UpstreamState(upstream));

@@ -13,7 +13,7 @@ public final class UpstreamState {
 
   private static final Logger log = LoggerFactory.getLogger(UpstreamState.class);
 
-  private final Upstream upstream;
+  private volatile Upstream upstream;
   private final AtomicInteger active = new AtomicInteger();
   private final AtomicLong total = new AtomicLong();
   private final AtomicLong connectFailures = new AtomicLong();
@@ -32,6 +32,11 @@ public final class UpstreamState {
 
   public Upstream upstream() {
     return upstream;
+  }
+
+  /** A new weight or connection limit for the same address: health and counters stay. */
+  void reconfigure(Upstream changed) {
+    this.upstream = changed;
   }
 
   public synchronized boolean isUp() {

@@ -246,4 +246,38 @@ class BackendVerticleTest {
         socket.write(bytes);
       }))));
   }
+
+  @Test
+  void aNameThatIsNotUtf8IsABadRequestAndTheConnectionKeepsServing(Vertx vertx, VertxTestContext test) {
+    // A valid request frame whose name is 30,000 bytes of 0xFF: refused, never echoed in a bigger form.
+    byte[] name = new byte[30_000];
+    java.util.Arrays.fill(name, (byte) 0xFF);
+    Buffer body = Buffer.buffer().appendUnsignedShort(10).appendUnsignedShort(10).appendUnsignedByte((short) 0)
+      .appendUnsignedByte((short) 1).appendUnsignedByte((short) 4).appendString("jpeg")
+      .appendUnsignedShort(name.length).appendBytes(name);
+    Buffer bad = new Frame(tcpbalancer.protocol.FrameType.RESIZE_REQUEST, 7, body).encode();
+    Buffer good = new ResizeRequest("ok.jpg", "jpeg", 10, 10, ResizeMode.FIT, true, Buffer.buffer()).toFrame(8).encode();
+    NetClient client = vertx.createNetClient();
+    clients.add(client);
+    startBackend(vertx, 0, new JsonObject())
+      .compose(port -> client.connect(port, "127.0.0.1"))
+      .onComplete(test.succeeding(socket -> {
+        List<Frame> frames = new ArrayList<>();
+        FrameParser.on(socket, MAX_FRAME).frameHandler(frame -> {
+          frames.add(frame);
+          if (frames.size() == 2) {
+            test.verify(() -> {
+              ResizeResponse refused = ResizeResponse.decode(frames.get(0).body());
+              assertThat(frames.get(0).requestId()).isEqualTo(7);
+              assertThat(refused.status()).isEqualTo(Status.BAD_REQUEST);
+              assertThat(refused.message()).isEqualTo("name is not valid UTF-8");
+              assertThat(frames.get(1).requestId()).isEqualTo(8);
+              assertThat(ResizeResponse.decode(frames.get(1).body()).status()).isEqualTo(Status.OK);
+              test.completeNow();
+            });
+          }
+        });
+        socket.write(bad.appendBuffer(good));
+      }));
+  }
 }

@@ -243,4 +243,42 @@ class ClientEndToEndTest {
         test.completeNow();
       })));
   }
+
+  @Test
+  void busyAnswersAreResentAfterAPauseUntilEveryImageIsResized(Vertx vertx, VertxTestContext test) {
+    int images = TestImages.benchImages().size();
+    // The backend takes 2 requests at a time; the client sends 4 at once: half its requests are refused busy.
+    // Resent at once they would use up their resends in milliseconds; after a growing pause they all get in.
+    deployWorkers(vertx, 1)
+      .compose(w -> ClientTestSupport.deployBackend(vertx, "tight", new JsonObject().put("maxInFlight", 2)))
+      .compose(backend -> deployProxy(vertx, List.of(backend)))
+      .compose(proxy -> runClient(vertx, clientConfig(proxy.actualPort(), inputFolder().toString(),
+        dir.resolve("out").toString()).put("window", 4).put("retries", 20)))
+      .onComplete(test.succeeding(report -> test.verify(() -> {
+        assertThat(report.exitCode()).as(report.toText()).isZero();
+        assertThat(report.resizedCount()).isEqualTo(images);
+        assertThat(report.toJson().getJsonObject("images").getLong("resent")).isPositive();
+        test.completeNow();
+      })));
+  }
+
+  @Test
+  void anImageOverTheFrameLimitIsReportedAndNotSent(Vertx vertx, VertxTestContext test) throws IOException {
+    Path input = dir.resolve("in");
+    Files.createDirectories(input);
+    Files.copy(TestImages.benchImage("meadow_"), input.resolve("big.png"));          // 378 KB
+    Files.copy(TestImages.benchImage("architecture_"), input.resolve("small.jpg"));  // 234 KB
+    deployWorkers(vertx, 1)
+      .compose(w -> deployBackends(vertx, "b1"))
+      .compose(backends -> deployProxy(vertx, backends))
+      .compose(proxy -> runClient(vertx, clientConfig(proxy.actualPort(), input.toString(), dir.resolve("out").toString())
+        .put("maxFrameSize", 300_000).put("window", 2)))
+      .onComplete(test.succeeding(report -> test.verify(() -> {
+        assertThat(report.resizedCount()).as(report.toText()).isEqualTo(1);
+        assertThat(report.failures()).containsOnlyKeys("big.png");
+        assertThat(report.failures().get("big.png")).startsWith("FRAME_TOO_LARGE").contains("not sent");
+        assertThat(report.toJson().getJsonObject("images").getLong("resent")).isZero();
+        test.completeNow();
+      })));
+  }
 }

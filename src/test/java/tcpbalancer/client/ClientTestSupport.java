@@ -28,9 +28,13 @@ final class ClientTestSupport {
   }
 
   static Future<Backend> deployBackend(Vertx vertx, String name) {
+    return deployBackend(vertx, name, new JsonObject());
+  }
+
+  static Future<Backend> deployBackend(Vertx vertx, String name, JsonObject config) {
     BackendVerticle backend = new BackendVerticle();
     return vertx.deployVerticle(backend, new DeploymentOptions().setConfig(
-        new JsonObject().put("host", "127.0.0.1").put("port", 0).put("name", name)))
+        new JsonObject().put("host", "127.0.0.1").put("port", 0).put("name", name).mergeIn(config)))
       .map(id -> new Backend(id, backend.actualPort()));
   }
 

@@ -1,0 +1,367 @@
+#!/usr/bin/env python3
+"""Benchmarks for tcpbalancer: ours against the direct path, HAProxy and vipsthumbnail, side by side in one run.
+
+Absolute figures drift on a shared machine; what counts are the ratios measured in the same run, with runs
+alternating between the two sides. Each scenario runs several times and reports the median with min and max;
+a run that is not valid (a request unanswered, an output missing, an error) is reported and left out.
+
+Usage: bench/run [scenario ...]   (scenarios: floor, proxy, resize, redis; default: all)
+"""
+import argparse
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+JAR = ROOT / "target" / "tcpbalancer.jar"
+SHARED_IMAGES = ROOT.parent / "shared" / "bench-images"
+IMAGES = SHARED_IMAGES if SHARED_IMAGES.is_dir() else ROOT / "samples"
+RESULTS = ROOT / "bench" / "results"
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port, process, limit=90):
+    deadline = time.time() + limit
+    while time.time() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited ({process.returncode}) before listening on {port}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"nothing listened on port {port} within {limit} s")
+
+
+class Server:
+    """A long-running process; its CPU seconds and peak RSS are read from /proc before it is stopped."""
+
+    def __init__(self, name, command, ports, log_dir):
+        self.name = name
+        self.log = open(log_dir / f"{name}.log", "w")
+        self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT)
+        for port in ports:
+            wait_for_port(port, self.process)
+
+    def usage(self):
+        with open(f"/proc/{self.process.pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        cpu = (int(fields[11]) + int(fields[12])) / CLK_TCK
+        peak_kb = 0
+        with open(f"/proc/{self.process.pid}/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    peak_kb = int(line.split()[1])
+        return {"cpu_s": cpu, "peak_rss_mb": peak_kb / 1024}
+
+    def stop(self):
+        usage = self.usage()
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+        return usage
+
+
+def run_measured(command, limit=600):
+    """Runs a command to its end; returns exit code, output, CPU seconds and peak RSS (wait4's rusage)."""
+    with tempfile.TemporaryFile() as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+        deadline = time.time() + limit
+        while True:
+            pid, status, rusage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.time() > deadline:
+                process.kill()
+                raise RuntimeError(f"{command[0]} did not finish within {limit} s")
+            time.sleep(0.02)
+        out.seek(0)
+        output = out.read().decode(errors="replace")
+    return {"exit": os.waitstatus_to_exitcode(status), "output": output,
+            "cpu_s": rusage.ru_utime + rusage.ru_stime, "peak_rss_mb": rusage.ru_maxrss / 1024}
+
+
+def ours(*args):
+    return ["java", "-jar", str(JAR), *args]
+
+
+def image_count():
+    return len([p for p in IMAGES.iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png")])
+
+
+# The original sent every image of its 11 on each connection. Our client spreads a folder's images over the
+# round's connections, so the dry-run scenarios use a folder of 100 x 11 links to the bench images: each of the
+# 100 connections of a round then carries 11 requests, as the original's did.
+DRY_RUN_FOLDER_SIZE = 100 * 11
+
+
+def dry_run_folder(work):
+    folder = work / "dry-run-input"
+    folder.mkdir()
+    images = sorted(p for p in IMAGES.iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
+    for i in range(DRY_RUN_FOLDER_SIZE):
+        source = images[i % len(images)]
+        (folder / f"{i:04d}-{source.name}").symlink_to(source)
+    return folder
+
+
+def run_client(work, proxy_port, extra, input_folder=IMAGES):
+    report = work / "report.json"
+    result = run_measured(ours("client", "--proxy", f"127.0.0.1:{proxy_port}", "--input", str(input_folder),
+                               "--output", str(work / "out"), "-w", "200", "-h", "200",
+                               "--report", str(report), *extra))
+    if result["exit"] != 0 or not report.exists():
+        raise Invalid(f"client exited {result['exit']}: {result['output'][-2000:]}")
+    data = json.loads(report.read_text())
+    return data, result
+
+
+class Invalid(Exception):
+    pass
+
+
+def floor_run(work):
+    """The original's headline: client straight to one backend, dry run, 100 connections x 11 requests, 100 rounds."""
+    port = free_port()
+    backend = Server("backend", ours("backend", "-p", str(port), "--host", "127.0.0.1", "--name", "b1",
+                                     "--workers", "1"), [port], work)
+    try:
+        report, client = run_client(work, port, ["--dry-run", "--minconns", "100", "--maxconns", "100",
+                                                 "--times", "100"], dry_run_folder(work))
+    finally:
+        server = backend.stop()
+    expected = DRY_RUN_FOLDER_SIZE * 100
+    if report["images"]["resized"] != expected:
+        raise Invalid(f"{report['images']['resized']} of {expected} requests answered")
+    return {"connections_per_s": report["connectionsPerSecond"], "requests_per_s": report["requestsPerSecond"],
+            "p50_ms": report["latencyMillis"]["p50"], "p99_ms": report["latencyMillis"]["p99"],
+            "backend_cpu_s": server["cpu_s"], "backend_peak_rss_mb": server["peak_rss_mb"],
+            "client_cpu_s": client["cpu_s"], "client_peak_rss_mb": client["peak_rss_mb"]}
+
+
+def three_backends(work, workers):
+    ports = [free_port() for _ in range(3)]
+    verticles = {"resize-workers": {"verticle": "resize-worker", "instances": workers}}
+    for i, port in enumerate(ports, 1):
+        verticles[f"backend-{i}"] = {"verticle": "backend",
+                                     "config": {"host": "127.0.0.1", "port": port, "name": f"backend-{i}"}}
+    conf = work / "backends.json"
+    conf.write_text(json.dumps({"verticles": verticles}))
+    return Server("backends", ours("-conf", str(conf)), ports, work), ports
+
+
+def start_proxy(kind, work, backend_ports):
+    port = free_port()
+    if kind == "ours":
+        upstreams = [arg for p in backend_ports for arg in ("-u", f"127.0.0.1:{p}")]
+        return Server("proxy-ours", ours("proxy", "-p", str(port), "--host", "127.0.0.1", *upstreams), [port], work), port
+    config = work / "haproxy.cfg"
+    servers = "\n".join(f"    server b{i} 127.0.0.1:{p}" for i, p in enumerate(backend_ports))
+    config.write_text(f"""global
+    maxconn 8000
+defaults
+    mode tcp
+    timeout connect 5s
+    timeout client 300s
+    timeout server 300s
+frontend front
+    bind 127.0.0.1:{port}
+    default_backend back
+backend back
+    balance roundrobin
+{servers}
+""")
+    return Server("proxy-haproxy", ["haproxy", "-db", "-f", str(config)], [port], work), port
+
+
+def proxy_run(work, kind):
+    """The floor-it load through a proxy in front of three backends: ours or HAProxy in the proxy's place."""
+    backends, ports = three_backends(work, 1)
+    try:
+        proxy, port = start_proxy(kind, work, ports)
+        try:
+            report, _ = run_client(work, port, ["--dry-run", "--minconns", "100", "--maxconns", "100",
+                                                "--times", "100"], dry_run_folder(work))
+        finally:
+            usage = proxy.stop()
+    finally:
+        backends.stop()
+    expected = DRY_RUN_FOLDER_SIZE * 100
+    if report["images"]["resized"] != expected:
+        raise Invalid(f"{report['images']['resized']} of {expected} requests answered")
+    return {"connections_per_s": report["connectionsPerSecond"], "requests_per_s": report["requestsPerSecond"],
+            "p99_ms": report["latencyMillis"]["p99"], "proxy_cpu_s": usage["cpu_s"],
+            "proxy_peak_rss_mb": usage["peak_rss_mb"]}
+
+
+RESIZE_ROUNDS = 3
+
+
+def resize_run(work, kind):
+    """Real resizing to 200x200: ours (proxy and three backends) or vipsthumbnail as two parallel processes."""
+    expected = image_count() * RESIZE_ROUNDS
+    if kind == "vips":
+        files = [str(p) for p in sorted(IMAGES.iterdir()) if p.suffix.lower() in (".jpg", ".jpeg", ".png")]
+        jobs = files * RESIZE_ROUNDS
+        out = work / "vips"
+        out.mkdir()
+        halves = [jobs[0::2], jobs[1::2]]
+        started = time.time()
+        processes = [subprocess.Popen(["vipsthumbnail", "-s", "200x200", "-o", str(out) + "/%s-vips.jpg", *half],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for half in halves]
+        for process in processes:
+            if process.wait() != 0:
+                raise Invalid("vipsthumbnail failed: " + process.stderr.read().decode(errors="replace"))
+        seconds = time.time() - started
+        if len(list(out.iterdir())) != image_count():
+            raise Invalid("vipsthumbnail wrote " + str(len(list(out.iterdir()))) + " images")
+        return {"images_per_s": expected / seconds}
+    backends, ports = three_backends(work, 2)
+    try:
+        proxy, port = start_proxy("ours", work, ports)
+        try:
+            report, _ = run_client(work, port, ["--minconns", "3", "--maxconns", "3", "--window", "2",
+                                                "--times", str(RESIZE_ROUNDS)])
+        finally:
+            proxy.stop()
+    finally:
+        backends.stop()
+    if report["images"]["resized"] != expected:
+        raise Invalid(f"{report['images']['resized']} of {expected} images resized")
+    return {"images_per_s": report["images"]["resized"] / report["seconds"]}
+
+
+def redis_run(work, kind):
+    """redis-benchmark direct, through our proxy, or through HAProxy."""
+    redis_port = free_port()
+    redis = Server("redis", ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "",
+                             "--appendonly", "no"], [redis_port], work)
+    try:
+        proxy = None
+        port = redis_port
+        if kind != "direct":
+            proxy, port = start_proxy(kind, work, [redis_port])
+        try:
+            result = run_measured(["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-n", "100000",
+                                   "-c", "50", "-t", "set,get", "--csv"])
+        finally:
+            if proxy:
+                proxy.stop()
+    finally:
+        redis.stop()
+    rows = [line.replace('"', "").split(",") for line in result["output"].splitlines() if line.startswith('"SET"')
+            or line.startswith('"GET"')]
+    if result["exit"] != 0 or len(rows) != 2 or "rror" in result["output"]:
+        raise Invalid("redis-benchmark: " + result["output"][-1000:])
+    # columns: test, rps, avg, min, p50, p95, p99, max
+    return {"ops_per_s": statistics.mean(float(r[1]) for r in rows),
+            "p99_ms": max(float(r[6]) for r in rows)}
+
+
+def summarize(runs):
+    """Median, min and max of each metric over the valid runs."""
+    summary = {}
+    for key in runs[0]:
+        values = [run[key] for run in runs]
+        summary[key] = {"median": statistics.median(values), "min": min(values), "max": max(values)}
+    return summary
+
+
+def measure(name, sides, run, repeats):
+    """Runs each side `repeats` times, alternating sides run by run."""
+    results = {side: [] for side in sides}
+    invalid = {side: [] for side in sides}
+    for i in range(repeats):
+        for side in sides:
+            work = Path(tempfile.mkdtemp(prefix=f"bench-{name}-"))
+            try:
+                results[side].append(run(work, side) if side else run(work))
+                print(f"  {name} {side or ''} run {i + 1}: ok", file=sys.stderr)
+            except Invalid as e:
+                invalid[side].append(str(e))
+                print(f"  {name} {side or ''} run {i + 1}: INVALID: {e}", file=sys.stderr)
+            finally:
+                shutil.rmtree(work, ignore_errors=True)
+    return {side: {"runs": len(results[side]), "invalid": invalid[side],
+                   "summary": summarize(results[side]) if results[side] else {}} for side in sides}
+
+
+def print_table(title, results):
+    print(f"\n== {title}")
+    for side, data in results.items():
+        label = side or "ours"
+        print(f"  {label}: {data['runs']} valid runs" + (f", {len(data['invalid'])} INVALID" if data["invalid"] else ""))
+        for metric, stats in data["summary"].items():
+            print(f"    {metric:<22} median {stats['median']:>11.2f}   min {stats['min']:>11.2f}   max {stats['max']:>11.2f}")
+
+
+def ratios(results, numerator, denominator, metrics):
+    out = {}
+    a = results[numerator]["summary"]
+    b = results[denominator]["summary"]
+    for metric in metrics:
+        if metric in a and metric in b and b[metric]["median"]:
+            out[metric] = a[metric]["median"] / b[metric]["median"]
+    if out:
+        print(f"  {numerator}/{denominator}: " + ", ".join(f"{m} {v:.2f}" for m, v in out.items()))
+    return out
+
+
+def commit():
+    try:
+        return subprocess.check_output(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], text=True).strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("scenarios", nargs="*", default=["floor", "proxy", "resize", "redis"])
+    parser.add_argument("--runs", type=int, default=int(os.environ.get("RUNS", "3")))
+    args = parser.parse_args()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    meta = {"commit": commit(), "date": time.strftime("%Y-%m-%d %H:%M"), "cores": os.cpu_count(),
+            "images": str(IMAGES), "runs": args.runs}
+    for scenario in args.scenarios:
+        if scenario == "floor":
+            results = measure("floor", [None], floor_run, args.runs)
+            print_table("floor it: client -> one backend, dry run, 100 connections x 100 rounds", results)
+            out = {"results": results}
+        elif scenario == "proxy":
+            results = measure("proxy", ["ours", "haproxy"], proxy_run, args.runs)
+            print_table("through the proxy: dry run, 100 connections x 100 rounds, three backends", results)
+            out = {"results": results, "ratios": ratios(results, "ours", "haproxy", ["requests_per_s",
+                   "connections_per_s", "p99_ms", "proxy_cpu_s", "proxy_peak_rss_mb"])}
+        elif scenario == "resize":
+            results = measure("resize", ["ours", "vips"], resize_run, args.runs)
+            print_table(f"real resizing to 200x200, {RESIZE_ROUNDS} passes over the images", results)
+            out = {"results": results, "ratios": ratios(results, "ours", "vips", ["images_per_s"])}
+        elif scenario == "redis":
+            results = measure("redis", ["direct", "ours", "haproxy"], redis_run, args.runs)
+            print_table("redis-benchmark -n 100000 -c 50 -t set,get", results)
+            out = {"results": results, "ratios": {**{"ours/haproxy": ratios(results, "ours", "haproxy",
+                   ["ops_per_s", "p99_ms"])}, **{"ours/direct": ratios(results, "ours", "direct", ["ops_per_s"])}}}
+        else:
+            parser.error(f"unknown scenario {scenario}")
+        (RESULTS / f"{scenario}.json").write_text(json.dumps({**meta, **out}, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
