@@ -231,6 +231,7 @@ public class TcpBalancerApplication extends VertxApplication implements VertxApp
   /** A client run ends the process with its exit code (registered before anything deploys: runs can be short). */
   @Override
   public void afterVertxStarted(HookContext context) {
+    log.debug("Network transport: {}", context.vertx().isNativeTransportEnabled() ? "native (epoll)" : "NIO");
     if (context.vertx().isClustered()) {
       ClusterNode.register(context.vertx(), clusterManager);
       log.info("Joined the cluster as {} (members: {})", clusterManager.getNodeId(), cluster.members());
