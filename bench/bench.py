@@ -6,6 +6,8 @@ alternating between the two sides. Each scenario runs several times and reports 
 a run that is not valid (a request unanswered, an output missing, an error) is reported and left out.
 
 Usage: bench/run [scenario ...]   (scenarios: floor, proxy, resize, redis; default: all)
+Environment: RUNS (runs per side, default 3), JVM_OPTS (options for our JVMs, none by default),
+PROXY_INSTANCES (our proxy's --instances, default: one per event loop).
 """
 import argparse
 import json
@@ -98,8 +100,12 @@ def run_measured(command, limit=600):
             "cpu_s": rusage.ru_utime + rusage.ru_stime, "peak_rss_mb": rusage.ru_maxrss / 1024}
 
 
+# JVM options for our processes, e.g. JVM_OPTS="-Xmx256m -XX:+UseSerialGC" (none by default).
+JVM_OPTS = os.environ.get("JVM_OPTS", "").split()
+
+
 def ours(*args):
-    return ["java", "-jar", str(JAR), *args]
+    return ["java", *JVM_OPTS, "-jar", str(JAR), *args]
 
 
 def image_count():
@@ -171,7 +177,9 @@ def start_proxy(kind, work, backend_ports):
     port = free_port()
     if kind == "ours":
         upstreams = [arg for p in backend_ports for arg in ("-u", f"127.0.0.1:{p}")]
-        return Server("proxy-ours", ours("proxy", "-p", str(port), "--host", "127.0.0.1", *upstreams), [port], work), port
+        instances = ["--instances", os.environ["PROXY_INSTANCES"]] if "PROXY_INSTANCES" in os.environ else []
+        return Server("proxy-ours", ours("proxy", "-p", str(port), "--host", "127.0.0.1", *instances, *upstreams),
+                      [port], work), port
     config = work / "haproxy.cfg"
     servers = "\n".join(f"    server b{i} 127.0.0.1:{p}" for i, p in enumerate(backend_ports))
     config.write_text(f"""global
@@ -338,7 +346,8 @@ def main():
     args = parser.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
     meta = {"commit": commit(), "date": time.strftime("%Y-%m-%d %H:%M"), "cores": os.cpu_count(),
-            "images": str(IMAGES), "runs": args.runs}
+            "images": str(IMAGES), "runs": args.runs, "jvm_opts": JVM_OPTS,
+            "proxy_instances": os.environ.get("PROXY_INSTANCES", "default")}
     for scenario in args.scenarios:
         if scenario == "floor":
             results = measure("floor", [None], floor_run, args.runs)
