@@ -7,7 +7,8 @@ a run that is not valid (a request unanswered, an output missing, an error) is r
 
 Usage: bench/run [scenario ...]   (scenarios: floor, proxy, resize, redis; default: all)
 Environment: RUNS (runs per side, default 3), JVM_OPTS (options for our JVMs, none by default),
-PROXY_INSTANCES (our proxy's --instances, default: one per event loop).
+PROXY_INSTANCES (our proxy's --instances, default: one per event loop), RESIZE_ROUNDS (passes over the
+images in the resize scenario, default 3).
 """
 import argparse
 import json
@@ -219,7 +220,7 @@ def proxy_run(work, kind):
             "proxy_peak_rss_mb": usage["peak_rss_mb"]}
 
 
-RESIZE_ROUNDS = 3
+RESIZE_ROUNDS = int(os.environ.get("RESIZE_ROUNDS", "3"))
 
 
 def resize_run(work, kind):
