@@ -46,6 +46,8 @@ class BackendVerticleTest {
     clients.forEach(NetClient::close);
   }
 
+  private String lastBackendDeployment;
+
   /** Deploys resize workers (unless {@code workers} is 0) and one backend on loopback; returns its port. */
   private Future<Integer> startBackend(Vertx vertx, int workers, JsonObject backendConfig) {
     JsonObject config = new JsonObject().put("host", "127.0.0.1").put("port", 0).put("name", "b1").mergeIn(backendConfig);
@@ -55,7 +57,10 @@ class BackendVerticleTest {
         new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setInstances(workers));
     return workersDeployed
       .compose(id -> vertx.deployVerticle(backend, new DeploymentOptions().setConfig(config)))
-      .map(id -> backend.actualPort());
+      .map(id -> {
+        lastBackendDeployment = id;
+        return backend.actualPort();
+      });
   }
 
   private Future<ResizeConnection> connect(Vertx vertx, int port) {
@@ -279,5 +284,35 @@ class BackendVerticleTest {
         });
         socket.write(bad.appendBuffer(good));
       }));
+  }
+
+  @Test
+  void stoppingFinishesTheRequestsInProgressThenClosesAndRefusesNewConnections(Vertx vertx, VertxTestContext test) {
+    Path big = TestImages.benchImages().stream().max((a, b) -> Long.compare(a.toFile().length(), b.toFile().length()))
+      .orElseThrow();
+    int[] port = new int[1];
+    startBackend(vertx, 1, new JsonObject().put("drainTimeoutMillis", 30_000))
+      .compose(p -> {
+        port[0] = p;
+        return connect(vertx, p);
+      })
+      .compose(connection -> {
+        Future<ResizeResponse> inProgress = connection.send(request(big, 100, 100));
+        // Undeploy while the request is with the worker: its answer must still arrive, then the connection closes.
+        Future<Void> stopped = vertx.undeploy(lastBackendDeployment);
+        return inProgress.compose(answer -> {
+          assertThat(answer.status()).isEqualTo(Status.OK);
+          return stopped;
+        }).compose(v -> connection.send(request(big, 10, 10)).transform(ar -> Future.succeededFuture(ar.failed())))
+          .compose(refused -> {
+            assertThat(refused).as("the drained connection is closed: no more answers on it").isTrue();
+            return vertx.createNetClient().connect(port[0], "127.0.0.1")
+              .transform(ar -> Future.succeededFuture(ar.succeeded()));
+          });
+      })
+      .onComplete(test.succeeding(newConnectionAccepted -> test.verify(() -> {
+        assertThat(newConnectionAccepted).as("no new connections once stopped").isFalse();
+        test.completeNow();
+      })));
   }
 }
