@@ -297,12 +297,18 @@ class BackendVerticleTest {
         return connect(vertx, p);
       })
       .compose(connection -> {
+        // Undeploy once the request has reached a worker: its answer must still arrive, then the connection closes.
+        io.vertx.core.Promise<Void> stopped = io.vertx.core.Promise.promise();
+        vertx.eventBus().addOutboundInterceptor(delivery -> {
+          if (delivery.message().address().startsWith(ResizeWorkerVerticle.ADDRESS)) {
+            vertx.undeploy(lastBackendDeployment).onComplete(stopped);
+          }
+          delivery.next();
+        });
         Future<ResizeResponse> inProgress = connection.send(request(big, 100, 100));
-        // Undeploy while the request is with the worker: its answer must still arrive, then the connection closes.
-        Future<Void> stopped = vertx.undeploy(lastBackendDeployment);
         return inProgress.compose(answer -> {
           assertThat(answer.status()).isEqualTo(Status.OK);
-          return stopped;
+          return stopped.future();
         }).compose(v -> connection.send(request(big, 10, 10)).transform(ar -> Future.succeededFuture(ar.failed())))
           .compose(refused -> {
             assertThat(refused).as("the drained connection is closed: no more answers on it").isTrue();
