@@ -131,8 +131,14 @@ class ClientEndToEndTest {
     Path output = dir.resolve("out");
     ProxyVerticle[] proxy = new ProxyVerticle[1];
     int images = TestImages.benchImages().size();
+    // No drain time for the doomed backend: undeploying it drops its connections at once, as a crash would.
     deployWorkers(vertx, 2)
-      .compose(w -> deployBackends(vertx, "doomed", "b2", "b3"))
+      .compose(w -> ClientTestSupport.deployBackend(vertx, "doomed", new JsonObject().put("drainTimeoutMillis", 0)))
+      .compose(doomed -> deployBackends(vertx, "b2", "b3").map(others -> {
+        List<ClientTestSupport.Backend> all = new java.util.ArrayList<>(List.of(doomed));
+        all.addAll(others);
+        return all;
+      }))
       .compose(backends -> deployProxy(vertx, backends).compose(p -> {
         proxy[0] = p;
         Future<RunReport> run = runClient(vertx, clientConfig(p.actualPort(), inputFolder().toString(), output.toString())
