@@ -21,9 +21,7 @@ final class InFlightLimit implements Shareable {
   /** The limit of the backend called {@code name}; instances deployed together get the same one. */
   static InFlightLimit shared(Vertx vertx, String name, int max) {
     LocalMap<String, InFlightLimit> limits = vertx.sharedData().getLocalMap("tcpbalancer.backend.in-flight");
-    InFlightLimit created = new InFlightLimit(max);
-    InFlightLimit existing = limits.putIfAbsent(name, created);
-    return existing != null ? existing : created;
+    return limits.computeIfAbsent(name, key -> new InFlightLimit(max));
   }
 
   boolean tryAcquire() {

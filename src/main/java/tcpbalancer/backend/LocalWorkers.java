@@ -16,9 +16,7 @@ final class LocalWorkers implements Shareable {
 
   static LocalWorkers of(Vertx vertx) {
     LocalMap<String, LocalWorkers> map = vertx.sharedData().getLocalMap("tcpbalancer.workers");
-    LocalWorkers created = new LocalWorkers();
-    LocalWorkers existing = map.putIfAbsent("local", created);
-    return existing != null ? existing : created;
+    return map.computeIfAbsent("local", key -> new LocalWorkers());
   }
 
   void workerStarted() {

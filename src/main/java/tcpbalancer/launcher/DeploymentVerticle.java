@@ -26,7 +26,7 @@ public class DeploymentVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(DeploymentVerticle.class);
 
   private final ConfigSource source;
-  private final List<String> deployed = new ArrayList<>();
+  /** Deployment id of each started entry, by entry id. */
   private final Map<String, String> deploymentIds = new HashMap<>();
   private DeploymentPlan current;
   private ConfigRetriever retriever;
@@ -86,7 +86,6 @@ public class DeploymentVerticle extends VerticleBase {
   private Future<Void> deploy(DeploymentPlan.Entry entry) {
     return vertx.deployVerticle(entry.kind().factory(), entry.deploymentOptions())
       .map(id -> {
-        deployed.add(id);
         deploymentIds.put(entry.id(), id);
         log.debug("Deployed {} ({} x {}, {})", entry.id(), entry.instances(), entry.kind().configName(),
           entry.threadingModel());
@@ -98,10 +97,10 @@ public class DeploymentVerticle extends VerticleBase {
 
   private Future<Void> undeployAll() {
     List<Future<Void>> undeployments = new ArrayList<>();
-    for (String id : deployed) {
+    for (String id : deploymentIds.values()) {
       undeployments.add(vertx.undeploy(id));
     }
-    deployed.clear();
+    deploymentIds.clear();
     return Future.join(undeployments).mapEmpty();
   }
 

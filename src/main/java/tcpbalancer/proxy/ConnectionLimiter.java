@@ -26,10 +26,8 @@ final class ConnectionLimiter implements Shareable {
   /** The limiter of the proxy called {@code name}, shared by its instances. */
   static ConnectionLimiter shared(Vertx vertx, ProxyOptions options) {
     LocalMap<String, ConnectionLimiter> limiters = vertx.sharedData().getLocalMap("tcpbalancer.proxy.limiters");
-    ConnectionLimiter created = new ConnectionLimiter(vertx, options.maxConns(), options.queueSize(),
-      options.queueTimeoutMillis());
-    ConnectionLimiter existing = limiters.putIfAbsent(options.name(), created);
-    return existing != null ? existing : created;
+    return limiters.computeIfAbsent(options.name(), name -> new ConnectionLimiter(vertx, options.maxConns(),
+      options.queueSize(), options.queueTimeoutMillis()));
   }
 
   static void remove(Vertx vertx, String name) {
