@@ -25,6 +25,29 @@ public final class TestImages {
     return images(Files.isDirectory(shared) ? shared : Path.of("samples"));
   }
 
+  /**
+   * A progressive JPEG with the JDK's (libjpeg's) default scan script, made from the forest photo (2560x1600),
+   * so that tests of progressive reads do not depend on ../shared.
+   */
+  public static byte[] progressiveJpeg() {
+    try {
+      java.awt.image.BufferedImage image = javax.imageio.ImageIO.read(benchImage("forest-path_").toFile());
+      javax.imageio.ImageWriter writer = javax.imageio.ImageIO.getImageWritersByFormatName("jpeg").next();
+      java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+      try (var output = javax.imageio.ImageIO.createImageOutputStream(bytes)) {
+        javax.imageio.ImageWriteParam param = writer.getDefaultWriteParam();
+        param.setProgressiveMode(javax.imageio.ImageWriteParam.MODE_DEFAULT);
+        writer.setOutput(output);
+        writer.write(null, new javax.imageio.IIOImage(image, null, null), param);
+      } finally {
+        writer.dispose();
+      }
+      return bytes.toByteArray();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   public static Path badImagesDir() {
     return SHARED.resolve("bad-images");
   }

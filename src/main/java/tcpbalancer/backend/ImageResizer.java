@@ -33,7 +33,8 @@ import tcpbalancer.protocol.Status;
  * <p>Decoding goes through ImageIO with the TwelveMonkeys JPEG plugin (which reads CMYK/YCCK JPEGs the JDK
  * cannot); the EXIF orientation is applied so that results are upright; resizing is imgscalr's
  * {@link Scalr.Method#ULTRA_QUALITY}. A source much larger than the result is read subsampled, down to at least
- * {@link #OVERSAMPLING} times the result's size: most of the decoding and scaling work is skipped, and a test
+ * {@link #OVERSAMPLING} times the result's size, and a progressive JPEG at least 8 times larger is read from
+ * its first scan only ({@link ProgressiveJpeg}): most of the decoding and scaling work is skipped, and a test
  * keeps the result within 30 dB PSNR of a full-size resize.
  */
 public final class ImageResizer {
@@ -73,7 +74,7 @@ public final class ImageResizer {
       // Resize before rotating (fewer pixels to turn), so a sideways image is fitted into the turned box.
       int boxWidth = orientation.swapsAxes() ? height : width;
       int boxHeight = orientation.swapsAxes() ? width : height;
-      BufferedImage source = decode(reader, input, boxWidth, boxHeight, mode);
+      BufferedImage source = decode(reader, input, encoded, boxWidth, boxHeight, mode);
       Dimensions target = targetSize(source.getWidth(), source.getHeight(), boxWidth, boxHeight, mode);
       BufferedImage resized = Scalr.resize(source, Scalr.Method.ULTRA_QUALITY, Scalr.Mode.FIT_EXACT,
         target.width(), target.height());
@@ -112,8 +113,8 @@ public final class ImageResizer {
    * Decodes the first image, after checking from its header that it is not too large to hold in memory; a
    * source much larger than the target box is read subsampled.
    */
-  private BufferedImage decode(ImageReader reader, ImageInputStream input, int boxWidth, int boxHeight,
-                               ResizeMode mode) throws ImageFailure {
+  private BufferedImage decode(ImageReader reader, ImageInputStream input, byte[] encoded, int boxWidth,
+                               int boxHeight, ResizeMode mode) throws ImageFailure {
     List<String> warnings = new ArrayList<>();
     reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
     reader.setInput(input, true, true);
@@ -127,9 +128,13 @@ public final class ImageResizer {
           width, height, pixels / 1e6, maxPixels / 1e6));
       }
       ImageReadParam param = reader.getDefaultReadParam();
-      int step = subsampling(width, height, targetSize(width, height, boxWidth, boxHeight, mode));
+      Dimensions target = targetSize(width, height, boxWidth, boxHeight, mode);
+      int step = subsampling(width, height, target);
       if (step > 1) {
         param.setSourceSubsampling(step, step, 0, 0);
+      }
+      if (firstScanSuffices(reader, encoded, width, height, target)) {
+        param.setSourceProgressivePasses(0, 1);
       }
       BufferedImage image = reader.read(0, param);
       for (String warning : warnings) {
@@ -147,6 +152,25 @@ public final class ImageResizer {
   static int subsampling(int sourceWidth, int sourceHeight, Dimensions target) {
     return Math.max(1, Math.min(sourceWidth / (OVERSAMPLING * target.width()),
       sourceHeight / (OVERSAMPLING * target.height())));
+  }
+
+  /**
+   * True when a progressive JPEG may be read from its first scan only (see {@link ProgressiveJpeg}): the result
+   * is at most an eighth of the source each way, and the file is complete (ends with its EOI marker), so that
+   * a truncated file still goes through the full read that reports it.
+   */
+  private static boolean firstScanSuffices(ImageReader reader, byte[] encoded, int width, int height,
+                                           Dimensions target) throws IOException {
+    boolean smallEnough = width >= ProgressiveJpeg.BLOCK * target.width()
+      && height >= ProgressiveJpeg.BLOCK * target.height();
+    return smallEnough && JPEG.equals(reader.getFormatName().toLowerCase(Locale.ROOT)) && endsWithEoi(encoded)
+      && ProgressiveJpeg.firstScanHoldsEveryDc(reader.getImageMetadata(0));
+  }
+
+  /** JPEG's end-of-image marker, FF D9, closes every complete file. */
+  private static boolean endsWithEoi(byte[] encoded) {
+    int n = encoded.length;
+    return n >= 2 && encoded[n - 2] == (byte) 0xFF && encoded[n - 1] == (byte) 0xD9;
   }
 
   private static String describe(Exception e) {

@@ -126,6 +126,26 @@ class ImageResizerTest {
   }
 
   @Test
+  void aProgressiveJpegReadFromItsFirstScanStaysCloseToAFullSizeReference() throws Exception {
+    byte[] progressive = TestImages.progressiveJpeg();
+    ImageResizer.Scaled ours = resizer.scale(progressive, 200, 200, ResizeMode.FIT);
+
+    BufferedImage reference = org.imgscalr.Scalr.resize(ImageIO.read(new ByteArrayInputStream(progressive)),
+      org.imgscalr.Scalr.Method.ULTRA_QUALITY, org.imgscalr.Scalr.Mode.FIT_EXACT, 200, 125);
+    assertThat(psnr(ours.image(), reference)).as("PSNR (dB)").isGreaterThan(30.0);
+  }
+
+  @Test
+  void aTruncatedProgressiveJpegIsRefusedEvenWhenItsFirstScanWouldDo() {
+    byte[] progressive = TestImages.progressiveJpeg();
+    byte[] truncated = java.util.Arrays.copyOf(progressive, progressive.length * 3 / 5);
+
+    assertThatThrownBy(() -> resizer.resize(truncated, 200, 200, ResizeMode.FIT))
+      .isInstanceOfSatisfying(ImageFailure.class, e -> assertThat(e.status()).isEqualTo(Status.CORRUPT_IMAGE))
+      .hasMessageContaining("truncated");
+  }
+
+  @Test
   void pixelLimitIsConfigurable() {
     ImageResizer strict = new ImageResizer(640 * 480 - 1, 90);
     byte[] meadow = TestImages.read(TestImages.benchImage("meadow_"));
