@@ -2,7 +2,9 @@
 """Benchmarks for tcpbalancer: ours against the direct path, HAProxy and vipsthumbnail, side by side in one run.
 
 Absolute figures drift on a shared machine; what counts are the ratios measured in the same run, with runs
-alternating between the two sides. Each scenario runs several times and reports the median with min and max;
+alternating between the two sides. Servers (backends and proxies, ours and theirs alike) first carry the same
+unmeasured warm-up load, so that what is measured is a running server, not the JIT compiling it; their CPU
+seconds are counted over the measured load only. The client is a fresh process in every run, warm-up included. Each scenario runs several times and reports the median with min and max;
 a run that is not valid (a request unanswered, an output missing, an error) is reported and left out.
 
 Usage: bench/run [scenario ...]   (scenarios: floor, proxy, resize, redis; default: all)
@@ -70,6 +72,11 @@ class Server:
                     peak_kb = int(line.split()[1])
         return {"cpu_s": cpu, "peak_rss_mb": peak_kb / 1024}
 
+    def cpu_since(self, before):
+        """CPU seconds spent since an earlier usage() reading, and the peak RSS so far."""
+        now = self.usage()
+        return {"cpu_s": now["cpu_s"] - before["cpu_s"], "peak_rss_mb": now["peak_rss_mb"]}
+
     def stop(self):
         usage = self.usage()
         self.process.terminate()
@@ -117,6 +124,9 @@ def image_count():
 # round's connections, so the dry-run scenarios use a folder of 100 x 11 links to the bench images: each of the
 # 100 connections of a round then carries 11 requests, as the original's did.
 DRY_RUN_FOLDER_SIZE = 100 * 11
+DRY_RUN_ARGS = ["--dry-run", "--minconns", "100", "--maxconns", "100"]
+# Rounds of the unmeasured warm-up load in the dry-run scenarios.
+WARM_UP_ROUNDS = 20
 
 
 def dry_run_folder(work):
@@ -150,10 +160,13 @@ def floor_run(work):
     backend = Server("backend", ours("backend", "-p", str(port), "--host", "127.0.0.1", "--name", "b1",
                                      "--workers", "1"), [port], work)
     try:
-        report, client = run_client(work, port, ["--dry-run", "--minconns", "100", "--maxconns", "100",
-                                                 "--times", "100"], dry_run_folder(work))
+        folder = dry_run_folder(work)
+        run_client(work, port, DRY_RUN_ARGS + ["--times", str(WARM_UP_ROUNDS)], folder)
+        before = backend.usage()
+        report, client = run_client(work, port, DRY_RUN_ARGS + ["--times", "100"], folder)
+        server = backend.cpu_since(before)
     finally:
-        server = backend.stop()
+        backend.stop()
     expected = DRY_RUN_FOLDER_SIZE * 100
     if report["images"]["resized"] != expected:
         raise Invalid(f"{report['images']['resized']} of {expected} requests answered")
@@ -206,10 +219,13 @@ def proxy_run(work, kind):
     try:
         proxy, port = start_proxy(kind, work, ports)
         try:
-            report, _ = run_client(work, port, ["--dry-run", "--minconns", "100", "--maxconns", "100",
-                                                "--times", "100"], dry_run_folder(work))
+            folder = dry_run_folder(work)
+            run_client(work, port, DRY_RUN_ARGS + ["--times", str(WARM_UP_ROUNDS)], folder)
+            before = proxy.usage()
+            report, _ = run_client(work, port, DRY_RUN_ARGS + ["--times", "100"], folder)
+            usage = proxy.cpu_since(before)
         finally:
-            usage = proxy.stop()
+            proxy.stop()
     finally:
         backends.stop()
     expected = DRY_RUN_FOLDER_SIZE * 100
@@ -223,6 +239,16 @@ def proxy_run(work, kind):
 RESIZE_ROUNDS = int(os.environ.get("RESIZE_ROUNDS", "3"))
 
 
+def run_vips(jobs, out):
+    """vipsthumbnail over the jobs, split over two parallel processes."""
+    halves = [jobs[0::2], jobs[1::2]]
+    processes = [subprocess.Popen(["vipsthumbnail", "-s", "200x200", "-o", str(out) + "/%s-vips.jpg", *half],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for half in halves]
+    for process in processes:
+        if process.wait() != 0:
+            raise Invalid("vipsthumbnail failed: " + process.stderr.read().decode(errors="replace"))
+
+
 def resize_run(work, kind):
     """Real resizing to 200x200: ours (proxy and three backends) or vipsthumbnail as two parallel processes."""
     expected = image_count() * RESIZE_ROUNDS
@@ -231,13 +257,9 @@ def resize_run(work, kind):
         jobs = files * RESIZE_ROUNDS
         out = work / "vips"
         out.mkdir()
-        halves = [jobs[0::2], jobs[1::2]]
+        run_vips(files, out)  # warm-up: the same single pass as ours gets
         started = time.time()
-        processes = [subprocess.Popen(["vipsthumbnail", "-s", "200x200", "-o", str(out) + "/%s-vips.jpg", *half],
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for half in halves]
-        for process in processes:
-            if process.wait() != 0:
-                raise Invalid("vipsthumbnail failed: " + process.stderr.read().decode(errors="replace"))
+        run_vips(jobs, out)
         seconds = time.time() - started
         if len(list(out.iterdir())) != image_count():
             raise Invalid("vipsthumbnail wrote " + str(len(list(out.iterdir()))) + " images")
@@ -246,15 +268,20 @@ def resize_run(work, kind):
     try:
         proxy, port = start_proxy("ours", work, ports)
         try:
-            report, _ = run_client(work, port, ["--minconns", "3", "--maxconns", "3", "--window", "2",
-                                                "--times", str(RESIZE_ROUNDS)])
+            args = ["--minconns", "3", "--maxconns", "3", "--window", "2"]
+            run_client(work, port, args + ["--times", "1"])
+            proxy_before, backends_before = proxy.usage(), backends.usage()
+            report, client = run_client(work, port, args + ["--times", str(RESIZE_ROUNDS)])
+            proxy_usage, backends_usage = proxy.cpu_since(proxy_before), backends.cpu_since(backends_before)
         finally:
             proxy.stop()
     finally:
         backends.stop()
     if report["images"]["resized"] != expected:
         raise Invalid(f"{report['images']['resized']} of {expected} images resized")
-    return {"images_per_s": report["images"]["resized"] / report["seconds"]}
+    return {"images_per_s": report["images"]["resized"] / report["seconds"],
+            "backends_cpu_s": backends_usage["cpu_s"], "proxy_cpu_s": proxy_usage["cpu_s"],
+            "client_cpu_s": client["cpu_s"]}
 
 
 def redis_run(work, kind):
@@ -268,6 +295,8 @@ def redis_run(work, kind):
         if kind != "direct":
             proxy, port = start_proxy(kind, work, [redis_port])
         try:
+            run_measured(["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-n", "50000", "-c", "50",
+                          "-t", "set,get", "--csv"])
             result = run_measured(["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-n", "100000",
                                    "-c", "50", "-t", "set,get", "--csv"])
         finally:
