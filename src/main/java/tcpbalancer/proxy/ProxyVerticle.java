@@ -103,9 +103,8 @@ public class ProxyVerticle extends VerticleBase {
   }
 
   private void accept(NetSocket client) {
-    client.pause(); // not a byte is read until an upstream is connected
     boolean[] clientClosed = {false};
-    client.closeHandler(v -> clientClosed[0] = true);
+    Relay.hold(client, () -> clientClosed[0] = true); // not a byte is read until an upstream is connected
     limiter.acquire().onComplete(slot -> {
       if (slot.failed()) {
         log.warn("Refusing connection from {}: {}", client.remoteAddress(), slot.cause().getMessage());
@@ -159,6 +158,7 @@ public class ProxyVerticle extends VerticleBase {
     }
     return upstreamClient.connect(chosen.upstream().socketAddress())
       .map(socket -> {
+        Relay.hold(socket, () -> { });
         chosen.connected();
         return new Connected(chosen, socket);
       })
@@ -219,8 +219,8 @@ public class ProxyVerticle extends VerticleBase {
     }
     // Vert.x's server shutdown stops accepting at once, then waits for open connections up to the timeout and
     // closes those left; a relay is over once its upstream side has closed too.
-    return configUpdates.unregister()
-      .compose(v -> server.shutdown(options.drainTimeoutMillis(), TimeUnit.MILLISECONDS))
+    Future<Void> shutdown = server.shutdown(options.drainTimeoutMillis(), TimeUnit.MILLISECONDS);
+    return Future.join(configUpdates.unregister(), shutdown)
       .compose(v -> {
         new ArrayList<>(relays).forEach(Relay::closeBoth);
         return relays.isEmpty() ? Future.succeededFuture() : drained.future();
