@@ -8,7 +8,8 @@ seconds are counted over the measured load only. The client is a fresh process i
 a run that is not valid (a request unanswered, an output missing, an error) is reported and left out.
 
 Usage: bench/run [scenario ...]   (scenarios: floor, proxy, resize, redis; default: all)
-Environment: RUNS (runs per side, default 3), JVM_OPTS (options for our JVMs, none by default),
+Environment: RUNS (runs per side, default 3), JVM_OPTS (options for our JVMs, none by default), PROXY_JVM_OPTS
+(more options for our proxy, default README's "-XX:+UseSerialGC -Xmx128m"), WARM_UP_ROUNDS (default 200),
 PROXY_INSTANCES (our proxy's --instances, default: one per event loop), RESIZE_ROUNDS (passes over the
 images in the resize scenario, default 3).
 """
@@ -110,10 +111,12 @@ def run_measured(command, limit=600):
 
 # JVM options for our processes, e.g. JVM_OPTS="-Xmx256m -XX:+UseSerialGC" (none by default).
 JVM_OPTS = os.environ.get("JVM_OPTS", "").split()
+# Our proxy runs with the JVM options README.md gives for it (a small heap; it keeps little on it).
+PROXY_JVM_OPTS = os.environ.get("PROXY_JVM_OPTS", "-XX:+UseSerialGC -Xmx128m").split()
 
 
-def ours(*args):
-    return ["java", *JVM_OPTS, "-jar", str(JAR), *args]
+def ours(*args, jvm_opts=()):
+    return ["java", *JVM_OPTS, *jvm_opts, "-jar", str(JAR), *args]
 
 
 def image_count():
@@ -125,8 +128,9 @@ def image_count():
 # 100 connections of a round then carries 11 requests, as the original's did.
 DRY_RUN_FOLDER_SIZE = 100 * 11
 DRY_RUN_ARGS = ["--dry-run", "--minconns", "100", "--maxconns", "100"]
-# Rounds of the unmeasured warm-up load in the dry-run scenarios.
-WARM_UP_ROUNDS = 20
+# Rounds of the unmeasured warm-up load in the dry-run scenarios: a JVM server reaches its steady state after
+# about 200 rounds (its JIT compilers take half its CPU before that).
+WARM_UP_ROUNDS = int(os.environ.get("WARM_UP_ROUNDS", "200"))
 
 
 def dry_run_folder(work):
@@ -192,8 +196,8 @@ def start_proxy(kind, work, backend_ports):
     if kind == "ours":
         upstreams = [arg for p in backend_ports for arg in ("-u", f"127.0.0.1:{p}")]
         instances = ["--instances", os.environ["PROXY_INSTANCES"]] if "PROXY_INSTANCES" in os.environ else []
-        return Server("proxy-ours", ours("proxy", "-p", str(port), "--host", "127.0.0.1", *instances, *upstreams),
-                      [port], work), port
+        return Server("proxy-ours", ours("proxy", "-p", str(port), "--host", "127.0.0.1", *instances, *upstreams,
+                                         jvm_opts=PROXY_JVM_OPTS), [port], work), port
     config = work / "haproxy.cfg"
     servers = "\n".join(f"    server b{i} 127.0.0.1:{p}" for i, p in enumerate(backend_ports))
     config.write_text(f"""global
@@ -295,7 +299,7 @@ def redis_run(work, kind):
         if kind != "direct":
             proxy, port = start_proxy(kind, work, [redis_port])
         try:
-            run_measured(["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-n", "50000", "-c", "50",
+            run_measured(["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-n", "100000", "-c", "50",
                           "-t", "set,get", "--csv"])
             result = run_measured(["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-n", "100000",
                                    "-c", "50", "-t", "set,get", "--csv"])
@@ -376,7 +380,8 @@ def main():
     args = parser.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
     meta = {"commit": commit(), "date": time.strftime("%Y-%m-%d %H:%M"), "cores": os.cpu_count(),
-            "images": str(IMAGES), "runs": args.runs, "jvm_opts": JVM_OPTS,
+            "images": str(IMAGES), "runs": args.runs, "jvm_opts": JVM_OPTS, "proxy_jvm_opts": PROXY_JVM_OPTS,
+            "warm_up_rounds": WARM_UP_ROUNDS,
             "proxy_instances": os.environ.get("PROXY_INSTANCES", "default")}
     for scenario in args.scenarios:
         if scenario == "floor":
