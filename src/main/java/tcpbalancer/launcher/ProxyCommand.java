@@ -37,7 +37,7 @@ final class ProxyCommand implements ProgramCommand {
   String host;
 
   @Option(names = "--instances", paramLabel = "N", description = "proxy verticles, sharing the port "
-    + "(default: one per event loop)")
+    + "(default: one per core)")
   Integer instances;
 
   @Mixin

@@ -2,7 +2,6 @@ package tcpbalancer.launcher;
 
 import io.vertx.core.Deployable;
 import io.vertx.core.ThreadingModel;
-import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
 import java.util.Arrays;
 import java.util.Locale;
@@ -22,7 +21,9 @@ import tcpbalancer.proxy.ProxyVerticle;
 public enum VerticleKind {
   BACKEND("backend", BackendVerticle::new, ThreadingModel.EVENT_LOOP, 1,
     (config, path) -> BackendOptions.fromJson(config, path)),
-  PROXY("proxy", ProxyVerticle::new, ThreadingModel.EVENT_LOOP, VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE,
+  // One proxy per core, as HAProxy's threads: more event loops than cores only add context switches
+  // (redis-benchmark through the proxy: 0.86 of HAProxy's throughput with 4 on 2 cores, 0.96 with 2).
+  PROXY("proxy", ProxyVerticle::new, ThreadingModel.EVENT_LOOP, Runtime.getRuntime().availableProcessors(),
     (config, path) -> ProxyOptions.fromJson(config, path)),
   CLIENT("client", ClientVerticle::new, ThreadingModel.EVENT_LOOP, 1,
     (config, path) -> ClientOptions.fromJson(config, path)),
