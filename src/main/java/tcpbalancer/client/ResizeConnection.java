@@ -8,9 +8,10 @@ import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.SocketAddress;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import tcpbalancer.protocol.Frame;
 import tcpbalancer.protocol.FrameParser;
 import tcpbalancer.protocol.FrameType;
@@ -32,13 +33,16 @@ public final class ResizeConnection {
   private final NetSocket socket;
   private final Vertx vertx;
   private final long requestTimeoutMillis;
-  private final Map<Long, Pending> pending = new HashMap<>();
+  /** In the order they were sent: the first is the oldest, whose deadline comes first. */
+  private final Map<Long, Pending> pending = new LinkedHashMap<>();
   private long nextRequestId = 1;
   private long bytesSent;
   private long bytesReceived;
   private boolean closed;
+  /** One timer per connection, not per request: it fires at the oldest pending request's deadline. */
+  private long timeoutTimer = -1;
 
-  private record Pending(Promise<ResizeResponse> answer, long timer) {
+  private record Pending(Promise<ResizeResponse> answer, long deadlineNanos) {
   }
 
   private ResizeConnection(NetSocket socket, int maxFrameSize, Vertx vertx, long requestTimeoutMillis) {
@@ -75,9 +79,11 @@ public final class ResizeConnection {
     long requestId = nextRequestId;
     nextRequestId = requestId == Frame.MAX_REQUEST_ID ? 1 : requestId + 1; // 0 is reserved for connection errors
     Promise<ResizeResponse> answer = Promise.promise();
-    long timer = vertx == null ? -1 : vertx.setTimer(requestTimeoutMillis, id -> failAll(Status.TIMEOUT,
-      "no answer from " + socket.remoteAddress() + " within " + requestTimeoutMillis + " ms", true));
-    pending.put(requestId, new Pending(answer, timer));
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(requestTimeoutMillis);
+    pending.put(requestId, new Pending(answer, deadline));
+    if (vertx != null && timeoutTimer < 0) {
+      armTimeout(requestTimeoutMillis);
+    }
     Buffer frame = request.toFrame(requestId).encode();
     bytesSent += frame.length();
     socket.write(frame);
@@ -139,22 +145,39 @@ public final class ResizeConnection {
         + ", which is not pending", true);
       return;
     }
-    cancelTimer(answer);
     answer.answer().complete(response);
   }
 
-  private void cancelTimer(Pending request) {
-    if (request.timer() >= 0) {
-      vertx.cancelTimer(request.timer());
+  private void armTimeout(long delayMillis) {
+    timeoutTimer = vertx.setTimer(delayMillis, id -> {
+      timeoutTimer = -1;
+      checkTimeout();
+    });
+  }
+
+  /** Fails everything if the oldest pending request is past its deadline; else waits for that deadline. */
+  private void checkTimeout() {
+    if (closed || pending.isEmpty()) {
+      return;
+    }
+    long left = pending.values().iterator().next().deadlineNanos() - System.nanoTime();
+    if (left <= 0) {
+      failAll(Status.TIMEOUT, "no answer from " + socket.remoteAddress() + " within " + requestTimeoutMillis + " ms",
+        true);
+    } else {
+      armTimeout(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
     }
   }
 
   private void failAll(Status status, String message, boolean closeSocket) {
     closed = true;
+    if (timeoutTimer >= 0) {
+      vertx.cancelTimer(timeoutTimer);
+      timeoutTimer = -1;
+    }
     List<Pending> failed = new ArrayList<>(pending.values());
     pending.clear();
     for (Pending request : failed) {
-      cancelTimer(request);
       request.answer().tryFail(new ResizeException(status, message));
     }
     if (closeSocket) {
