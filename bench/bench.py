@@ -9,7 +9,8 @@ a run that is not valid (a request unanswered, an output missing, an error) is r
 
 Usage: bench/run [scenario ...]   (scenarios: floor, proxy, resize, redis; default: all)
 Environment: RUNS (runs per side, default 3), JVM_OPTS (options for our JVMs, none by default), PROXY_JVM_OPTS
-(more options for our proxy, default README's "-XX:+UseSerialGC -Xmx128m"), WARM_UP_ROUNDS (default 200),
+(more options for our proxy, default README's "-XX:+UseSerialGC -Xmx128m"), CLIENT_JVM_OPTS (more options for
+our client, default README's "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"), WARM_UP_ROUNDS (default 200),
 PROXY_INSTANCES (our proxy's --instances, default: one per event loop), RESIZE_ROUNDS (passes over the
 images in the resize scenario, default 3).
 """
@@ -113,6 +114,9 @@ def run_measured(command, limit=600):
 JVM_OPTS = os.environ.get("JVM_OPTS", "").split()
 # Our proxy runs with the JVM options README.md gives for it (a small heap; it keeps little on it).
 PROXY_JVM_OPTS = os.environ.get("PROXY_JVM_OPTS", "-XX:+UseSerialGC -Xmx128m").split()
+# Our client, a short-lived load generator, runs with the options README.md gives for load runs: the quick
+# C1 compiler only (C2 would spend half the run compiling), and a small heap.
+CLIENT_JVM_OPTS = os.environ.get("CLIENT_JVM_OPTS", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC").split()
 
 
 def ours(*args, jvm_opts=()):
@@ -147,7 +151,7 @@ def run_client(work, proxy_port, extra, input_folder=IMAGES):
     report = work / "report.json"
     result = run_measured(ours("client", "--proxy", f"127.0.0.1:{proxy_port}", "--input", str(input_folder),
                                "--output", str(work / "out"), "-w", "200", "-h", "200",
-                               "--report", str(report), *extra))
+                               "--report", str(report), *extra, jvm_opts=CLIENT_JVM_OPTS))
     if result["exit"] != 0 or not report.exists():
         raise Invalid(f"client exited {result['exit']}: {result['output'][-2000:]}")
     data = json.loads(report.read_text())
@@ -381,6 +385,7 @@ def main():
     RESULTS.mkdir(parents=True, exist_ok=True)
     meta = {"commit": commit(), "date": time.strftime("%Y-%m-%d %H:%M"), "cores": os.cpu_count(),
             "images": str(IMAGES), "runs": args.runs, "jvm_opts": JVM_OPTS, "proxy_jvm_opts": PROXY_JVM_OPTS,
+            "client_jvm_opts": CLIENT_JVM_OPTS,
             "warm_up_rounds": WARM_UP_ROUNDS,
             "proxy_instances": os.environ.get("PROXY_INSTANCES", "default")}
     for scenario in args.scenarios:
