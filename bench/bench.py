@@ -162,22 +162,30 @@ class Invalid(Exception):
     pass
 
 
+def dry_run_load(work, port, server):
+    """The warm-up, then the measured 100 rounds of 100 connections x 11 requests to `port`; checks that every
+    request was answered. Returns the client's report, the client's usage and `server`'s usage over the
+    measured rounds."""
+    folder = dry_run_folder(work)
+    run_client(work, port, DRY_RUN_ARGS + ["--times", str(WARM_UP_ROUNDS)], folder)
+    before = server.usage()
+    report, client = run_client(work, port, DRY_RUN_ARGS + ["--times", "100"], folder)
+    usage = server.cpu_since(before)
+    expected = DRY_RUN_FOLDER_SIZE * 100
+    if report["images"]["resized"] != expected:
+        raise Invalid(f"{report['images']['resized']} of {expected} requests answered")
+    return report, client, usage
+
+
 def floor_run(work):
     """The original's headline: client straight to one backend, dry run, 100 connections x 11 requests, 100 rounds."""
     port = free_port()
     backend = Server("backend", ours("backend", "-p", str(port), "--host", "127.0.0.1", "--name", "b1",
                                      "--workers", "1"), [port], work)
     try:
-        folder = dry_run_folder(work)
-        run_client(work, port, DRY_RUN_ARGS + ["--times", str(WARM_UP_ROUNDS)], folder)
-        before = backend.usage()
-        report, client = run_client(work, port, DRY_RUN_ARGS + ["--times", "100"], folder)
-        server = backend.cpu_since(before)
+        report, client, server = dry_run_load(work, port, backend)
     finally:
         backend.stop()
-    expected = DRY_RUN_FOLDER_SIZE * 100
-    if report["images"]["resized"] != expected:
-        raise Invalid(f"{report['images']['resized']} of {expected} requests answered")
     return {"connections_per_s": report["connectionsPerSecond"], "requests_per_s": report["requestsPerSecond"],
             "p50_ms": report["latencyMillis"]["p50"], "p99_ms": report["latencyMillis"]["p99"],
             "backend_cpu_s": server["cpu_s"], "backend_peak_rss_mb": server["peak_rss_mb"],
@@ -227,18 +235,11 @@ def proxy_run(work, kind):
     try:
         proxy, port = start_proxy(kind, work, ports)
         try:
-            folder = dry_run_folder(work)
-            run_client(work, port, DRY_RUN_ARGS + ["--times", str(WARM_UP_ROUNDS)], folder)
-            before = proxy.usage()
-            report, _ = run_client(work, port, DRY_RUN_ARGS + ["--times", "100"], folder)
-            usage = proxy.cpu_since(before)
+            report, _, usage = dry_run_load(work, port, proxy)
         finally:
             proxy.stop()
     finally:
         backends.stop()
-    expected = DRY_RUN_FOLDER_SIZE * 100
-    if report["images"]["resized"] != expected:
-        raise Invalid(f"{report['images']['resized']} of {expected} requests answered")
     return {"connections_per_s": report["connectionsPerSecond"], "requests_per_s": report["requestsPerSecond"],
             "p99_ms": report["latencyMillis"]["p99"], "proxy_cpu_s": usage["cpu_s"],
             "proxy_peak_rss_mb": usage["peak_rss_mb"]}
