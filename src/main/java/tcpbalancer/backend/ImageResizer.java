@@ -74,7 +74,7 @@ public final class ImageResizer {
       // Resize before rotating (fewer pixels to turn), so a sideways image is fitted into the turned box.
       int boxWidth = orientation.swapsAxes() ? height : width;
       int boxHeight = orientation.swapsAxes() ? width : height;
-      BufferedImage source = decode(reader, input, encoded, boxWidth, boxHeight, mode);
+      BufferedImage source = decode(reader, input, encoded, format, boxWidth, boxHeight, mode);
       Dimensions target = targetSize(source.getWidth(), source.getHeight(), boxWidth, boxHeight, mode);
       BufferedImage resized = resize(source, target);
       boolean grey = source.getColorModel().getNumColorComponents() == 1 && !source.getColorModel().hasAlpha();
@@ -131,8 +131,8 @@ public final class ImageResizer {
    * Decodes the first image, after checking from its header that it is not too large to hold in memory; a
    * source much larger than the target box is read subsampled.
    */
-  private BufferedImage decode(ImageReader reader, ImageInputStream input, byte[] encoded, int boxWidth,
-                               int boxHeight, ResizeMode mode) throws ImageFailure {
+  private BufferedImage decode(ImageReader reader, ImageInputStream input, byte[] encoded, String format,
+                               int boxWidth, int boxHeight, ResizeMode mode) throws ImageFailure {
     List<String> warnings = new ArrayList<>();
     reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
     reader.setInput(input, true, true);
@@ -151,7 +151,7 @@ public final class ImageResizer {
       if (step > 1) {
         param.setSourceSubsampling(step, step, 0, 0);
       }
-      if (firstScanSuffices(reader, encoded, width, height, target)) {
+      if (JPEG.equals(format) && firstScanSuffices(reader, encoded, width, height, target)) {
         param.setSourceProgressivePasses(0, 1);
       }
       BufferedImage image = reader.read(0, param);
@@ -173,7 +173,7 @@ public final class ImageResizer {
   }
 
   /**
-   * True when a progressive JPEG may be read from its first scan only (see {@link ProgressiveJpeg}): the result
+   * True when a JPEG may be read from its first scan only (see {@link ProgressiveJpeg}): the result
    * is at most an eighth of the source each way, and the file is complete (ends with its EOI marker), so that
    * a truncated file still goes through the full read that reports it.
    */
@@ -181,8 +181,7 @@ public final class ImageResizer {
                                            Dimensions target) throws IOException {
     boolean smallEnough = width >= ProgressiveJpeg.BLOCK * target.width()
       && height >= ProgressiveJpeg.BLOCK * target.height();
-    return smallEnough && JPEG.equals(reader.getFormatName().toLowerCase(Locale.ROOT)) && endsWithEoi(encoded)
-      && ProgressiveJpeg.firstScanHoldsEveryDc(reader.getImageMetadata(0));
+    return smallEnough && endsWithEoi(encoded) && ProgressiveJpeg.firstScanHoldsEveryDc(reader.getImageMetadata(0));
   }
 
   /** JPEG's end-of-image marker, FF D9, closes every complete file. */
