@@ -1,5 +1,7 @@
 package tcpbalancer;
 
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -7,6 +9,10 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
+import javax.imageio.IIOImage;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageWriteParam;
+import javax.imageio.ImageWriter;
 
 /**
  * The images tests use: ../shared/bench-images and ../shared/bad-images beside the project when present
@@ -31,14 +37,14 @@ public final class TestImages {
    */
   public static byte[] progressiveJpeg() {
     try {
-      java.awt.image.BufferedImage image = javax.imageio.ImageIO.read(benchImage("forest-path_").toFile());
-      javax.imageio.ImageWriter writer = javax.imageio.ImageIO.getImageWritersByFormatName("jpeg").next();
-      java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-      try (var output = javax.imageio.ImageIO.createImageOutputStream(bytes)) {
-        javax.imageio.ImageWriteParam param = writer.getDefaultWriteParam();
-        param.setProgressiveMode(javax.imageio.ImageWriteParam.MODE_DEFAULT);
+      BufferedImage image = ImageIO.read(benchImage("forest-path_").toFile());
+      ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      try (var output = ImageIO.createImageOutputStream(bytes)) {
+        ImageWriteParam param = writer.getDefaultWriteParam();
+        param.setProgressiveMode(ImageWriteParam.MODE_DEFAULT);
         writer.setOutput(output);
-        writer.write(null, new javax.imageio.IIOImage(image, null, null), param);
+        writer.write(null, new IIOImage(image, null, null), param);
       } finally {
         writer.dispose();
       }

@@ -32,10 +32,11 @@ import tcpbalancer.protocol.Status;
  *
  * <p>Decoding goes through ImageIO with the TwelveMonkeys JPEG plugin (which reads CMYK/YCCK JPEGs the JDK
  * cannot); the EXIF orientation is applied so that results are upright; resizing is imgscalr's
- * {@link Scalr.Method#QUALITY} down to twice the result's size, then {@link Scalr.Method#ULTRA_QUALITY}. A source much larger than the result is read subsampled, down to at least
- * {@link #OVERSAMPLING} times the result's size, and a progressive JPEG at least 8 times larger is read from
- * its first scan only ({@link ProgressiveJpeg}): most of the decoding and scaling work is skipped, and a test
- * keeps the result within 30 dB PSNR of a full-size resize.
+ * {@link Scalr.Method#QUALITY} down to twice the result's size, then {@link Scalr.Method#ULTRA_QUALITY}. A
+ * source much larger than the result is read subsampled, down to at least {@link #OVERSAMPLING} times the
+ * result's size, and a progressive JPEG at least 8 times larger is read from its first scan only
+ * ({@link ProgressiveJpeg}): most of the decoding and scaling work is skipped, and a test keeps the result
+ * within 30 dB PSNR of a full-size resize.
  */
 public final class ImageResizer {
 

@@ -1,5 +1,6 @@
 package tcpbalancer.backend;
 
+import java.util.Arrays;
 import javax.imageio.metadata.IIOMetadata;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
@@ -22,7 +23,7 @@ final class ProgressiveJpeg {
 
   /** True when the image's first scan carries the DC coefficients of all its components, and nothing else. */
   static boolean firstScanHoldsEveryDc(IIOMetadata metadata) {
-    if (metadata == null || !java.util.Arrays.asList(metadata.getMetadataFormatNames()).contains(NATIVE_FORMAT)) {
+    if (metadata == null || !Arrays.asList(metadata.getMetadataFormatNames()).contains(NATIVE_FORMAT)) {
       return false;
     }
     return firstScanHoldsEveryDc(metadata.getAsTree(NATIVE_FORMAT));

@@ -21,8 +21,8 @@ class ProgressiveJpegTest {
 
   @Test
   void baselineJpegsAreReadWhole() throws Exception {
-    assertThat(ProgressiveJpeg.firstScanHoldsEveryDc(metadataOf(TestImages.read(TestImages.benchImage("forest-path_"))))).isFalse();
-    assertThat(ProgressiveJpeg.firstScanHoldsEveryDc(metadataOf(TestImages.read(TestImages.benchImage("dune_"))))).isFalse();
+    assertThat(ProgressiveJpeg.firstScanHoldsEveryDc(metadataOf(benchImage("forest-path_")))).isFalse();
+    assertThat(ProgressiveJpeg.firstScanHoldsEveryDc(metadataOf(benchImage("dune_")))).isFalse();
   }
 
   @Test
@@ -57,6 +57,10 @@ class ProgressiveJpegTest {
     markers.appendChild(scan);
     root.appendChild(markers);
     return root;
+  }
+
+  private static byte[] benchImage(String prefix) {
+    return TestImages.read(TestImages.benchImage(prefix));
   }
 
   private static IIOMetadata metadataOf(byte[] jpeg) throws Exception {
