@@ -167,8 +167,12 @@ final class LoadRun {
       }
     }
 
-    /** Keeps {@code window} requests in flight on this connection while the queue has work. */
+    /**
+     * Keeps {@code window} requests in flight on this connection while the queue has work. The requests sent at
+     * once (in a dry run, a whole window) go out in one write.
+     */
     private void pump(Connection connection) {
+      connection.connection.cork();
       while (!connection.dead && connection.inFlight < options.window() && !queue.isEmpty()) {
         Item item = queue.poll();
         if (!item.counted) {
@@ -178,6 +182,7 @@ final class LoadRun {
         connection.inFlight++;
         send(connection, item);
       }
+      connection.connection.uncork();
     }
 
     private void send(Connection connection, Item item) {

@@ -41,6 +41,8 @@ public final class ResizeConnection {
   private boolean closed;
   /** One timer per connection, not per request: it fires at the oldest pending request's deadline. */
   private long timeoutTimer = -1;
+  /** Frames gathered between {@link #cork} and {@link #uncork}, or null when writes go out at once. */
+  private Buffer corked;
 
   private record Pending(Promise<ResizeResponse> answer, long deadlineNanos) {
   }
@@ -86,8 +88,32 @@ public final class ResizeConnection {
     }
     Buffer frame = request.toFrame(requestId).encode();
     bytesSent += frame.length();
-    socket.write(frame);
+    if (corked != null) {
+      corked.appendBuffer(frame);
+    } else {
+      socket.write(frame);
+    }
     return answer.future();
+  }
+
+  /**
+   * Gathers the frames of the following {@link #send}s until {@link #uncork}, which writes them at once. Outside a
+   * read handler each write is its own system call (and its own TCP segment), so a batch of requests, such as a
+   * new connection's first window, goes out far cheaper corked.
+   */
+  public void cork() {
+    if (corked == null) {
+      corked = Buffer.buffer();
+    }
+  }
+
+  /** Writes the frames gathered since {@link #cork} in one write. */
+  public void uncork() {
+    Buffer frames = corked;
+    corked = null;
+    if (frames != null && frames.length() > 0 && !closed) {
+      socket.write(frames);
+    }
   }
 
   /** Requests sent and not yet answered. */

@@ -159,6 +159,26 @@ class BackendVerticleTest {
   }
 
   @Test
+  void corkedRequestsGoOutInOneWriteAndAreEachAnswered(Vertx vertx, VertxTestContext test) {
+    startBackend(vertx, 0, new JsonObject())
+      .compose(port -> connect(vertx, port))
+      .compose(connection -> {
+        connection.cork();
+        List<Future<ResizeResponse>> answers = new ArrayList<>();
+        for (String name : List.of("a.jpg", "b.jpg", "c.jpg")) {
+          answers.add(connection.send(new ResizeRequest(name, "jpeg", 20, 10, ResizeMode.FIT, true, Buffer.buffer())));
+        }
+        connection.uncork();
+        return Future.all(answers).map(all -> all.<ResizeResponse>list());
+      })
+      .onComplete(test.succeeding(answers -> test.verify(() -> {
+        assertThat(answers).extracting(ResizeResponse::name).containsExactly("a.jpg", "b.jpg", "c.jpg");
+        assertThat(answers).extracting(ResizeResponse::status).containsOnly(Status.OK);
+        test.completeNow();
+      })));
+  }
+
+  @Test
   void withoutWorkersARequestIsRefusedNotLost(Vertx vertx, VertxTestContext test) {
     startBackend(vertx, 0, new JsonObject())
       .compose(port -> connect(vertx, port))
