@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Random;
 import java.util.stream.Stream;
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
@@ -52,6 +53,27 @@ public final class TestImages {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** A made-up picture of the given size (a gradient with noise, so it does not compress to nothing), encoded. */
+  public static byte[] synthetic(int width, int height, String format) {
+    BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+    Random noise = new Random(width * 31L + height);
+    for (int y = 0; y < height; y++) {
+      for (int x = 0; x < width; x++) {
+        int shade = (x * 255 / width + noise.nextInt(32)) & 0xFF;
+        image.setRGB(x, y, shade << 16 | (y * 255 / height) << 8 | noise.nextInt(256));
+      }
+    }
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try {
+      if (!ImageIO.write(image, format, bytes)) {
+        throw new IllegalArgumentException("no writer for " + format);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return bytes.toByteArray();
   }
 
   public static Path badImagesDir() {

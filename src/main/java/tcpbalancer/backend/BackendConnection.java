@@ -1,12 +1,16 @@
 package tcpbalancer.backend;
 
 import io.vertx.core.AsyncResult;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.net.NetSocket;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tcpbalancer.protocol.Frame;
@@ -34,6 +38,8 @@ final class BackendConnection {
   private final InFlightLimit backendLimit;
   private final WorkerRouter router;
   private final EventBus eventBus;
+  /** This connection's event loop context, where every callback of its requests runs. */
+  private final Context context;
   private final DeliveryOptions deliveryOptions;
   private FrameParser parser;
   private int inFlight;
@@ -43,12 +49,13 @@ final class BackendConnection {
   private boolean closed;
 
   BackendConnection(NetSocket socket, BackendOptions options, InFlightLimit backendLimit, WorkerRouter router,
-                    EventBus eventBus) {
+                    Vertx vertx) {
     this.socket = socket;
+    this.context = vertx.getOrCreateContext();
     this.options = options;
     this.backendLimit = backendLimit;
     this.router = router;
-    this.eventBus = eventBus;
+    this.eventBus = vertx.eventBus();
     this.deliveryOptions = new DeliveryOptions()
       .setSendTimeout(options.requestTimeoutMillis())
       .addHeader(ResizeWorkerVerticle.BACKEND_HEADER, options.name());
@@ -95,15 +102,36 @@ final class BackendConnection {
     }
     inFlight++;
     updateFlow();
-    WorkerRouter.Route route = router.route();
-    eventBus.<Buffer>request(route.address(), frame.body(), deliveryOptions)
-      .onComplete(reply -> {
-        router.answered(route);
-        backendLimit.release();
-        inFlight--;
-        answer(requestId, toResponse(reply, request));
-        updateFlow();
-      });
+    long received = System.nanoTime();
+    router.route(context, options.requestTimeoutMillis()).onComplete(routed -> {
+      if (routed.failed()) {
+        finish(requestId, request, Future.failedFuture(routed.cause()));
+        return;
+      }
+      WorkerRouter.Route route = routed.result();
+      eventBus.<Buffer>request(route.address(), frame.body(), deliveryOptionsAfter(received))
+        .onComplete(reply -> {
+          router.answered(route);
+          finish(requestId, request, reply);
+        });
+    });
+  }
+
+  /** The request's time limit counts from when it was read, waiting for a worker included. */
+  private DeliveryOptions deliveryOptionsAfter(long receivedNanos) {
+    long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - receivedNanos);
+    if (waitedMillis == 0) {
+      return deliveryOptions;
+    }
+    long leftMillis = Math.max(1, options.requestTimeoutMillis() - waitedMillis);
+    return new DeliveryOptions(deliveryOptions).setSendTimeout(leftMillis);
+  }
+
+  private void finish(long requestId, ResizeRequest request, AsyncResult<Message<Buffer>> reply) {
+    backendLimit.release();
+    inFlight--;
+    answer(requestId, toResponse(reply, request));
+    updateFlow();
   }
 
   private ResizeResponse toResponse(AsyncResult<Message<Buffer>> reply, ResizeRequest request) {

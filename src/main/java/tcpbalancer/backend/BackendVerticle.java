@@ -30,9 +30,9 @@ public class BackendVerticle extends VerticleBase {
   public Future<?> start() {
     options = BackendOptions.fromJson(config(), "config");
     InFlightLimit limit = InFlightLimit.shared(vertx, options.name(), options.maxInFlight());
-    WorkerRouter router = new WorkerRouter(options.workerPolicy(), LocalWorkers.of(vertx));
+    WorkerRouter router = new WorkerRouter(options.workerPolicy(), LocalWorkers.of(vertx), vertx.isClustered());
     server = vertx.createNetServer(new NetServerOptions().setTcpNoDelay(true));
-    server.connectHandler(socket -> new BackendConnection(socket, options, limit, router, vertx.eventBus()).start());
+    server.connectHandler(socket -> new BackendConnection(socket, options, limit, router, vertx).start());
     return server.listen(options.port(), options.host())
       .onSuccess(s -> log.info("Backend {} listening on {}:{}", options.name(), options.host(), s.actualPort()))
       .compose(s -> announce());

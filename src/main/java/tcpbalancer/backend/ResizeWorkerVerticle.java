@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
+import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tcpbalancer.protocol.ProtocolException;
@@ -20,8 +21,8 @@ public class ResizeWorkerVerticle extends VerticleBase {
 
   /** Any worker of the cluster (clustered consumers). */
   public static final String ADDRESS = "tcpbalancer.resize";
-  /** The workers of this Vert.x only (local consumers), for backends that prefer them. */
-  public static final String LOCAL_ADDRESS = "tcpbalancer.resize.local";
+  /** The prefix of each worker's own local address, which backends of this Vert.x use (see {@link LocalWorkers}). */
+  static final String LOCAL_ADDRESS_PREFIX = "tcpbalancer.resize.local.";
   /** Delivery header naming the backend the request came through, so the answer can say who served it. */
   public static final String BACKEND_HEADER = "backend";
 
@@ -29,6 +30,7 @@ public class ResizeWorkerVerticle extends VerticleBase {
 
   private ImageResizer resizer;
   private LocalWorkers localWorkers;
+  private final String localAddress = LOCAL_ADDRESS_PREFIX + UUID.randomUUID();
 
   @Override
   public Future<?> start() {
@@ -37,13 +39,13 @@ public class ResizeWorkerVerticle extends VerticleBase {
     localWorkers = LocalWorkers.of(vertx);
     return Future.all(
         vertx.eventBus().<Buffer>consumer(ADDRESS, this::resize).completion(),
-        vertx.eventBus().<Buffer>localConsumer(LOCAL_ADDRESS, this::resize).completion())
-      .onSuccess(v -> localWorkers.workerStarted());
+        vertx.eventBus().<Buffer>localConsumer(localAddress, this::resize).completion())
+      .onSuccess(v -> localWorkers.workerStarted(localAddress));
   }
 
   @Override
   public Future<?> stop() {
-    localWorkers.workerStopped();
+    localWorkers.workerStopped(localAddress);
     return Future.succeededFuture();
   }
 

@@ -1,33 +1,51 @@
 package tcpbalancer.backend;
 
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+
 /** Picks the event bus address of a resize request according to the {@link WorkerPolicy}. */
 final class WorkerRouter {
 
   private final WorkerPolicy policy;
   private final LocalWorkers localWorkers;
+  /** Whether other nodes' workers can take work: without a cluster, every worker is a local one. */
+  private final boolean clustered;
 
-  WorkerRouter(WorkerPolicy policy, LocalWorkers localWorkers) {
+  WorkerRouter(WorkerPolicy policy, LocalWorkers localWorkers, boolean clustered) {
     this.policy = policy;
     this.localWorkers = localWorkers;
+    this.clustered = clustered;
   }
 
-  /** Where to send the next request; if it is a local worker's turn, {@link #answered} must give it back. */
-  Route route() {
-    return switch (policy) {
-      case LOCAL -> new Route(ResizeWorkerVerticle.LOCAL_ADDRESS, false);
-      case SPREAD -> new Route(ResizeWorkerVerticle.ADDRESS, false);
-      case PREFER_LOCAL -> localWorkers.tryTake()
-        ? new Route(ResizeWorkerVerticle.LOCAL_ADDRESS, true)
-        : new Route(ResizeWorkerVerticle.ADDRESS, false);
-    };
+  /**
+   * Where to send the next request, once a worker can take it; if a local worker was taken,
+   * {@link #answered} must give it back. Called on {@code context}, where the future completes.
+   */
+  Future<Route> route(Context context, long timeoutMillis) {
+    if (policy == WorkerPolicy.SPREAD) {
+      return Future.succeededFuture(Route.anyWorker());
+    }
+    String idle = localWorkers.tryTake();
+    if (idle != null) {
+      return Future.succeededFuture(new Route(idle, true));
+    }
+    if (policy == WorkerPolicy.PREFER_LOCAL && clustered) {
+      return Future.succeededFuture(Route.anyWorker()); // the cluster may have an idle worker elsewhere
+    }
+    return localWorkers.take(context, timeoutMillis).map(address -> new Route(address, true));
   }
 
   void answered(Route route) {
-    if (route.tookLocalTurn()) {
-      localWorkers.release();
+    if (route.localWorker()) {
+      localWorkers.release(route.address());
     }
   }
 
-  record Route(String address, boolean tookLocalTurn) {
+  /** An event bus address, and whether it is a local worker's own, taken for this request. */
+  record Route(String address, boolean localWorker) {
+
+    static Route anyWorker() {
+      return new Route(ResizeWorkerVerticle.ADDRESS, false);
+    }
   }
 }

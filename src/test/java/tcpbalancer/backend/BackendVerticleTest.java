@@ -105,6 +105,31 @@ class BackendVerticleTest {
   }
 
   @Test
+  void smallImagesDoNotWaitBehindALargeOneWhileAnotherWorkerIsIdle(Vertx vertx, VertxTestContext test) {
+    // Round in turn, the event bus would queue the second small image behind the large one on its worker.
+    ResizeRequest large = new ResizeRequest("large.jpg", "jpeg", 100, 100, ResizeMode.FIT, false,
+      Buffer.buffer(TestImages.synthetic(4000, 3000, "jpeg")));
+    Buffer small = Buffer.buffer(TestImages.synthetic(16, 16, "png"));
+    List<String> answered = new ArrayList<>();
+    startBackend(vertx, 2, new JsonObject())
+      .compose(port -> connect(vertx, port))
+      .compose(connection -> {
+        List<Future<ResizeResponse>> answers = new ArrayList<>();
+        answers.add(connection.send(large));
+        for (int i = 1; i <= 3; i++) {
+          answers.add(connection.send(new ResizeRequest("small-" + i + ".png", "png", 8, 8, ResizeMode.FIT, false,
+            small)));
+        }
+        answers.forEach(answer -> answer.onSuccess(response -> answered.add(response.name())));
+        return Future.all(answers);
+      })
+      .onComplete(test.succeeding(all -> test.verify(() -> {
+        assertThat(answered).containsExactly("small-1.png", "small-2.png", "small-3.png", "large.jpg");
+        test.completeNow();
+      })));
+  }
+
+  @Test
   void everyBadImageIsRefusedAndTheConnectionKeepsServing(Vertx vertx, VertxTestContext test) {
     assumeTrue(TestImages.haveBadImages(), "../shared/bad-images is not beside the project");
     String[] bad = {"empty.jpg", "text.png", "truncated-half.jpg", "bomb_30000x30000.png", "random-bytes.jpg"};
