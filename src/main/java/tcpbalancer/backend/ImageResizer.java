@@ -153,7 +153,10 @@ public final class ImageResizer {
         param.setSourceSubsampling(step, step, 0, 0);
       }
       if (JPEG.equals(format) && firstScanSuffices(reader, encoded, width, height, target)) {
-        param.setSourceProgressivePasses(0, 1);
+        byte[] firstScan = ProgressiveJpeg.firstScanOnly(encoded);
+        if (firstScan != null) {
+          reader.setInput(new MemoryCacheImageInputStream(new ByteArrayInputStream(firstScan)), true, true);
+        }
       }
       BufferedImage image = reader.read(0, param);
       for (String warning : warnings) {
