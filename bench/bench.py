@@ -10,7 +10,8 @@ a run that is not valid (a request unanswered, an output missing, an error) is r
 Usage: bench/run [scenario ...]   (scenarios: floor, proxy, resize, redis; default: all)
 Environment: RUNS (runs per side, default 3), JVM_OPTS (options for our JVMs, none by default), PROXY_JVM_OPTS
 (more options for our proxy, default README's "-XX:+UseSerialGC -Xmx128m"), CLIENT_JVM_OPTS (more options for
-our client, default README's "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"), WARM_UP_ROUNDS (default 200),
+our client, default README's "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"), CLIENT_CDS (0: the client runs
+without the class data archive its warm-up run writes, as README gives), WARM_UP_ROUNDS (default 200),
 PROXY_INSTANCES (our proxy's --instances, default: one per event loop), RESIZE_ROUNDS (passes over the
 images in the resize scenario, default 3).
 """
@@ -117,6 +118,9 @@ PROXY_JVM_OPTS = os.environ.get("PROXY_JVM_OPTS", "-XX:+UseSerialGC -Xmx128m").s
 # Our client, a short-lived load generator, runs with the options README.md gives for load runs: the quick
 # C1 compiler only (C2 would spend half the run compiling), and a small heap.
 CLIENT_JVM_OPTS = os.environ.get("CLIENT_JVM_OPTS", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC").split()
+# As README.md gives too, the client's first (warm-up) run of a scenario saves the classes it loaded in a class
+# data archive, which the measured run maps instead of loading and verifying them again (CLIENT_CDS=0: not).
+CLIENT_CDS = os.environ.get("CLIENT_CDS", "1") != "0"
 
 
 def ours(*args, jvm_opts=()):
@@ -147,11 +151,19 @@ def dry_run_folder(work):
     return folder
 
 
-def run_client(work, proxy_port, extra, input_folder=IMAGES):
+def client_jvm_opts(work, warm_up):
+    """The client's JVM options: the warm-up run writes the class data archive, later runs use it."""
+    if not CLIENT_CDS:
+        return CLIENT_JVM_OPTS
+    archive = work / "client.jsa"
+    return [*CLIENT_JVM_OPTS, f"-XX:ArchiveClassesAtExit={archive}" if warm_up else f"-XX:SharedArchiveFile={archive}"]
+
+
+def run_client(work, proxy_port, extra, input_folder=IMAGES, warm_up=False):
     report = work / "report.json"
     result = run_measured(ours("client", "--proxy", f"127.0.0.1:{proxy_port}", "--input", str(input_folder),
                                "--output", str(work / "out"), "-w", "200", "-h", "200",
-                               "--report", str(report), *extra, jvm_opts=CLIENT_JVM_OPTS))
+                               "--report", str(report), *extra, jvm_opts=client_jvm_opts(work, warm_up)))
     if result["exit"] != 0 or not report.exists():
         raise Invalid(f"client exited {result['exit']}: {result['output'][-2000:]}")
     data = json.loads(report.read_text())
@@ -167,7 +179,7 @@ def dry_run_load(work, port, server):
     request was answered. Returns the client's report, the client's usage and `server`'s usage over the
     measured rounds."""
     folder = dry_run_folder(work)
-    run_client(work, port, DRY_RUN_ARGS + ["--times", str(WARM_UP_ROUNDS)], folder)
+    run_client(work, port, DRY_RUN_ARGS + ["--times", str(WARM_UP_ROUNDS)], folder, warm_up=True)
     before = server.usage()
     report, client = run_client(work, port, DRY_RUN_ARGS + ["--times", "100"], folder)
     usage = server.cpu_since(before)
@@ -280,7 +292,7 @@ def resize_run(work, kind):
         proxy, port = start_proxy("ours", work, ports)
         try:
             args = ["--minconns", "3", "--maxconns", "3", "--window", "2"]
-            run_client(work, port, args + ["--times", str(RESIZE_WARM_UP_ROUNDS)])
+            run_client(work, port, args + ["--times", str(RESIZE_WARM_UP_ROUNDS)], warm_up=True)
             proxy_before, backends_before = proxy.usage(), backends.usage()
             report, client = run_client(work, port, args + ["--times", str(RESIZE_ROUNDS)])
             proxy_usage, backends_usage = proxy.cpu_since(proxy_before), backends.cpu_since(backends_before)
@@ -388,7 +400,7 @@ def main():
     RESULTS.mkdir(parents=True, exist_ok=True)
     meta = {"commit": commit(), "date": time.strftime("%Y-%m-%d %H:%M"), "cores": os.cpu_count(),
             "images": str(IMAGES), "runs": args.runs, "jvm_opts": JVM_OPTS, "proxy_jvm_opts": PROXY_JVM_OPTS,
-            "client_jvm_opts": CLIENT_JVM_OPTS,
+            "client_jvm_opts": CLIENT_JVM_OPTS, "client_cds": CLIENT_CDS,
             "warm_up_rounds": WARM_UP_ROUNDS,
             "proxy_instances": os.environ.get("PROXY_INSTANCES", "default")}
     for scenario in args.scenarios:
