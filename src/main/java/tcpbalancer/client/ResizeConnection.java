@@ -41,7 +41,9 @@ public final class ResizeConnection {
   private boolean closed;
   /** One timer per connection, not per request: it fires at the oldest pending request's deadline. */
   private long timeoutTimer = -1;
-  /** Frames gathered between {@link #cork} and {@link #uncork}, or null when writes go out at once. */
+  /** Between {@link #cork} and {@link #uncork}: frames are gathered in {@link #corked}, not written. */
+  private boolean corking;
+  /** The frames gathered while corking, or null when there are none. */
   private Buffer corked;
 
   private record Pending(Promise<ResizeResponse> answer, long deadlineNanos) {
@@ -88,10 +90,12 @@ public final class ResizeConnection {
     }
     Buffer frame = request.toFrame(requestId).encode();
     bytesSent += frame.length();
-    if (corked != null) {
-      corked.appendBuffer(frame);
-    } else {
+    if (!corking) {
       socket.write(frame);
+    } else if (corked == null) {
+      corked = frame;
+    } else {
+      corked.appendBuffer(frame);
     }
     return answer.future();
   }
@@ -102,16 +106,15 @@ public final class ResizeConnection {
    * new connection's first window, goes out far cheaper corked.
    */
   public void cork() {
-    if (corked == null) {
-      corked = Buffer.buffer();
-    }
+    corking = true;
   }
 
   /** Writes the frames gathered since {@link #cork} in one write. */
   public void uncork() {
     Buffer frames = corked;
+    corking = false;
     corked = null;
-    if (frames != null && frames.length() > 0 && !closed) {
+    if (frames != null && !closed) {
       socket.write(frames);
     }
   }
