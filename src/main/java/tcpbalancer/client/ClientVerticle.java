@@ -5,9 +5,9 @@ import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.net.NetClient;
-import io.vertx.core.net.NetClientOptions;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,12 +26,10 @@ public class ClientVerticle extends VerticleBase {
 
   private final Promise<RunReport> finished = Promise.promise();
   private ClientOptions options;
-  private NetClient netClient;
 
   @Override
   public Future<?> start() {
     options = ClientOptions.fromJson(config(), "config");
-    netClient = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true).setConnectTimeout(10_000));
     return vertx.executeBlocking(() -> ImageScanner.scan(Path.of(options.input())))
       .compose(scan -> vertx.fileSystem().mkdirs(options.output()).map(scan))
       .onSuccess(this::run);
@@ -47,9 +45,14 @@ public class ClientVerticle extends VerticleBase {
       scan.skipped().size(), options.times(), options.proxy());
     RunReport report = new RunReport(options, scan.images().size(), scan.skipped());
     Progress progress = new Progress(vertx, (long) scan.images().size() * options.times());
-    new LoadRun(vertx, options, netClient, scan.images(), report, progress).run()
+    runLanes(scan.images(), report, progress)
       .onComplete(ar -> {
         progress.finish();
+        if (ar.succeeded()) {
+          ar.result().forEach(report::add);
+        } else {
+          log.error("The run could not be carried out: {}", ar.cause().getMessage());
+        }
         report.finish();
         printAndSave(report).onComplete(saved -> {
           if (saved.failed()) {
@@ -61,6 +64,34 @@ public class ClientVerticle extends VerticleBase {
           vertx.eventBus().publish(DONE_ADDRESS, done);
         });
       });
+  }
+
+  /**
+   * Spreads the run over event loops: lane {@code i} of {@code n} sends images {@code i}, {@code i + n}, ... and
+   * opens its share of each round's connections; there are no more lanes than the fewest connections a round
+   * opens, so that every lane has at least one. Completes with the lanes' reports.
+   */
+  private Future<List<RunReport>> runLanes(List<ImageFile> images, RunReport report, Progress progress) {
+    int lanes = Math.max(1, Math.min(options.eventLoops(), Math.min(options.minConns(), images.size())));
+    report.eventLoops(lanes);
+    List<Future<RunReport>> reports = new ArrayList<>();
+    for (int i = 0; i < lanes; i++) {
+      List<ImageFile> share = new ArrayList<>();
+      for (int image = i; image < images.size(); image += lanes) {
+        share.add(images.get(image));
+      }
+      ClientOptions laneOptions = options.withConnections(share(options.minConns(), i, lanes),
+        share(options.maxConns(), i, lanes));
+      ClientLane lane = new ClientLane(laneOptions, share, progress);
+      reports.add(vertx.deployVerticle(lane)
+        .compose(id -> lane.finished().andThen(done -> vertx.undeploy(id))));
+    }
+    return Future.all(reports).map(all -> all.list());
+  }
+
+  /** Lane {@code i}'s part of {@code total}: an even split, the first lanes taking one more of the rest. */
+  private static int share(int total, int i, int lanes) {
+    return total / lanes + (i < total % lanes ? 1 : 0);
   }
 
   private Future<Void> printAndSave(RunReport report) {

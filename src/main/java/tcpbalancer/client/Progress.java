@@ -2,6 +2,7 @@ package tcpbalancer.client;
 
 import io.vertx.core.Vertx;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -19,9 +20,10 @@ final class Progress {
   private final long total;
   private final boolean terminal;
   private final long startNanos = System.nanoTime();
-  private long done;
-  private long failed;
-  private ProgressBar bar;
+  /** Counted by every lane of the run, each from its own event loop. */
+  private final AtomicLong done = new AtomicLong();
+  private final AtomicLong failed = new AtomicLong();
+  private volatile ProgressBar bar;
   private long timer;
 
   Progress(Vertx vertx, long total) {
@@ -33,19 +35,20 @@ final class Progress {
   }
 
   void step(boolean ok) {
-    done++;
+    long count = done.incrementAndGet();
     if (!ok) {
-      failed++;
+      failed.incrementAndGet();
     }
-    if (bar != null) {
-      bar.stepTo(done);
+    ProgressBar shown = bar;
+    if (shown != null) {
+      shown.stepTo(count);
     }
   }
 
   void finish() {
     vertx.cancelTimer(timer);
     if (bar != null) {
-      bar.stepTo(done);
+      bar.stepTo(done.get());
       bar.close();
     }
   }
@@ -55,12 +58,13 @@ final class Progress {
       if (bar == null) {
         bar = new ProgressBarBuilder().setTaskName("Resizing").setInitialMax(total)
           .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250).showSpeed().build();
-        bar.stepTo(done);
+        bar.stepTo(done.get());
       }
       return;
     }
     double seconds = (System.nanoTime() - startNanos) / 1e9;
-    System.err.printf(Locale.ROOT, "progress: %d/%d images (%.0f%%), %d failed, %.1f images/s%n", done, total,
-      100.0 * done / Math.max(1, total), failed, done / seconds);
+    long count = done.get();
+    System.err.printf(Locale.ROOT, "progress: %d/%d images (%.0f%%), %d failed, %.1f images/s%n", count, total,
+      100.0 * count / Math.max(1, total), failed.get(), count / seconds);
   }
 }

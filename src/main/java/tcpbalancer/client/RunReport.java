@@ -13,7 +13,8 @@ import org.HdrHistogram.Histogram;
 
 /**
  * What a client run did: counts, bytes, rates, latency percentiles (HdrHistogram) and the spread over
- * backends. Updated from the client's event loop only; read when the run is over.
+ * backends. Each lane of a run keeps its own, updated from its event loop only; they are added up when the run is
+ * over.
  */
 public final class RunReport {
 
@@ -32,6 +33,7 @@ public final class RunReport {
   private long connections;
   private long bytesSent;
   private long bytesReceived;
+  private int eventLoops = 1;
 
   RunReport(ClientOptions options, int imagesPerRound, List<String> skippedFiles) {
     this.options = options;
@@ -73,6 +75,25 @@ public final class RunReport {
 
   void finish() {
     endNanos = System.nanoTime();
+  }
+
+  /** How many event loops the run was spread over. */
+  void eventLoops(int count) {
+    eventLoops = count;
+  }
+
+  /** Adds what one lane of the run did (its counts, bytes, latencies, backends and failures) to this report. */
+  void add(RunReport lane) {
+    sent += lane.sent;
+    resized += lane.resized;
+    failed += lane.failed;
+    resent += lane.resent;
+    connections += lane.connections;
+    bytesSent += lane.bytesSent;
+    bytesReceived += lane.bytesReceived;
+    latencyMicros.add(lane.latencyMicros);
+    lane.backends.forEach((backend, count) -> backends.merge(backend, count, Long::sum));
+    lane.failures.forEach(failures::putIfAbsent);
   }
 
   public long sent() {
@@ -126,6 +147,7 @@ public final class RunReport {
       .put("skippedFiles", new JsonArray(skippedFiles))
       .put("bytes", new JsonObject().put("sent", bytesSent).put("received", bytesReceived))
       .put("connections", connections)
+      .put("eventLoops", eventLoops)
       .put("seconds", seconds())
       .put("connectionsPerSecond", connections / seconds())
       .put("requestsPerSecond", latencyMicros.getTotalCount() / seconds())

@@ -62,6 +62,10 @@ final class ClientCommand implements ProgramCommand {
     description = "resends of a request whose connection broke or whose backend was busy (default: 3)")
   Integer retries;
 
+  @Option(names = "--event-loops", paramLabel = "N",
+    description = "event loops the run's connections are spread over (default: one per core)")
+  Integer eventLoops;
+
   @Mixin
   CommonOptions common;
 
@@ -91,6 +95,9 @@ final class ClientCommand implements ProgramCommand {
     }
     if (retries != null) {
       client.put("retries", retries);
+    }
+    if (eventLoops != null) {
+      client.put("eventLoops", eventLoops);
     }
     return common.toConfig().put("verticles", new JsonObject()
       .put("client", new JsonObject().put("verticle", VerticleKind.CLIENT.configName()).put("config", client)));

@@ -22,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -122,6 +123,47 @@ class ClientEndToEndTest {
         assertThat(json.getJsonObject("bytes").getLong("received")).isEqualTo(responseBytes * times);
         assertThat(json.getLong("connections")).isBetween(2L * times, 4L * times);
         assertThat(files(dir.resolve("out"))).as("a dry run writes nothing").isEmpty();
+        test.completeNow();
+      })));
+  }
+
+  /**
+   * A run spread over event loops splits each round's connections between them (never more lanes than the fewest
+   * connections a round opens) and adds their reports up into one.
+   */
+  @Test
+  void eventLoopsShareEachRoundsConnectionsAndTheirReportsAddUp(Vertx vertx, VertxTestContext test) throws IOException {
+    Path input = dir.resolve("in");
+    Files.createDirectories(input);
+    for (int i = 0; i < 5; i++) {
+      Files.write(input.resolve("image-" + i + ".jpg"), new byte[] {1, 2, 3});
+    }
+    int times = 4;
+    deployBackends(vertx, "dry")
+      .compose(backends -> deployProxy(vertx, backends))
+      .compose(proxy -> {
+        JsonObject config = clientConfig(proxy.actualPort(), input.toString(), dir.resolve("out").toString())
+          .put("dryRun", true).put("times", times).put("eventLoops", 2);
+        Future<RunReport> threeConnections = runClient(vertx, config.copy().put("minConns", 3).put("maxConns", 3));
+        return threeConnections.compose(three -> runClient(vertx, config.copy().put("minConns", 1).put("maxConns", 1))
+          .map(one -> List.of(three, one)));
+      })
+      .onComplete(test.succeeding(reports -> test.verify(() -> {
+        RunReport three = reports.get(0);
+        RunReport one = reports.get(1);
+        for (RunReport report : reports) {
+          JsonObject json = report.toJson();
+          assertThat(report.exitCode()).isZero();
+          assertThat(report.sent()).isEqualTo(5L * times);
+          assertThat(report.resizedCount()).isEqualTo(5L * times);
+          assertThat(report.backends()).containsExactly(Map.entry("dry", 5L * times));
+          assertThat(json.getDouble("requestsPerSecond") * json.getDouble("seconds")).isCloseTo(5.0 * times,
+            org.assertj.core.data.Offset.offset(0.01));
+        }
+        assertThat(three.toJson().getInteger("eventLoops")).isEqualTo(2);
+        assertThat(three.toJson().getLong("connections")).as("2 + 1 a round").isEqualTo(3L * times);
+        assertThat(one.toJson().getInteger("eventLoops")).as("one lane for one connection").isEqualTo(1);
+        assertThat(one.toJson().getLong("connections")).isEqualTo(times);
         test.completeNow();
       })));
   }
