@@ -2,7 +2,8 @@
 """Benchmarks for tcpbalancer: ours against the direct path, HAProxy and vipsthumbnail, side by side in one run.
 
 Absolute figures drift on a shared machine; what counts are the ratios measured in the same run, with runs
-alternating between the two sides. Servers (backends and proxies, ours and theirs alike) first carry the same
+alternating between the two sides: the ratio of the medians, and the median of the ratios of neighbouring runs,
+which share most of the drift. Servers (backends and proxies, ours and theirs alike) first carry the same
 unmeasured warm-up load, so that what is measured is a running server, not the JIT compiling it; their CPU
 seconds are counted over the measured load only. The client is a fresh process in every run, warm-up included. Each scenario runs several times and reports the median with min and max;
 a run that is not valid (a request unanswered, an output missing, an error) is reported and left out.
@@ -353,7 +354,8 @@ def summarize(runs):
 
 
 def measure(name, sides, run, repeats):
-    """Runs each side `repeats` times, alternating sides run by run."""
+    """Runs each side `repeats` times, alternating sides run by run. Each side keeps its runs' figures in order,
+    None for an invalid run, so that runs made back to back can be paired (see `ratios`)."""
     results = {side: [] for side in sides}
     invalid = {side: [] for side in sides}
     for i in range(repeats):
@@ -363,12 +365,17 @@ def measure(name, sides, run, repeats):
                 results[side].append(run(work, side) if side else run(work))
                 print(f"  {name} {side or ''} run {i + 1}: ok", file=sys.stderr)
             except Invalid as e:
+                results[side].append(None)
                 invalid[side].append(str(e))
                 print(f"  {name} {side or ''} run {i + 1}: INVALID: {e}", file=sys.stderr)
             finally:
                 shutil.rmtree(work, ignore_errors=True)
-    return {side: {"runs": len(results[side]), "invalid": invalid[side],
-                   "summary": summarize(results[side]) if results[side] else {}} for side in sides}
+    out = {}
+    for side in sides:
+        valid = [r for r in results[side] if r is not None]
+        out[side] = {"runs": len(valid), "invalid": invalid[side], "summary": summarize(valid) if valid else {},
+                     "each_run": results[side]}
+    return out
 
 
 def print_table(title, results):
@@ -381,14 +388,23 @@ def print_table(title, results):
 
 
 def ratios(results, numerator, denominator, metrics):
+    """For each metric: the ratio of the two sides' medians, and the median (with min and max) of the ratios of
+    the runs made back to back. The machine's speed drifts from minute to minute; a pair of neighbouring runs
+    shares most of it."""
     out = {}
-    a = results[numerator]["summary"]
-    b = results[denominator]["summary"]
+    a = results[numerator]
+    b = results[denominator]
     for metric in metrics:
-        if metric in a and metric in b and b[metric]["median"]:
-            out[metric] = a[metric]["median"] / b[metric]["median"]
+        if metric not in a["summary"] or metric not in b["summary"] or not b["summary"][metric]["median"]:
+            continue
+        paired = [x[metric] / y[metric] for x, y in zip(a["each_run"], b["each_run"])
+                  if x is not None and y is not None and y[metric]]
+        out[metric] = {"of_medians": a["summary"][metric]["median"] / b["summary"][metric]["median"],
+                       "paired": {"median": statistics.median(paired), "min": min(paired), "max": max(paired)}}
     if out:
-        print(f"  {numerator}/{denominator}: " + ", ".join(f"{m} {v:.2f}" for m, v in out.items()))
+        print(f"  {numerator}/{denominator}: " + ", ".join(
+            f"{m} {v['of_medians']:.2f} (paired runs {v['paired']['median']:.2f}, {v['paired']['min']:.2f} to "
+            f"{v['paired']['max']:.2f})" for m, v in out.items()))
     return out
 
 
