@@ -386,10 +386,17 @@ class ProxyVerticleTest {
           .compose(echo -> {
             assertThat(echo).isEqualTo("still here");
             assertThat(undeployed.isComplete()).as("waits for the open connection").isFalse();
-            return client.connect(port, "127.0.0.1").transform(ar -> Future.succeededFuture(ar.succeeded()));
+            // The listening socket closes a moment after the undeploy starts: until then the kernel may complete a
+            // handshake into its backlog, and closing the listener then resets that connection. Either way no
+            // upstream may serve it.
+            return ProxyTestClient.connect(client, port).transform(connected -> connected.failed()
+              ? Future.succeededFuture("refused")
+              : connected.result().greeting.transform(greeting -> Future.succeededFuture(greeting.succeeded()
+                ? "served by " + greeting.result() : "closed unserved")));
           })
-          .compose(newConnectionAccepted -> {
-            assertThat(newConnectionAccepted).as("no new connections while draining").isFalse();
+          .compose(newConnection -> {
+            assertThat(newConnection).as("no new connection is served while draining")
+              .isIn("refused", "closed unserved");
             open.socket.close();
             return undeployed;
           });
