@@ -325,11 +325,11 @@ def redis_run(work, kind):
         if kind != "direct":
             proxy, port = start_proxy(kind, work, [redis_port])
         try:
+            benchmark = ["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-n", "100000", "-c", "50",
+                         "-t", "set,get", "--csv"]
             for _ in range(REDIS_WARM_UP_RUNS):
-                run_measured(["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-n", "100000", "-c", "50",
-                              "-t", "set,get", "--csv"])
-            result = run_measured(["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-n", "100000",
-                                   "-c", "50", "-t", "set,get", "--csv"])
+                run_measured(benchmark)
+            result = run_measured(benchmark)
         finally:
             if proxy:
                 proxy.stop()

@@ -32,10 +32,7 @@ final class ClientLane extends VerticleBase {
   public Future<?> start() {
     NetClient netClient = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true).setConnectTimeout(10_000));
     new LoadRun(vertx, options, netClient, images, report, progress).run()
-      .onComplete(ar -> {
-        report.finish();
-        finished.complete(report);
-      });
+      .onComplete(ar -> finished.complete(report));
     return Future.succeededFuture();
   }
 

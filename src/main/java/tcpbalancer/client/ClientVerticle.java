@@ -45,7 +45,7 @@ public class ClientVerticle extends VerticleBase {
       scan.skipped().size(), options.times(), options.proxy());
     RunReport report = new RunReport(options, scan.images().size(), scan.skipped());
     Progress progress = new Progress(vertx, (long) scan.images().size() * options.times());
-    runLanes(scan.images(), report, progress)
+    runLanes(scan.images(), progress)
       .onComplete(ar -> {
         progress.finish();
         if (ar.succeeded()) {
@@ -71,9 +71,8 @@ public class ClientVerticle extends VerticleBase {
    * opens its share of each round's connections; there are no more lanes than the fewest connections a round
    * opens, so that every lane has at least one. Completes with the lanes' reports.
    */
-  private Future<List<RunReport>> runLanes(List<ImageFile> images, RunReport report, Progress progress) {
+  private Future<List<RunReport>> runLanes(List<ImageFile> images, Progress progress) {
     int lanes = Math.max(1, Math.min(options.eventLoops(), Math.min(options.minConns(), images.size())));
-    report.eventLoops(lanes);
     List<Future<RunReport>> reports = new ArrayList<>();
     for (int i = 0; i < lanes; i++) {
       List<ImageFile> share = new ArrayList<>();

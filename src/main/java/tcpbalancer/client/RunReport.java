@@ -33,7 +33,8 @@ public final class RunReport {
   private long connections;
   private long bytesSent;
   private long bytesReceived;
-  private int eventLoops = 1;
+  /** The lanes added up into this report: the event loops the run was spread over. */
+  private int eventLoops;
 
   RunReport(ClientOptions options, int imagesPerRound, List<String> skippedFiles) {
     this.options = options;
@@ -77,13 +78,9 @@ public final class RunReport {
     endNanos = System.nanoTime();
   }
 
-  /** How many event loops the run was spread over. */
-  void eventLoops(int count) {
-    eventLoops = count;
-  }
-
   /** Adds what one lane of the run did (its counts, bytes, latencies, backends and failures) to this report. */
   void add(RunReport lane) {
+    eventLoops++;
     sent += lane.sent;
     resized += lane.resized;
     failed += lane.failed;
