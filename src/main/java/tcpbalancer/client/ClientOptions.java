@@ -1,10 +1,11 @@
 package tcpbalancer.client;
 
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.HostAndPort;
 import java.util.Set;
+import tcpbalancer.config.Addresses;
 import tcpbalancer.config.ConfigException;
 import tcpbalancer.config.ConfigFields;
-import tcpbalancer.config.HostAndPort;
 import tcpbalancer.protocol.Frame;
 import tcpbalancer.protocol.ResizeMode;
 
@@ -34,20 +35,14 @@ public record ClientOptions(HostAndPort proxy, String input, String output, int 
         throw new ConfigException(fields.path(required) + ": required");
       }
     }
-    String mode = fields.string("mode", "fit");
-    ResizeMode resizeMode;
-    try {
-      resizeMode = ResizeMode.fromName(mode);
-    } catch (IllegalArgumentException e) {
-      throw fields.invalid("mode", mode, "must be fit or exact");
-    }
+    ResizeMode resizeMode = fields.named("mode", ResizeMode.class, ResizeMode.FIT);
     int minConns = fields.integer("minConns", 1, 1, 100_000);
     int maxConns = fields.integer("maxConns", minConns, 1, 100_000);
     if (maxConns < minConns) {
       throw fields.invalid("maxConns", maxConns, "must be at least minConns (" + minConns + ")");
     }
     return new ClientOptions(
-      HostAndPort.parse(fields.string("proxy", null), fields.path("proxy")),
+      Addresses.parse(fields.string("proxy", null), fields.path("proxy")),
       fields.string("input", null),
       fields.string("output", null),
       fields.integer("width", 0, 1, 0xFFFF),

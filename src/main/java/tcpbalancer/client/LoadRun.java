@@ -16,6 +16,7 @@ import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import tcpbalancer.config.Addresses;
 import tcpbalancer.protocol.ResizeMode;
 import tcpbalancer.protocol.ResizeRequest;
 import tcpbalancer.protocol.ResizeResponse;
@@ -134,7 +135,7 @@ final class LoadRun {
     private void open() {
       connecting++;
       report.connectionOpened();
-      ResizeConnection.connect(vertx, netClient, options.proxy().socketAddress(), options.maxFrameSize(),
+      ResizeConnection.connect(vertx, netClient, Addresses.socketAddress(options.proxy()), options.maxFrameSize(),
           options.requestTimeoutMillis())
         .onComplete(ar -> {
           connecting--;

@@ -65,6 +65,16 @@ public final class ConfigFields {
     throw invalid(key, value, "must be a non-empty string");
   }
 
+  /** One of an enum's constants, written as {@link EnumNames} gives them ({@code least-connections}). */
+  public <E extends Enum<E>> E named(String key, Class<E> type, E defaultValue) {
+    String name = string(key, null);
+    if (name == null) {
+      return defaultValue;
+    }
+    return EnumNames.lookup(type, name)
+      .orElseThrow(() -> invalid(key, name, "must be one of " + EnumNames.all(type)));
+  }
+
   public JsonObject object(String key) {
     Object value = json.getValue(key);
     if (value == null) {

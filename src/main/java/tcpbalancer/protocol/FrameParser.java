@@ -107,10 +107,8 @@ public final class FrameParser {
         "unsupported protocol version " + version + " (this side speaks " + Frame.VERSION + ")");
     }
     int typeCode = header.getUnsignedByte(3);
-    FrameType type = FrameType.fromCode(typeCode);
-    if (type == null) {
-      throw new ProtocolException(Status.BAD_FRAME, "unknown frame type " + typeCode);
-    }
+    FrameType type = FrameType.fromCode(typeCode)
+      .orElseThrow(() -> new ProtocolException(Status.BAD_FRAME, "unknown frame type " + typeCode));
     long requestId = header.getUnsignedInt(4);
     long bodySize = header.getUnsignedInt(8);
     if (bodySize > maxBodySize) {

@@ -1,7 +1,9 @@
 package tcpbalancer.protocol;
 
+import java.util.Optional;
+
 /** What a frame carries. */
-public enum FrameType {
+public enum FrameType implements WireCode {
   RESIZE_REQUEST(1),
   RESIZE_RESPONSE(2);
 
@@ -11,17 +13,13 @@ public enum FrameType {
     this.code = code;
   }
 
+  @Override
   public int code() {
     return code;
   }
 
-  /** The type for a wire code, or {@code null} when the code is unknown. */
-  public static FrameType fromCode(int code) {
-    for (FrameType type : values()) {
-      if (type.code == code) {
-        return type;
-      }
-    }
-    return null;
+  /** The type for a wire code, if it is known. */
+  public static Optional<FrameType> fromCode(int code) {
+    return WireCode.byCode(FrameType.class, code);
   }
 }

@@ -1,9 +1,7 @@
 package tcpbalancer.protocol;
 
-import java.util.Locale;
-
 /** How the result's size relates to the requested width and height. */
-public enum ResizeMode {
+public enum ResizeMode implements WireCode {
   /** Scale to fit inside width x height, keeping the aspect ratio (the default). */
   FIT(0),
   /** Scale to exactly width x height, as the original program did. */
@@ -15,25 +13,14 @@ public enum ResizeMode {
     this.code = code;
   }
 
+  @Override
   public int code() {
     return code;
   }
 
+  /** The mode for a wire code; an unknown one is a bad request. */
   public static ResizeMode fromCode(int code) {
-    for (ResizeMode mode : values()) {
-      if (mode.code == code) {
-        return mode;
-      }
-    }
-    throw new ProtocolException(Status.BAD_REQUEST, "unknown resize mode " + code);
-  }
-
-  /** Parses {@code fit} or {@code exact}, as written in configs and flags. */
-  public static ResizeMode fromName(String name) {
-    try {
-      return valueOf(name.toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("unknown resize mode '" + name + "' (expected fit or exact)");
-    }
+    return WireCode.byCode(ResizeMode.class, code)
+      .orElseThrow(() -> new ProtocolException(Status.BAD_REQUEST, "unknown resize mode " + code));
   }
 }

@@ -4,7 +4,7 @@ package tcpbalancer.protocol;
  * The status of a response frame: {@link #OK} or an error code. The codes are part of the wire protocol
  * (docs/protocol.md) and never change meaning.
  */
-public enum Status {
+public enum Status implements WireCode {
   OK(0, "ok"),
   BAD_REQUEST(1, "bad request"),
   EMPTY_IMAGE(2, "empty image"),
@@ -18,14 +18,6 @@ public enum Status {
   TIMEOUT(10, "timeout"),
   INTERNAL_ERROR(11, "internal error");
 
-  private static final Status[] BY_CODE = new Status[256];
-
-  static {
-    for (Status status : values()) {
-      BY_CODE[status.code] = status;
-    }
-  }
-
   private final int code;
   private final String label;
 
@@ -34,6 +26,7 @@ public enum Status {
     this.label = label;
   }
 
+  @Override
   public int code() {
     return code;
   }
@@ -45,7 +38,6 @@ public enum Status {
 
   /** The status for a wire code; unknown codes map to {@link #INTERNAL_ERROR} so a newer peer never crashes us. */
   public static Status fromCode(int code) {
-    Status status = code >= 0 && code < BY_CODE.length ? BY_CODE[code] : null;
-    return status != null ? status : INTERNAL_ERROR;
+    return WireCode.byCode(Status.class, code).orElse(INTERNAL_ERROR);
   }
 }

@@ -1,11 +1,12 @@
 package tcpbalancer.proxy;
 
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.HostAndPort;
 import io.vertx.core.net.SocketAddress;
 import java.util.Set;
+import tcpbalancer.config.Addresses;
 import tcpbalancer.config.ConfigException;
 import tcpbalancer.config.ConfigFields;
-import tcpbalancer.config.HostAndPort;
 
 /**
  * One configured upstream server.
@@ -48,7 +49,7 @@ public record Upstream(String host, int port, int weight, int maxConns) {
   }
 
   public static Upstream parseAddress(String address, String path, int weight, int maxConns) {
-    HostAndPort parsed = HostAndPort.parse(address, path);
+    HostAndPort parsed = Addresses.parse(address, path);
     return new Upstream(parsed.host(), parsed.port(), weight, maxConns);
   }
 }

@@ -1,9 +1,13 @@
 package tcpbalancer.config;
 
+import io.vertx.core.net.HostAndPort;
 import io.vertx.core.net.SocketAddress;
 
-/** A {@code host:port} address from a config or a flag. */
-public record HostAndPort(String host, int port) {
+/** Reads {@code host:port} addresses from configs and flags into Vert.x's {@link HostAndPort}. */
+public final class Addresses {
+
+  private Addresses() {
+  }
 
   /** Parses {@code host:port} (IPv6 hosts in brackets); {@code path} names the field in the error. */
   public static HostAndPort parse(String address, String path) {
@@ -16,15 +20,11 @@ public record HostAndPort(String host, int port) {
     if (host.isEmpty() || !port.matches("\\d{1,5}") || Integer.parseInt(port) < 1 || Integer.parseInt(port) > 65535) {
       throw new ConfigException(path + ": must be host:port with a port of 1..65535, got '" + address + "'");
     }
-    return new HostAndPort(host, Integer.parseInt(port));
+    return HostAndPort.create(host, Integer.parseInt(port));
   }
 
-  public SocketAddress socketAddress() {
-    return SocketAddress.inetSocketAddress(port, host);
-  }
-
-  @Override
-  public String toString() {
-    return host + ":" + port;
+  /** The address to connect to. */
+  public static SocketAddress socketAddress(HostAndPort address) {
+    return SocketAddress.inetSocketAddress(address.port(), address.host());
   }
 }
