@@ -5,18 +5,29 @@ Absolute figures drift on a shared machine; what counts are the ratios measured 
 alternating between the two sides: the ratio of the medians, and the median of the ratios of neighbouring runs,
 which share most of the drift. Servers (backends and proxies, ours and theirs alike) first carry the same
 unmeasured warm-up load, so that what is measured is a running server, not the JIT compiling it; their CPU
-seconds are counted over the measured load only. The client is a fresh process in every run, warm-up included. Each scenario runs several times and reports the median with min and max;
-a run that is not valid (a request unanswered, an output missing, an error) is reported and left out.
+seconds are counted over the measured load only. The client is a fresh process in every run, warm-up included.
+Each scenario runs several times and reports the median with min and max; a run that is not valid (a request
+unanswered, an output missing, an error) is reported and left out.
 
 Usage: bench/run [scenario ...]   (scenarios: floor, proxy, resize, redis; default: all)
-Environment: RUNS (runs per side, default 3), JVM_OPTS (options for our JVMs, none by default), PROXY_JVM_OPTS
-(more options for our proxy, default README's "-XX:+UseSerialGC -Xmx128m"), CLIENT_JVM_OPTS (more options for
-our client, default README's "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"), CLIENT_CDS (0: the client runs
-without the class data archive its warm-up run writes, as README gives), WARM_UP_ROUNDS (default 400),
-PROXY_INSTANCES (our proxy's --instances, default: one per core), RESIZE_ROUNDS (passes over the images in the
-resize scenario, default 3), REDIS_WARM_UP_RUNS (unmeasured redis-benchmark runs first, default 2).
+
+Environment, each knob with its default in brackets (a bad value stops the run with a message naming it):
+  RUNS                   runs per side [3]; --runs overrides it
+  JVM_OPTS               options for all our JVMs [none]
+  PROXY_JVM_OPTS         more options for our proxy [README's "-XX:+UseSerialGC -Xmx128m"]
+  CLIENT_JVM_OPTS        more options for our client [README's "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"]
+  CLIENT_CDS             1: the client's warm-up run writes the class data archive its measured run maps, as
+                         README gives; 0: no archive [1]
+  WARM_UP_ROUNDS         unmeasured rounds before the measured 100 in the dry-run scenarios [400]
+  PROXY_INSTANCES        our proxy's --instances [unset: the proxy's own default, one per core]
+  RESIZE_ROUNDS          measured passes over the images in the resize scenario [3]
+  RESIZE_WARM_UP_ROUNDS  unmeasured passes before them, on both sides [10]
+  REDIS_WARM_UP_RUNS     unmeasured redis-benchmark runs before the measured one, on every side [2]
+  BENCH_IMAGES           the folder of images [../shared/bench-images beside the checkout if it exists, else
+                         samples/]; the output and the JSON name the folder used
 """
 import argparse
+import dataclasses
 import json
 import os
 import shutil
@@ -26,14 +37,109 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, Mapping, Optional
 
 ROOT = Path(__file__).resolve().parent.parent
 JAR = ROOT / "target" / "tcpbalancer.jar"
 SHARED_IMAGES = ROOT.parent / "shared" / "bench-images"
-IMAGES = SHARED_IMAGES if SHARED_IMAGES.is_dir() else ROOT / "samples"
+SAMPLES = ROOT / "samples"
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 RESULTS = ROOT / "bench" / "results"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+class SettingsError(ValueError):
+    """A knob the benchmarks cannot use; the message names the variable and its value."""
+
+
+def image_files(folder):
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+
+
+def whole_number(environ, name, default, minimum):
+    text = environ.get(name, str(default))
+    try:
+        value = int(text)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, not {text!r}") from None
+    if value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum}, not {value}")
+    return value
+
+
+def switch(environ, name, default):
+    text = environ.get(name, "1" if default else "0")
+    if text not in ("0", "1"):
+        raise SettingsError(f"{name} must be 0 or 1, not {text!r}")
+    return text == "1"
+
+
+def options(environ, name, default):
+    """JVM options as words; set but empty means none, not the default."""
+    return tuple(environ.get(name, default).split())
+
+
+def image_folder(environ):
+    """The folder of images, and why that one: the project names its inputs rather than falling back silently."""
+    if "BENCH_IMAGES" in environ:
+        folder, source = Path(environ["BENCH_IMAGES"]).resolve(), "BENCH_IMAGES"
+    elif SHARED_IMAGES.is_dir():
+        folder, source = SHARED_IMAGES, "the shared bench images"
+    else:
+        folder, source = SAMPLES, f"FALLBACK to samples/: {SHARED_IMAGES} does not exist"
+    if not folder.is_dir() or not image_files(folder):
+        raise SettingsError(f"images ({source}): {folder} is not a folder holding {', '.join(IMAGE_SUFFIXES)} files")
+    return folder, source
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob of the benchmarks, read once from the environment (the module docstring says what each does)."""
+    runs: int
+    jvm_opts: tuple
+    proxy_jvm_opts: tuple
+    client_jvm_opts: tuple
+    client_cds: bool
+    warm_up_rounds: int
+    proxy_instances: Optional[int]
+    resize_rounds: int
+    resize_warm_up_rounds: int
+    redis_warm_up_runs: int
+    images: Path
+    images_source: str
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str]):
+        images, images_source = image_folder(environ)
+        return cls(
+            runs=whole_number(environ, "RUNS", 3, 1),
+            jvm_opts=options(environ, "JVM_OPTS", ""),
+            # README's options for our proxy: a small heap, as it keeps little on it.
+            proxy_jvm_opts=options(environ, "PROXY_JVM_OPTS", "-XX:+UseSerialGC -Xmx128m"),
+            # README's options for load runs of the short-lived client: C1 only (C2 would spend a short run
+            # compiling) and a small heap.
+            client_jvm_opts=options(environ, "CLIENT_JVM_OPTS", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"),
+            client_cds=switch(environ, "CLIENT_CDS", True),
+            # A JVM server needs a few hundred rounds to reach its steady state (bench/RESULTS.md, "warm-up").
+            warm_up_rounds=whole_number(environ, "WARM_UP_ROUNDS", 400, 1),
+            proxy_instances=(whole_number(environ, "PROXY_INSTANCES", 0, 1)
+                             if "PROXY_INSTANCES" in environ else None),
+            resize_rounds=whole_number(environ, "RESIZE_ROUNDS", 3, 1),
+            # The backends' JIT compilers are still busy after a few passes.
+            resize_warm_up_rounds=whole_number(environ, "RESIZE_WARM_UP_ROUNDS", 10, 1),
+            # Our proxy's JIT compilers settle by the third redis-benchmark run.
+            redis_warm_up_runs=whole_number(environ, "REDIS_WARM_UP_RUNS", 2, 0),
+            images=images,
+            images_source=images_source)
+
+    def meta(self):
+        """The settings as each results JSON records them (the keys are the ones earlier results have)."""
+        return {"images": str(self.images), "runs": self.runs, "jvm_opts": list(self.jvm_opts),
+                "proxy_jvm_opts": list(self.proxy_jvm_opts), "client_jvm_opts": list(self.client_jvm_opts),
+                "client_cds": self.client_cds, "warm_up_rounds": self.warm_up_rounds,
+                "proxy_instances": "default" if self.proxy_instances is None else str(self.proxy_instances)}
 
 
 def free_port():
@@ -112,24 +218,12 @@ def run_measured(command, limit=600):
             "cpu_s": rusage.ru_utime + rusage.ru_stime, "peak_rss_mb": rusage.ru_maxrss / 1024}
 
 
-# JVM options for our processes, e.g. JVM_OPTS="-Xmx256m -XX:+UseSerialGC" (none by default).
-JVM_OPTS = os.environ.get("JVM_OPTS", "").split()
-# Our proxy runs with the JVM options README.md gives for it (a small heap; it keeps little on it).
-PROXY_JVM_OPTS = os.environ.get("PROXY_JVM_OPTS", "-XX:+UseSerialGC -Xmx128m").split()
-# Our client, a short-lived load generator, runs with the options README.md gives for load runs: the quick
-# C1 compiler only (C2 would spend half the run compiling), and a small heap.
-CLIENT_JVM_OPTS = os.environ.get("CLIENT_JVM_OPTS", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC").split()
-# As README.md gives too, the client's first (warm-up) run of a scenario saves the classes it loaded in a class
-# data archive, which the measured run maps instead of loading and verifying them again (CLIENT_CDS=0: not).
-CLIENT_CDS = os.environ.get("CLIENT_CDS", "1") != "0"
+class Invalid(Exception):
+    """A run whose figures do not count: a request unanswered, an output missing, an error."""
 
 
-def ours(*args, jvm_opts=()):
-    return ["java", *JVM_OPTS, *jvm_opts, "-jar", str(JAR), *args]
-
-
-def image_count():
-    return len([p for p in IMAGES.iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png")])
+def ours(settings, *args, jvm_opts=()):
+    return ["java", *settings.jvm_opts, *jvm_opts, "-jar", str(JAR), *args]
 
 
 # The original sent every image of its 11 on each connection. Our client spreads a folder's images over the
@@ -137,53 +231,48 @@ def image_count():
 # 100 connections of a round then carries 11 requests, as the original's did.
 DRY_RUN_FOLDER_SIZE = 100 * 11
 DRY_RUN_ARGS = ["--dry-run", "--minconns", "100", "--maxconns", "100"]
-# Rounds of the unmeasured warm-up load in the dry-run scenarios: a JVM server reaches its steady state after
-# 200 to 400 rounds (its JIT compilers take half its CPU at first; after 200 rounds our proxy still used a quarter
-# more CPU in the next 100 than in the 100 after those, after 400 the same).
-WARM_UP_ROUNDS = int(os.environ.get("WARM_UP_ROUNDS", "400"))
 
 
-def dry_run_folder(work):
+def dry_run_folder(settings, work):
     folder = work / "dry-run-input"
     folder.mkdir()
-    images = sorted(p for p in IMAGES.iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
+    images = image_files(settings.images)
     for i in range(DRY_RUN_FOLDER_SIZE):
         source = images[i % len(images)]
         (folder / f"{i:04d}-{source.name}").symlink_to(source)
     return folder
 
 
-def client_jvm_opts(work, warm_up):
+def client_jvm_opts(settings, work, warm_up):
     """The client's JVM options: the warm-up run writes the class data archive, later runs use it."""
-    if not CLIENT_CDS:
-        return CLIENT_JVM_OPTS
+    if not settings.client_cds:
+        return settings.client_jvm_opts
     archive = work / "client.jsa"
-    return [*CLIENT_JVM_OPTS, f"-XX:ArchiveClassesAtExit={archive}" if warm_up else f"-XX:SharedArchiveFile={archive}"]
+    return [*settings.client_jvm_opts,
+            f"-XX:ArchiveClassesAtExit={archive}" if warm_up else f"-XX:SharedArchiveFile={archive}"]
 
 
-def run_client(work, proxy_port, extra, input_folder=IMAGES, warm_up=False):
+def run_client(settings, work, proxy_port, extra, input_folder=None, warm_up=False):
     report = work / "report.json"
-    result = run_measured(ours("client", "--proxy", f"127.0.0.1:{proxy_port}", "--input", str(input_folder),
-                               "--output", str(work / "out"), "-w", "200", "-h", "200",
-                               "--report", str(report), *extra, jvm_opts=client_jvm_opts(work, warm_up)))
+    result = run_measured(ours(settings, "client", "--proxy", f"127.0.0.1:{proxy_port}",
+                               "--input", str(input_folder or settings.images), "--output", str(work / "out"),
+                               "-w", "200", "-h", "200", "--report", str(report), *extra,
+                               jvm_opts=client_jvm_opts(settings, work, warm_up)))
     if result["exit"] != 0 or not report.exists():
         raise Invalid(f"client exited {result['exit']}: {result['output'][-2000:]}")
     data = json.loads(report.read_text())
     return data, result
 
 
-class Invalid(Exception):
-    pass
-
-
-def dry_run_load(work, port, server):
+def dry_run_load(settings, work, port, server):
     """The warm-up, then the measured 100 rounds of 100 connections x 11 requests to `port`; checks that every
     request was answered. Returns the client's report, the client's usage and `server`'s usage over the
     measured rounds."""
-    folder = dry_run_folder(work)
-    run_client(work, port, DRY_RUN_ARGS + ["--times", str(WARM_UP_ROUNDS)], folder, warm_up=True)
+    folder = dry_run_folder(settings, work)
+    run_client(settings, work, port, DRY_RUN_ARGS + ["--times", str(settings.warm_up_rounds)], folder,
+               warm_up=True)
     before = server.usage()
-    report, client = run_client(work, port, DRY_RUN_ARGS + ["--times", "100"], folder)
+    report, client = run_client(settings, work, port, DRY_RUN_ARGS + ["--times", "100"], folder)
     usage = server.cpu_since(before)
     expected = DRY_RUN_FOLDER_SIZE * 100
     if report["images"]["resized"] != expected:
@@ -191,13 +280,13 @@ def dry_run_load(work, port, server):
     return report, client, usage
 
 
-def floor_run(work):
+def floor_run(settings, work, side):
     """The original's headline: client straight to one backend, dry run, 100 connections x 11 requests, 100 rounds."""
     port = free_port()
-    backend = Server("backend", ours("backend", "-p", str(port), "--host", "127.0.0.1", "--name", "b1",
+    backend = Server("backend", ours(settings, "backend", "-p", str(port), "--host", "127.0.0.1", "--name", "b1",
                                      "--workers", "1"), [port], work)
     try:
-        report, client, server = dry_run_load(work, port, backend)
+        report, client, server = dry_run_load(settings, work, port, backend)
     finally:
         backend.stop()
     return {"connections_per_s": report["connectionsPerSecond"], "requests_per_s": report["requestsPerSecond"],
@@ -206,7 +295,7 @@ def floor_run(work):
             "client_cpu_s": client["cpu_s"], "client_peak_rss_mb": client["peak_rss_mb"]}
 
 
-def three_backends(work, workers):
+def three_backends(settings, work, workers):
     ports = [free_port() for _ in range(3)]
     verticles = {"resize-workers": {"verticle": "resize-worker", "instances": workers}}
     for i, port in enumerate(ports, 1):
@@ -214,16 +303,17 @@ def three_backends(work, workers):
                                      "config": {"host": "127.0.0.1", "port": port, "name": f"backend-{i}"}}
     conf = work / "backends.json"
     conf.write_text(json.dumps({"verticles": verticles}))
-    return Server("backends", ours("-conf", str(conf)), ports, work), ports
+    return Server("backends", ours(settings, "-conf", str(conf)), ports, work), ports
 
 
-def start_proxy(kind, work, backend_ports):
+def start_proxy(settings, kind, work, backend_ports):
+    """Our proxy or HAProxy (`kind`: "ours" or "haproxy") on a free port, balancing over `backend_ports`."""
     port = free_port()
     if kind == "ours":
         upstreams = [arg for p in backend_ports for arg in ("-u", f"127.0.0.1:{p}")]
-        instances = ["--instances", os.environ["PROXY_INSTANCES"]] if "PROXY_INSTANCES" in os.environ else []
-        return Server("proxy-ours", ours("proxy", "-p", str(port), "--host", "127.0.0.1", *instances, *upstreams,
-                                         jvm_opts=PROXY_JVM_OPTS), [port], work), port
+        instances = [] if settings.proxy_instances is None else ["--instances", str(settings.proxy_instances)]
+        return Server("proxy-ours", ours(settings, "proxy", "-p", str(port), "--host", "127.0.0.1", *instances,
+                                         *upstreams, jvm_opts=settings.proxy_jvm_opts), [port], work), port
     config = work / "haproxy.cfg"
     servers = "\n".join(f"    server b{i} 127.0.0.1:{p}" for i, p in enumerate(backend_ports))
     config.write_text(f"""global
@@ -243,13 +333,13 @@ backend back
     return Server("proxy-haproxy", ["haproxy", "-db", "-f", str(config)], [port], work), port
 
 
-def proxy_run(work, kind):
+def proxy_run(settings, work, kind):
     """The floor-it load through a proxy in front of three backends: ours or HAProxy in the proxy's place."""
-    backends, ports = three_backends(work, 1)
+    backends, ports = three_backends(settings, work, 1)
     try:
-        proxy, port = start_proxy(kind, work, ports)
+        proxy, port = start_proxy(settings, kind, work, ports)
         try:
-            report, _, usage = dry_run_load(work, port, proxy)
+            report, _, usage = dry_run_load(settings, work, port, proxy)
         finally:
             proxy.stop()
     finally:
@@ -257,11 +347,6 @@ def proxy_run(work, kind):
     return {"connections_per_s": report["connectionsPerSecond"], "requests_per_s": report["requestsPerSecond"],
             "p99_ms": report["latencyMillis"]["p99"], "proxy_cpu_s": usage["cpu_s"],
             "proxy_peak_rss_mb": usage["peak_rss_mb"]}
-
-
-RESIZE_ROUNDS = int(os.environ.get("RESIZE_ROUNDS", "3"))
-# Passes of the unmeasured warm-up in the resize scenario: the backends' JIT compilers are still busy after a few.
-RESIZE_WARM_UP_ROUNDS = int(os.environ.get("RESIZE_WARM_UP_ROUNDS", "10"))
 
 
 def run_vips(jobs, out):
@@ -274,29 +359,30 @@ def run_vips(jobs, out):
             raise Invalid("vipsthumbnail failed: " + process.stderr.read().decode(errors="replace"))
 
 
-def resize_run(work, kind):
+def resize_run(settings, work, kind):
     """Real resizing to 200x200: ours (proxy and three backends) or vipsthumbnail as two parallel processes."""
-    expected = image_count() * RESIZE_ROUNDS
+    images = image_files(settings.images)
+    expected = len(images) * settings.resize_rounds
     if kind == "vips":
-        files = [str(p) for p in sorted(IMAGES.iterdir()) if p.suffix.lower() in (".jpg", ".jpeg", ".png")]
-        jobs = files * RESIZE_ROUNDS
+        files = [str(p) for p in images]
         out = work / "vips"
         out.mkdir()
-        run_vips(files * RESIZE_WARM_UP_ROUNDS, out)  # warm-up: the same passes as ours gets
+        run_vips(files * settings.resize_warm_up_rounds, out)  # warm-up: the same passes as ours gets
         started = time.time()
-        run_vips(jobs, out)
+        run_vips(files * settings.resize_rounds, out)
         seconds = time.time() - started
-        if len(list(out.iterdir())) != image_count():
-            raise Invalid("vipsthumbnail wrote " + str(len(list(out.iterdir()))) + " images")
+        written = len(list(out.iterdir()))
+        if written != len(images):
+            raise Invalid(f"vipsthumbnail wrote {written} images")
         return {"images_per_s": expected / seconds}
-    backends, ports = three_backends(work, 2)
+    backends, ports = three_backends(settings, work, 2)
     try:
-        proxy, port = start_proxy("ours", work, ports)
+        proxy, port = start_proxy(settings, "ours", work, ports)
         try:
             args = ["--minconns", "3", "--maxconns", "3", "--window", "2"]
-            run_client(work, port, args + ["--times", str(RESIZE_WARM_UP_ROUNDS)], warm_up=True)
+            run_client(settings, work, port, args + ["--times", str(settings.resize_warm_up_rounds)], warm_up=True)
             proxy_before, backends_before = proxy.usage(), backends.usage()
-            report, client = run_client(work, port, args + ["--times", str(RESIZE_ROUNDS)])
+            report, client = run_client(settings, work, port, args + ["--times", str(settings.resize_rounds)])
             proxy_usage, backends_usage = proxy.cpu_since(proxy_before), backends.cpu_since(backends_before)
         finally:
             proxy.stop()
@@ -309,12 +395,7 @@ def resize_run(work, kind):
             "client_cpu_s": client["cpu_s"]}
 
 
-# Unmeasured redis-benchmark runs before the measured one, on every side: our proxy's JIT compilers still take
-# about 5% of its CPU in the second run and settle in the third.
-REDIS_WARM_UP_RUNS = int(os.environ.get("REDIS_WARM_UP_RUNS", "2"))
-
-
-def redis_run(work, kind):
+def redis_run(settings, work, kind):
     """redis-benchmark direct, through our proxy, or through HAProxy."""
     redis_port = free_port()
     redis = Server("redis", ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "",
@@ -323,11 +404,11 @@ def redis_run(work, kind):
         proxy = None
         port = redis_port
         if kind != "direct":
-            proxy, port = start_proxy(kind, work, [redis_port])
+            proxy, port = start_proxy(settings, kind, work, [redis_port])
         try:
             benchmark = ["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-n", "100000", "-c", "50",
                          "-t", "set,get", "--csv"]
-            for _ in range(REDIS_WARM_UP_RUNS):
+            for _ in range(settings.redis_warm_up_runs):
                 run_measured(benchmark)
             result = run_measured(benchmark)
         finally:
@@ -353,16 +434,16 @@ def summarize(runs):
     return summary
 
 
-def measure(name, sides, run, repeats):
-    """Runs each side `repeats` times, alternating sides run by run. Each side keeps its runs' figures in order,
-    None for an invalid run, so that runs made back to back can be paired (see `ratios`)."""
+def measure(settings, name, sides, run):
+    """Runs each side `settings.runs` times, alternating sides run by run. Each side keeps its runs' figures in
+    order, None for an invalid run, so that runs made back to back can be paired (see `ratios`)."""
     results = {side: [] for side in sides}
     invalid = {side: [] for side in sides}
-    for i in range(repeats):
+    for i in range(settings.runs):
         for side in sides:
             work = Path(tempfile.mkdtemp(prefix=f"bench-{name}-"))
             try:
-                results[side].append(run(work, side) if side else run(work))
+                results[side].append(run(settings, work, side))
                 print(f"  {name} {side or ''} run {i + 1}: ok", file=sys.stderr)
             except Invalid as e:
                 results[side].append(None)
@@ -408,6 +489,55 @@ def ratios(results, numerator, denominator, metrics):
     return out
 
 
+@dataclass(frozen=True)
+class Comparison:
+    """Sides to set against each other as ratios, metric by metric."""
+    numerator: str
+    denominator: str
+    metrics: tuple
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One benchmark. `title` may name a setting in braces; `sides` (None: ours alone, no comparison) are run in
+    turn by `run(settings, work, side)`, which returns one run's metrics or raises Invalid."""
+    title: str
+    sides: tuple
+    run: Callable
+    comparisons: tuple = ()
+
+    def compare(self, results):
+        """The JSON's "ratios": one comparison's metrics as they are, several keyed by "numerator/denominator"."""
+        measured = {f"{c.numerator}/{c.denominator}": ratios(results, c.numerator, c.denominator, c.metrics)
+                    for c in self.comparisons}
+        return next(iter(measured.values())) if len(measured) == 1 else measured
+
+
+SCENARIOS = {
+    "floor": Scenario("floor it: client -> one backend, dry run, 100 connections x 100 rounds", (None,), floor_run),
+    "proxy": Scenario("through the proxy: dry run, 100 connections x 100 rounds, three backends",
+                      ("ours", "haproxy"), proxy_run,
+                      (Comparison("ours", "haproxy", ("requests_per_s", "connections_per_s", "p99_ms",
+                                                      "proxy_cpu_s", "proxy_peak_rss_mb")),)),
+    "resize": Scenario("real resizing to 200x200, {resize_rounds} passes over the images", ("ours", "vips"),
+                       resize_run, (Comparison("ours", "vips", ("images_per_s",)),)),
+    "redis": Scenario("redis-benchmark -n 100000 -c 50 -t set,get", ("direct", "ours", "haproxy"), redis_run,
+                      (Comparison("ours", "haproxy", ("ops_per_s", "p99_ms")),
+                       Comparison("ours", "direct", ("ops_per_s",)))),
+}
+
+
+def run_scenario(settings, name, meta):
+    """Measures one scenario, prints its table and ratios, and writes bench/results/NAME.json."""
+    scenario = SCENARIOS[name]
+    results = measure(settings, name, scenario.sides, scenario.run)
+    print_table(scenario.title.format(**dataclasses.asdict(settings)), results)
+    out = {"results": results}
+    if scenario.comparisons:
+        out["ratios"] = scenario.compare(results)
+    (RESULTS / f"{name}.json").write_text(json.dumps({**meta, **out}, indent=2) + "\n")
+
+
 def commit():
     try:
         return subprocess.check_output(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], text=True).strip()
@@ -415,39 +545,37 @@ def commit():
         return "unknown"
 
 
+def at_least_one(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("scenarios", nargs="*", default=["floor", "proxy", "resize", "redis"])
-    parser.add_argument("--runs", type=int, default=int(os.environ.get("RUNS", "3")))
+    parser.add_argument("scenarios", nargs="*", metavar="scenario", default=list(SCENARIOS),
+                        help=f"one of {', '.join(SCENARIOS)} (default: all)")
+    parser.add_argument("--runs", type=at_least_one, help="runs per side (default: RUNS, else 3)")
     args = parser.parse_args()
+    unknown = [name for name in args.scenarios if name not in SCENARIOS]
+    if unknown:
+        parser.error(f"unknown scenario {', '.join(unknown)} (known: {', '.join(SCENARIOS)})")
+    try:
+        settings = Settings.from_environment(os.environ)
+    except SettingsError as e:
+        parser.error(str(e))
+    if args.runs is not None:
+        settings = dataclasses.replace(settings, runs=args.runs)
+    print(f"images: {settings.images} ({len(image_files(settings.images))} files; {settings.images_source})")
     RESULTS.mkdir(parents=True, exist_ok=True)
     meta = {"commit": commit(), "date": time.strftime("%Y-%m-%d %H:%M"), "cores": os.cpu_count(),
-            "images": str(IMAGES), "runs": args.runs, "jvm_opts": JVM_OPTS, "proxy_jvm_opts": PROXY_JVM_OPTS,
-            "client_jvm_opts": CLIENT_JVM_OPTS, "client_cds": CLIENT_CDS,
-            "warm_up_rounds": WARM_UP_ROUNDS,
-            "proxy_instances": os.environ.get("PROXY_INSTANCES", "default")}
-    for scenario in args.scenarios:
-        if scenario == "floor":
-            results = measure("floor", [None], floor_run, args.runs)
-            print_table("floor it: client -> one backend, dry run, 100 connections x 100 rounds", results)
-            out = {"results": results}
-        elif scenario == "proxy":
-            results = measure("proxy", ["ours", "haproxy"], proxy_run, args.runs)
-            print_table("through the proxy: dry run, 100 connections x 100 rounds, three backends", results)
-            out = {"results": results, "ratios": ratios(results, "ours", "haproxy", ["requests_per_s",
-                   "connections_per_s", "p99_ms", "proxy_cpu_s", "proxy_peak_rss_mb"])}
-        elif scenario == "resize":
-            results = measure("resize", ["ours", "vips"], resize_run, args.runs)
-            print_table(f"real resizing to 200x200, {RESIZE_ROUNDS} passes over the images", results)
-            out = {"results": results, "ratios": ratios(results, "ours", "vips", ["images_per_s"])}
-        elif scenario == "redis":
-            results = measure("redis", ["direct", "ours", "haproxy"], redis_run, args.runs)
-            print_table("redis-benchmark -n 100000 -c 50 -t set,get", results)
-            out = {"results": results, "ratios": {**{"ours/haproxy": ratios(results, "ours", "haproxy",
-                   ["ops_per_s", "p99_ms"])}, **{"ours/direct": ratios(results, "ours", "direct", ["ops_per_s"])}}}
-        else:
-            parser.error(f"unknown scenario {scenario}")
-        (RESULTS / f"{scenario}.json").write_text(json.dumps({**meta, **out}, indent=2) + "\n")
+            **settings.meta()}
+    for name in args.scenarios:
+        run_scenario(settings, name, meta)
 
 
 if __name__ == "__main__":
