@@ -15,16 +15,16 @@ import java.util.concurrent.TimeUnit;
 import tcpbalancer.protocol.Frame;
 import tcpbalancer.protocol.FrameParser;
 import tcpbalancer.protocol.FrameType;
-import tcpbalancer.protocol.ProtocolException;
 import tcpbalancer.protocol.ResizeRequest;
 import tcpbalancer.protocol.ResizeResponse;
 import tcpbalancer.protocol.Status;
+import tcpbalancer.protocol.StatusException;
 
 /**
  * The client side of one connection to a backend (directly or through the proxy). Requests are pipelined:
  * {@link #send} writes at once and returns a future completed by the answer with the same request id,
  * whatever order answers come in. When the connection fails or closes, every pending request fails with a
- * {@link ResizeException}, so a caller can send them again elsewhere.
+ * {@link StatusException}, so a caller can send them again elsewhere.
  *
  * <p>Use it from the event loop of the context that connected it.
  */
@@ -78,7 +78,7 @@ public final class ResizeConnection {
   /** Sends one request; the future completes with its answer, which may be a refusal ({@code !ok()}). */
   public Future<ResizeResponse> send(ResizeRequest request) {
     if (closed) {
-      return Future.failedFuture(new ResizeException(Status.INTERNAL_ERROR, "connection is closed"));
+      return Future.failedFuture(new StatusException(Status.INTERNAL_ERROR, "connection is closed"));
     }
     long requestId = nextRequestId;
     nextRequestId = requestId == Frame.MAX_REQUEST_ID ? 1 : requestId + 1; // 0 is reserved for connection errors
@@ -119,24 +119,6 @@ public final class ResizeConnection {
     }
   }
 
-  /** Requests sent and not yet answered. */
-  public int pendingRequests() {
-    return pending.size();
-  }
-
-  /** True when writes are queued faster than the network takes them: wait for {@link #drainHandler}. */
-  public boolean writeQueueFull() {
-    return socket.writeQueueFull();
-  }
-
-  public void drainHandler(Runnable handler) {
-    socket.drainHandler(v -> handler.run());
-  }
-
-  public SocketAddress remoteAddress() {
-    return socket.remoteAddress();
-  }
-
   public Future<Void> close() {
     return socket.close();
   }
@@ -160,7 +142,7 @@ public final class ResizeConnection {
     ResizeResponse response;
     try {
       response = ResizeResponse.decode(frame.body());
-    } catch (ProtocolException e) {
+    } catch (StatusException e) {
       failAll(e.status(), "bad answer from " + socket.remoteAddress() + ": " + e.getMessage(), true);
       return;
     }
@@ -207,7 +189,7 @@ public final class ResizeConnection {
     List<Pending> failed = new ArrayList<>(pending.values());
     pending.clear();
     for (Pending request : failed) {
-      request.answer().tryFail(new ResizeException(status, message));
+      request.answer().tryFail(new StatusException(status, message));
     }
     if (closeSocket) {
       socket.close();
