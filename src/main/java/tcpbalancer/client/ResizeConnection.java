@@ -24,7 +24,9 @@ import tcpbalancer.protocol.StatusException;
  * The client side of one connection to a backend (directly or through the proxy). Requests are pipelined:
  * {@link #send} writes at once and returns a future completed by the answer with the same request id,
  * whatever order answers come in. When the connection fails or closes, every pending request fails with a
- * {@link StatusException}, so a caller can send them again elsewhere.
+ * {@link StatusException}, so a caller can send them again elsewhere. A caller that keeps a window of requests
+ * on it counts them here too ({@link #requestTaken}, {@link #requestSettled}) and marks it {@link #abandon
+ * abandoned} once it has replaced it.
  *
  * <p>Use it from the event loop of the context that connected it.
  */
@@ -45,6 +47,13 @@ public final class ResizeConnection {
   private boolean corking;
   /** The frames gathered while corking, or null when there are none. */
   private Buffer corked;
+  /**
+   * Requests a caller has taken for this connection and not yet settled: wider than {@link #pending}, as it counts
+   * those still being prepared (an image being read).
+   */
+  private int inFlight;
+  /** Set once a caller has given this connection up (and replaced it): it sends nothing more on it. */
+  private boolean abandoned;
 
   private record Pending(Promise<ResizeResponse> answer, long deadlineNanos) {
   }
@@ -117,6 +126,34 @@ public final class ResizeConnection {
     if (frames != null && !closed) {
       socket.write(frames);
     }
+  }
+
+  /** Requests taken by the caller and not yet settled; see {@link #requestTaken}. */
+  int inFlight() {
+    return inFlight;
+  }
+
+  /** The caller has taken a request for this connection (it may still be preparing it). */
+  void requestTaken() {
+    inFlight++;
+  }
+
+  /** A request taken for this connection is over: answered, failed, or never sent. */
+  void requestSettled() {
+    inFlight--;
+  }
+
+  /** Marks the connection given up; false if it already was, so only the first caller replaces it. */
+  boolean abandon() {
+    if (abandoned) {
+      return false;
+    }
+    abandoned = true;
+    return true;
+  }
+
+  boolean abandoned() {
+    return abandoned;
   }
 
   public Future<Void> close() {
