@@ -28,9 +28,9 @@ final class RoundScheduler {
 
   private static final Logger log = LoggerFactory.getLogger(RoundScheduler.class);
   /**
-   * Connect failures in a row, over the whole round, after which it stops opening connections. The n-th failure
-   * waits n × 100 ms before the next attempt, so a round gives up after about 4.5 s of waits plus each attempt's
-   * connect timeout.
+   * Connect failures in a row, counted over the whole round, after which it stops opening connections. The n-th
+   * failure waits n × 100 ms before the next attempt: one connection retrying alone stops after 4.5 s of waits in
+   * all, plus the time each of its 10 attempts took to fail.
    */
   private static final int MAX_CONNECT_FAILURES_IN_A_ROW = 10;
   /** The longest wait before a reconnect or a resend after a busy answer. */
