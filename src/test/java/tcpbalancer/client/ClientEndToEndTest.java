@@ -7,6 +7,7 @@ import static tcpbalancer.client.ClientTestSupport.deployBackend;
 import static tcpbalancer.client.ClientTestSupport.deployBackends;
 import static tcpbalancer.client.ClientTestSupport.deployProxy;
 import static tcpbalancer.client.ClientTestSupport.deployWorkers;
+import static tcpbalancer.client.ClientTestSupport.files;
 import static tcpbalancer.client.ClientTestSupport.runClient;
 
 import io.vertx.core.Future;
@@ -23,7 +24,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -41,12 +41,6 @@ class ClientEndToEndTest {
 
   private static Path inputFolder() {
     return TestImages.benchImages().get(0).getParent();
-  }
-
-  private static List<String> files(Path folder) throws IOException {
-    try (Stream<Path> list = Files.list(folder)) {
-      return list.map(p -> p.getFileName().toString()).sorted().toList();
-    }
   }
 
   @Test

@@ -6,6 +6,7 @@ import static tcpbalancer.client.ClientTestSupport.clientConfig;
 import static tcpbalancer.client.ClientTestSupport.deployBackends;
 import static tcpbalancer.client.ClientTestSupport.deployProxy;
 import static tcpbalancer.client.ClientTestSupport.deployWorkers;
+import static tcpbalancer.client.ClientTestSupport.files;
 import static tcpbalancer.client.ClientTestSupport.runClient;
 
 import io.vertx.core.Vertx;
@@ -37,12 +38,6 @@ class ClientFailuresTest {
 
   @TempDir
   Path dir;
-
-  private static List<String> files(Path folder) throws IOException {
-    try (Stream<Path> list = Files.list(folder)) {
-      return list.map(p -> p.getFileName().toString()).sorted().toList();
-    }
-  }
 
   @Test
   void badImagesAreReportedWithTheirReasonsAndTheRestIsResized(Vertx vertx, VertxTestContext test) throws IOException {
