@@ -15,16 +15,18 @@ import java.util.concurrent.TimeUnit;
 import tcpbalancer.protocol.Frame;
 import tcpbalancer.protocol.FrameParser;
 import tcpbalancer.protocol.FrameType;
-import tcpbalancer.protocol.ProtocolException;
 import tcpbalancer.protocol.ResizeRequest;
 import tcpbalancer.protocol.ResizeResponse;
 import tcpbalancer.protocol.Status;
+import tcpbalancer.protocol.StatusException;
 
 /**
  * The client side of one connection to a backend (directly or through the proxy). Requests are pipelined:
  * {@link #send} writes at once and returns a future completed by the answer with the same request id,
  * whatever order answers come in. When the connection fails or closes, every pending request fails with a
- * {@link ResizeException}, so a caller can send them again elsewhere.
+ * {@link StatusException}, so a caller can send them again elsewhere. A caller that keeps a window of requests
+ * on it counts them here too ({@link #requestTaken}, {@link #requestSettled}) and marks it {@link #abandon
+ * abandoned} once it has replaced it.
  *
  * <p>Use it from the event loop of the context that connected it.
  */
@@ -45,6 +47,13 @@ public final class ResizeConnection {
   private boolean corking;
   /** The frames gathered while corking, or null when there are none. */
   private Buffer corked;
+  /**
+   * Requests a caller has taken for this connection and not yet settled: wider than {@link #pending}, as it counts
+   * those still being prepared (an image being read).
+   */
+  private int inFlight;
+  /** Set once a caller has given this connection up (and replaced it): it sends nothing more on it. */
+  private boolean abandoned;
 
   private record Pending(Promise<ResizeResponse> answer, long deadlineNanos) {
   }
@@ -78,7 +87,7 @@ public final class ResizeConnection {
   /** Sends one request; the future completes with its answer, which may be a refusal ({@code !ok()}). */
   public Future<ResizeResponse> send(ResizeRequest request) {
     if (closed) {
-      return Future.failedFuture(new ResizeException(Status.INTERNAL_ERROR, "connection is closed"));
+      return Future.failedFuture(new StatusException(Status.INTERNAL_ERROR, "connection is closed"));
     }
     long requestId = nextRequestId;
     nextRequestId = requestId == Frame.MAX_REQUEST_ID ? 1 : requestId + 1; // 0 is reserved for connection errors
@@ -119,22 +128,32 @@ public final class ResizeConnection {
     }
   }
 
-  /** Requests sent and not yet answered. */
-  public int pendingRequests() {
-    return pending.size();
+  /** Requests taken by the caller and not yet settled; see {@link #requestTaken}. */
+  int inFlight() {
+    return inFlight;
   }
 
-  /** True when writes are queued faster than the network takes them: wait for {@link #drainHandler}. */
-  public boolean writeQueueFull() {
-    return socket.writeQueueFull();
+  /** The caller has taken a request for this connection (it may still be preparing it). */
+  void requestTaken() {
+    inFlight++;
   }
 
-  public void drainHandler(Runnable handler) {
-    socket.drainHandler(v -> handler.run());
+  /** A request taken for this connection is over: answered, failed, or never sent. */
+  void requestSettled() {
+    inFlight--;
   }
 
-  public SocketAddress remoteAddress() {
-    return socket.remoteAddress();
+  /** Marks the connection given up; false if it already was, so only the first caller replaces it. */
+  boolean abandon() {
+    if (abandoned) {
+      return false;
+    }
+    abandoned = true;
+    return true;
+  }
+
+  boolean abandoned() {
+    return abandoned;
   }
 
   public Future<Void> close() {
@@ -160,7 +179,7 @@ public final class ResizeConnection {
     ResizeResponse response;
     try {
       response = ResizeResponse.decode(frame.body());
-    } catch (ProtocolException e) {
+    } catch (StatusException e) {
       failAll(e.status(), "bad answer from " + socket.remoteAddress() + ": " + e.getMessage(), true);
       return;
     }
@@ -207,7 +226,7 @@ public final class ResizeConnection {
     List<Pending> failed = new ArrayList<>(pending.values());
     pending.clear();
     for (Pending request : failed) {
-      request.answer().tryFail(new ResizeException(status, message));
+      request.answer().tryFail(new StatusException(status, message));
     }
     if (closeSocket) {
       socket.close();

@@ -1,6 +1,7 @@
 package tcpbalancer.protocol;
 
 import io.vertx.core.buffer.Buffer;
+import java.nio.charset.StandardCharsets;
 
 /**
  * A request to resize one image.
@@ -47,6 +48,17 @@ public record ResizeRequest(String name, String format, int width, int height, R
     String format = reader.shortString("format");
     String name = reader.longString("name");
     return new ResizeRequest(name, format, width, height, mode, (flags & FLAG_DRY_RUN) != 0, reader.rest());
+  }
+
+  /**
+   * The body size of a request for an image of {@code imageBytes} bytes, without building it: a sender checks it
+   * against the peer's frame limit before reading the image.
+   */
+  public static long bodySize(String name, String format, long imageBytes) {
+    return 2 + 2 + 1 + 1 // width, height, mode, flags
+      + 1 + format.getBytes(StandardCharsets.UTF_8).length
+      + 2 + name.getBytes(StandardCharsets.UTF_8).length
+      + imageBytes;
   }
 
   public Frame toFrame(long requestId) {

@@ -6,8 +6,12 @@ import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 import tcpbalancer.backend.BackendVerticle;
 import tcpbalancer.backend.ResizeWorkerVerticle;
 import tcpbalancer.proxy.ProxyVerticle;
@@ -63,6 +67,13 @@ final class ClientTestSupport {
   static Future<RunReport> runClient(Vertx vertx, JsonObject config) {
     ClientVerticle client = new ClientVerticle();
     return vertx.deployVerticle(client, new DeploymentOptions().setConfig(config)).compose(id -> client.finished());
+  }
+
+  /** The names of the files in {@code folder}, sorted. */
+  static List<String> files(Path folder) throws IOException {
+    try (Stream<Path> list = Files.list(folder)) {
+      return list.map(p -> p.getFileName().toString()).sorted().toList();
+    }
   }
 
   static JsonObject clientConfig(int proxyPort, String input, String output) {

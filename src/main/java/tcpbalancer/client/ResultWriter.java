@@ -1,0 +1,80 @@
+package tcpbalancer.client;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.file.CopyOptions;
+import io.vertx.core.file.FileSystem;
+import java.nio.file.Path;
+import java.util.UUID;
+import tcpbalancer.protocol.ResizeMode;
+import tcpbalancer.protocol.ResizeResponse;
+
+/**
+ * Turns a backend's "ok" answer into a result file. A client trusts no backend with its file system: the answer
+ * must be for the file that was sent, fit the requested box and be in a known format, and the result's name comes
+ * from the client's own file name ({@link OutputNames}), never from the answer.
+ */
+final class ResultWriter {
+
+  private final Vertx vertx;
+  private final ClientOptions options;
+  private final Path outputFolder;
+
+  ResultWriter(Vertx vertx, ClientOptions options) {
+    this.vertx = vertx;
+    this.options = options;
+    this.outputFolder = Path.of(options.output()).toAbsolutePath().normalize();
+  }
+
+  /**
+   * Checks an "ok" answer for {@code file} and, unless this is a dry run, writes its image. Fails with the reason,
+   * for the report, when the answer cannot be used or the file cannot be written.
+   */
+  Future<Void> accept(ImageFile file, ResizeResponse answer) {
+    String invalid = check(file, answer);
+    if (invalid != null) {
+      return Future.failedFuture(invalid);
+    }
+    return options.dryRun() ? Future.succeededFuture() : write(file, answer);
+  }
+
+  /** Why an "ok" answer cannot be used, or null. */
+  private String check(ImageFile file, ResizeResponse answer) {
+    if (!answer.name().equals(file.name())) {
+      return "the backend " + answer.backend() + " answered for another file ('" + answer.name() + "')";
+    }
+    if (options.dryRun()) {
+      return null;
+    }
+    boolean fits = options.mode() == ResizeMode.EXACT
+      ? answer.width() == options.width() && answer.height() == options.height()
+      : answer.width() >= 1 && answer.height() >= 1 && answer.width() <= options.width()
+        && answer.height() <= options.height();
+    if (!fits) {
+      return "the backend " + answer.backend() + " answered " + answer.width() + "x" + answer.height()
+        + ", outside the requested " + options.width() + "x" + options.height();
+    }
+    if (!answer.format().equals("jpeg") && !answer.format().equals("png")) {
+      return "the backend " + answer.backend() + " answered in an unknown format '" + answer.format() + "'";
+    }
+    return null;
+  }
+
+  /** Writes through a temporary file and a rename, so a crash never leaves a half-written image. */
+  private Future<Void> write(ImageFile file, ResizeResponse answer) {
+    Path target;
+    try {
+      target = OutputNames.resultPath(outputFolder, file.name(), answer.width(), answer.height(), answer.format());
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e.getMessage());
+    }
+    String temporary = outputFolder.resolve("." + target.getFileName() + "." + UUID.randomUUID() + ".part").toString();
+    FileSystem fs = vertx.fileSystem();
+    return fs.writeFile(temporary, answer.image())
+      .compose(v -> fs.move(temporary, target.toString(), new CopyOptions().setReplaceExisting(true).setAtomicMove(true)))
+      .recover(cause -> {
+        fs.delete(temporary);
+        return Future.failedFuture("cannot write " + target + ": " + cause.getMessage());
+      });
+  }
+}
