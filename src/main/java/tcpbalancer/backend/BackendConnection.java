@@ -16,10 +16,10 @@ import org.slf4j.LoggerFactory;
 import tcpbalancer.protocol.Frame;
 import tcpbalancer.protocol.FrameParser;
 import tcpbalancer.protocol.FrameType;
-import tcpbalancer.protocol.ProtocolException;
 import tcpbalancer.protocol.ResizeRequest;
 import tcpbalancer.protocol.ResizeResponse;
 import tcpbalancer.protocol.Status;
+import tcpbalancer.protocol.StatusException;
 
 /**
  * One client connection to a backend: reads request frames, sends each to a resize worker, writes the answers
@@ -78,14 +78,14 @@ final class BackendConnection {
       return; // frames read before the connection was found out of sync
     }
     if (frame.type() != FrameType.RESIZE_REQUEST) {
-      onProtocolError(new ProtocolException(Status.BAD_FRAME, "expected a resize request, got a " + frame.type() + " frame"));
+      onProtocolError(new StatusException(Status.BAD_FRAME, "expected a resize request, got a " + frame.type() + " frame"));
       return;
     }
     long requestId = frame.requestId();
     ResizeRequest request;
     try {
       request = ResizeRequest.decode(frame.body());
-    } catch (ProtocolException e) {
+    } catch (StatusException e) {
       // The frame itself was well delimited, so the stream is still in sync: refuse this request only.
       answer(requestId, ResizeResponse.failure(e.status(), options.name(), "", e.getMessage()));
       return;
@@ -199,7 +199,7 @@ final class BackendConnection {
   }
 
   /** A broken frame leaves the stream out of sync: say why in an error frame (request id 0), then close. */
-  private void onProtocolError(ProtocolException e) {
+  private void onProtocolError(StatusException e) {
     log.info("Closing connection from {}: {}", socket.remoteAddress(), e.getMessage());
     broken = true;
     parser.pause();

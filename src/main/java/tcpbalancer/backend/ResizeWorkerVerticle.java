@@ -7,10 +7,10 @@ import io.vertx.core.eventbus.Message;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import tcpbalancer.protocol.ProtocolException;
 import tcpbalancer.protocol.ResizeRequest;
 import tcpbalancer.protocol.ResizeResponse;
 import tcpbalancer.protocol.Status;
+import tcpbalancer.protocol.StatusException;
 
 /**
  * Decodes, resizes and encodes images. Deployed with the WORKER threading model: this is the only place
@@ -54,7 +54,7 @@ public class ResizeWorkerVerticle extends VerticleBase {
     ResizeRequest request;
     try {
       request = ResizeRequest.decode(message.body());
-    } catch (ProtocolException e) {
+    } catch (StatusException e) {
       message.fail(e.status().code(), e.getMessage());
       return;
     }
@@ -65,7 +65,7 @@ public class ResizeWorkerVerticle extends VerticleBase {
       message.reply(new ResizeResponse(Status.OK, result.width(), result.height(), micros, result.format(),
         backend == null ? "" : backend, request.name(), "", Buffer.buffer(result.bytes())).encode());
       log.debug("Resized {} to {}x{} in {} ms", request.name(), result.width(), result.height(), micros / 1000);
-    } catch (ImageFailure e) {
+    } catch (StatusException e) {
       log.debug("Refused {}: {}", request.name(), e.getMessage());
       message.fail(e.status().code(), e.getMessage());
     } catch (RuntimeException | OutOfMemoryError e) {

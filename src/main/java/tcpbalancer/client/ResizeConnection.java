@@ -15,10 +15,10 @@ import java.util.concurrent.TimeUnit;
 import tcpbalancer.protocol.Frame;
 import tcpbalancer.protocol.FrameParser;
 import tcpbalancer.protocol.FrameType;
-import tcpbalancer.protocol.ProtocolException;
 import tcpbalancer.protocol.ResizeRequest;
 import tcpbalancer.protocol.ResizeResponse;
 import tcpbalancer.protocol.Status;
+import tcpbalancer.protocol.StatusException;
 
 /**
  * The client side of one connection to a backend (directly or through the proxy). Requests are pipelined:
@@ -160,7 +160,7 @@ public final class ResizeConnection {
     ResizeResponse response;
     try {
       response = ResizeResponse.decode(frame.body());
-    } catch (ProtocolException e) {
+    } catch (StatusException e) {
       failAll(e.status(), "bad answer from " + socket.remoteAddress() + ": " + e.getMessage(), true);
       return;
     }
