@@ -1,7 +1,6 @@
 package tcpbalancer.backend;
 
 import io.vertx.core.AsyncResult;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -38,8 +37,6 @@ final class BackendConnection {
   private final InFlightLimit backendLimit;
   private final WorkerRouter router;
   private final EventBus eventBus;
-  /** This connection's event loop context, where every callback of its requests runs. */
-  private final Context context;
   private final DeliveryOptions deliveryOptions;
   private FrameParser parser;
   private int inFlight;
@@ -51,7 +48,6 @@ final class BackendConnection {
   BackendConnection(NetSocket socket, BackendOptions options, InFlightLimit backendLimit, WorkerRouter router,
                     Vertx vertx) {
     this.socket = socket;
-    this.context = vertx.getOrCreateContext();
     this.options = options;
     this.backendLimit = backendLimit;
     this.router = router;
@@ -103,7 +99,7 @@ final class BackendConnection {
     inFlight++;
     updateFlow();
     long received = System.nanoTime();
-    router.route(context, options.requestTimeoutMillis()).onComplete(routed -> {
+    router.route(options.requestTimeoutMillis()).onComplete(routed -> {
       if (routed.failed()) {
         finish(requestId, request, Future.failedFuture(routed.cause()));
         return;

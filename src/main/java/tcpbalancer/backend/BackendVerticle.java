@@ -29,7 +29,7 @@ public class BackendVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     options = BackendOptions.fromJson(config(), "config");
-    InFlightLimit limit = InFlightLimit.shared(vertx, options.name(), options.maxInFlight());
+    InFlightLimit limit = InFlightLimit.of(vertx, deploymentID(), options.maxInFlight());
     WorkerRouter router = new WorkerRouter(options.workerPolicy(), LocalWorkers.of(vertx), vertx.isClustered());
     server = vertx.createNetServer(new NetServerOptions().setTcpNoDelay(true));
     server.connectHandler(socket -> new BackendConnection(socket, options, limit, router, vertx).start());
@@ -61,6 +61,7 @@ public class BackendVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    InFlightLimit.forget(vertx, deploymentID());
     Future<Void> withdrawn = announced == null ? Future.succeededFuture()
       : BackendDirectory.withdraw(vertx, announced).recover(e -> Future.succeededFuture());
     return withdrawn.compose(v -> server.shutdown(options.drainTimeoutMillis(), TimeUnit.MILLISECONDS));
