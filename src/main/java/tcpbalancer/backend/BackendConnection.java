@@ -21,8 +21,9 @@ import tcpbalancer.protocol.Status;
 import tcpbalancer.protocol.StatusException;
 
 /**
- * One client connection to a backend: reads request frames, sends each to a resize worker, writes the answers
- * back in whatever order they complete.
+ * One client connection to a backend: reads request frames, decodes each once and sends the {@link ResizeRequest}
+ * to a resize worker, names itself in the worker's {@link ResizeResponse} and writes it back, in whatever order the
+ * answers complete.
  *
  * <p>Flow control: reading pauses while this connection has {@code maxInFlightPerConnection} requests in
  * progress or while the socket's write queue is full, and resumes when both clear. Past the backend-wide
@@ -52,9 +53,7 @@ final class BackendConnection {
     this.backendLimit = backendLimit;
     this.router = router;
     this.eventBus = vertx.eventBus();
-    this.deliveryOptions = new DeliveryOptions()
-      .setSendTimeout(options.requestTimeoutMillis())
-      .addHeader(ResizeWorkerVerticle.BACKEND_HEADER, options.name());
+    this.deliveryOptions = new DeliveryOptions().setSendTimeout(options.requestTimeoutMillis());
   }
 
   void start() {
@@ -105,7 +104,7 @@ final class BackendConnection {
         return;
       }
       WorkerRouter.Route route = routed.result();
-      eventBus.<Buffer>request(route.address(), frame.body(), deliveryOptionsAfter(received))
+      eventBus.<ResizeResponse>request(route.address(), request, deliveryOptionsAfter(received))
         .onComplete(reply -> {
           router.answered(route);
           finish(requestId, request, reply);
@@ -123,16 +122,16 @@ final class BackendConnection {
     return new DeliveryOptions(deliveryOptions).setSendTimeout(leftMillis);
   }
 
-  private void finish(long requestId, ResizeRequest request, AsyncResult<Message<Buffer>> reply) {
+  private void finish(long requestId, ResizeRequest request, AsyncResult<Message<ResizeResponse>> reply) {
     backendLimit.release();
     inFlight--;
     answer(requestId, toResponse(reply, request));
     updateFlow();
   }
 
-  private ResizeResponse toResponse(AsyncResult<Message<Buffer>> reply, ResizeRequest request) {
+  private ResizeResponse toResponse(AsyncResult<Message<ResizeResponse>> reply, ResizeRequest request) {
     if (reply.succeeded()) {
-      return ResizeResponse.decode(reply.result().body());
+      return reply.result().body().withBackend(options.name());
     }
     Throwable failure = reply.cause();
     if (failure instanceof ReplyException e) {

@@ -9,10 +9,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tcpbalancer.cluster.BackendDirectory;
 import tcpbalancer.cluster.ClusterNode;
+import tcpbalancer.protocol.EventBusCodecs;
 
 /**
  * Accepts resize requests over TCP and hands each one to a {@link ResizeWorkerVerticle} over the event bus.
- * Runs on an event loop: it only parses frames and moves buffers; no image work happens here.
+ * Runs on an event loop: it only decodes requests and encodes answers; no image work happens here.
  *
  * <p>Clustered, it announces its address in the {@link BackendDirectory} so proxies find it. On stop it leaves
  * gracefully: it withdraws the announcement, stops accepting, lets each connection finish the requests it has
@@ -26,8 +27,13 @@ public class BackendVerticle extends VerticleBase {
   private NetServer server;
   private BackendDirectory.Entry announced;
 
+  /**
+   * Registers the event bus codecs too: the launcher registers them before any verticle starts, but a backend
+   * deployed on its own (embedded, in a test) must be able to send its requests all the same.
+   */
   @Override
   public Future<?> start() {
+    EventBusCodecs.register(vertx);
     options = BackendOptions.fromJson(config(), "config");
     InFlightLimit limit = InFlightLimit.of(vertx, deploymentID(), options.maxInFlight());
     WorkerRouter router = new WorkerRouter(options.workerPolicy(), LocalWorkers.of(vertx), vertx.isClustered());
