@@ -36,8 +36,8 @@ import tcpbalancer.protocol.StatusException;
  * {@link Scalr.Method#QUALITY} down to 1.5 times the result's size, then {@link Scalr.Method#ULTRA_QUALITY}. A
  * source much larger than the result is read subsampled, down to at least {@link #OVERSAMPLING} times the
  * result's size, and a progressive JPEG at least 8 times larger is read from its first scan only
- * ({@link ProgressiveJpeg}): most of the decoding and scaling work is skipped, and a test keeps the result
- * within 30 dB PSNR of a full-size resize.
+ * ({@link ProgressiveJpeg}): most of the decoding and scaling work is skipped, and a test keeps the result close to
+ * a full-size resize.
  */
 public final class ImageResizer {
 
@@ -89,9 +89,8 @@ public final class ImageResizer {
 
   /**
    * imgscalr's QUALITY method halves the image in bicubic steps down to one and a half times the result's size,
-   * cheaply; its ULTRA_QUALITY method takes the finer steps of the rest of the way, where they show. On the bench
-   * images this takes a third less time than halving down to twice the size, and the results stay above 33 dB
-   * PSNR against ULTRA_QUALITY all the way.
+   * cheaply; its ULTRA_QUALITY method takes the finer steps of the rest of the way, where they show (bench/RESULTS.md
+   * has the measurements).
    */
   private static BufferedImage resize(BufferedImage source, Dimensions target) {
     BufferedImage image = source;
