@@ -24,7 +24,7 @@ public class ResizeWorkerVerticle extends VerticleBase {
   /** Any worker of the cluster (clustered consumers). */
   public static final String ADDRESS = "tcpbalancer.resize";
   /** The prefix of each worker's own local address, which backends of this Vert.x use (see {@link LocalWorkers}). */
-  static final String LOCAL_ADDRESS_PREFIX = "tcpbalancer.resize.local.";
+  private static final String LOCAL_ADDRESS_PREFIX = "tcpbalancer.resize.local.";
 
   private static final Logger log = LoggerFactory.getLogger(ResizeWorkerVerticle.class);
 
