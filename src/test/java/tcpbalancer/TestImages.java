@@ -17,11 +17,12 @@ import javax.imageio.ImageWriter;
 
 /**
  * The images tests use: ../shared/bench-images and ../shared/bad-images beside the project when present
- * (CI has them), else the project's own samples/ (bad images are then skipped by the tests that need them).
+ * (CI has them), else the project's own samples/ (bad images are then skipped by the tests that need them). The
+ * system property {@code tcpbalancer.shared} names another folder for them (a checkout elsewhere, a worktree).
  */
 public final class TestImages {
 
-  private static final Path SHARED = Path.of("..", "shared");
+  private static final Path SHARED = Path.of(System.getProperty("tcpbalancer.shared", "../shared"));
 
   private TestImages() {
   }

@@ -1,7 +1,6 @@
 package tcpbalancer.backend;
 
 import io.vertx.core.AsyncResult;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -16,14 +15,15 @@ import org.slf4j.LoggerFactory;
 import tcpbalancer.protocol.Frame;
 import tcpbalancer.protocol.FrameParser;
 import tcpbalancer.protocol.FrameType;
-import tcpbalancer.protocol.ProtocolException;
 import tcpbalancer.protocol.ResizeRequest;
 import tcpbalancer.protocol.ResizeResponse;
 import tcpbalancer.protocol.Status;
+import tcpbalancer.protocol.StatusException;
 
 /**
- * One client connection to a backend: reads request frames, sends each to a resize worker, writes the answers
- * back in whatever order they complete.
+ * One client connection to a backend: reads request frames, decodes each once and sends the {@link ResizeRequest}
+ * to a resize worker, names itself in the worker's {@link ResizeResponse} and writes it back, in whatever order the
+ * answers complete.
  *
  * <p>Flow control: reading pauses while this connection has {@code maxInFlightPerConnection} requests in
  * progress or while the socket's write queue is full, and resumes when both clear. Past the backend-wide
@@ -38,8 +38,6 @@ final class BackendConnection {
   private final InFlightLimit backendLimit;
   private final WorkerRouter router;
   private final EventBus eventBus;
-  /** This connection's event loop context, where every callback of its requests runs. */
-  private final Context context;
   private final DeliveryOptions deliveryOptions;
   private FrameParser parser;
   private int inFlight;
@@ -51,14 +49,11 @@ final class BackendConnection {
   BackendConnection(NetSocket socket, BackendOptions options, InFlightLimit backendLimit, WorkerRouter router,
                     Vertx vertx) {
     this.socket = socket;
-    this.context = vertx.getOrCreateContext();
     this.options = options;
     this.backendLimit = backendLimit;
     this.router = router;
     this.eventBus = vertx.eventBus();
-    this.deliveryOptions = new DeliveryOptions()
-      .setSendTimeout(options.requestTimeoutMillis())
-      .addHeader(ResizeWorkerVerticle.BACKEND_HEADER, options.name());
+    this.deliveryOptions = new DeliveryOptions().setSendTimeout(options.requestTimeoutMillis());
   }
 
   void start() {
@@ -78,14 +73,14 @@ final class BackendConnection {
       return; // frames read before the connection was found out of sync
     }
     if (frame.type() != FrameType.RESIZE_REQUEST) {
-      onProtocolError(new ProtocolException(Status.BAD_FRAME, "expected a resize request, got a " + frame.type() + " frame"));
+      onProtocolError(new StatusException(Status.BAD_FRAME, "expected a resize request, got a " + frame.type() + " frame"));
       return;
     }
     long requestId = frame.requestId();
     ResizeRequest request;
     try {
       request = ResizeRequest.decode(frame.body());
-    } catch (ProtocolException e) {
+    } catch (StatusException e) {
       // The frame itself was well delimited, so the stream is still in sync: refuse this request only.
       answer(requestId, ResizeResponse.failure(e.status(), options.name(), "", e.getMessage()));
       return;
@@ -103,13 +98,13 @@ final class BackendConnection {
     inFlight++;
     updateFlow();
     long received = System.nanoTime();
-    router.route(context, options.requestTimeoutMillis()).onComplete(routed -> {
+    router.route(options.requestTimeoutMillis()).onComplete(routed -> {
       if (routed.failed()) {
         finish(requestId, request, Future.failedFuture(routed.cause()));
         return;
       }
       WorkerRouter.Route route = routed.result();
-      eventBus.<Buffer>request(route.address(), frame.body(), deliveryOptionsAfter(received))
+      eventBus.<ResizeResponse>request(route.address(), request, deliveryOptionsAfter(received))
         .onComplete(reply -> {
           router.answered(route);
           finish(requestId, request, reply);
@@ -127,16 +122,16 @@ final class BackendConnection {
     return new DeliveryOptions(deliveryOptions).setSendTimeout(leftMillis);
   }
 
-  private void finish(long requestId, ResizeRequest request, AsyncResult<Message<Buffer>> reply) {
+  private void finish(long requestId, ResizeRequest request, AsyncResult<Message<ResizeResponse>> reply) {
     backendLimit.release();
     inFlight--;
     answer(requestId, toResponse(reply, request));
     updateFlow();
   }
 
-  private ResizeResponse toResponse(AsyncResult<Message<Buffer>> reply, ResizeRequest request) {
+  private ResizeResponse toResponse(AsyncResult<Message<ResizeResponse>> reply, ResizeRequest request) {
     if (reply.succeeded()) {
-      return ResizeResponse.decode(reply.result().body());
+      return reply.result().body().withBackend(options.name());
     }
     Throwable failure = reply.cause();
     if (failure instanceof ReplyException e) {
@@ -199,7 +194,7 @@ final class BackendConnection {
   }
 
   /** A broken frame leaves the stream out of sync: say why in an error frame (request id 0), then close. */
-  private void onProtocolError(ProtocolException e) {
+  private void onProtocolError(StatusException e) {
     log.info("Closing connection from {}: {}", socket.remoteAddress(), e.getMessage());
     broken = true;
     parser.pause();

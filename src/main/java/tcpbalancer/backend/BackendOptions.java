@@ -47,18 +47,9 @@ public record BackendOptions(String host, int port, String name, int maxFrameSiz
       fields.integer("maxInFlightPerConnection", DEFAULT_MAX_IN_FLIGHT_PER_CONNECTION, 1, 4096),
       fields.integer("maxInFlight", DEFAULT_MAX_IN_FLIGHT, 1, 1_000_000),
       fields.integer("requestTimeoutMillis", DEFAULT_REQUEST_TIMEOUT_MILLIS, 1, Integer.MAX_VALUE),
-      workerPolicy(fields),
+      fields.named("workerPolicy", WorkerPolicy.class, WorkerPolicy.PREFER_LOCAL),
       fields.string("advertisedHost", ""),
       fields.integer("drainTimeoutMillis", DEFAULT_DRAIN_TIMEOUT_MILLIS, 0, 3_600_000));
-  }
-
-  private static WorkerPolicy workerPolicy(ConfigFields fields) {
-    String value = fields.string("workerPolicy", WorkerPolicy.PREFER_LOCAL.configName());
-    try {
-      return WorkerPolicy.fromConfigName(value);
-    } catch (IllegalArgumentException e) {
-      throw fields.invalid("workerPolicy", value, e.getMessage());
-    }
   }
 
   private static String defaultName(JsonObject json) {

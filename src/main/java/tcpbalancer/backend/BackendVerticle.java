@@ -9,10 +9,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tcpbalancer.cluster.BackendDirectory;
 import tcpbalancer.cluster.ClusterNode;
+import tcpbalancer.protocol.EventBusCodecs;
 
 /**
  * Accepts resize requests over TCP and hands each one to a {@link ResizeWorkerVerticle} over the event bus.
- * Runs on an event loop: it only parses frames and moves buffers; no image work happens here.
+ * Runs on an event loop: it only decodes requests and encodes answers; no image work happens here.
  *
  * <p>Clustered, it announces its address in the {@link BackendDirectory} so proxies find it. On stop it leaves
  * gracefully: it withdraws the announcement, stops accepting, lets each connection finish the requests it has
@@ -26,10 +27,15 @@ public class BackendVerticle extends VerticleBase {
   private NetServer server;
   private BackendDirectory.Entry announced;
 
+  /**
+   * Registers the event bus codecs too: the launcher registers them before any verticle starts, but a backend
+   * deployed on its own (embedded, in a test) must be able to send its requests all the same.
+   */
   @Override
   public Future<?> start() {
+    EventBusCodecs.register(vertx);
     options = BackendOptions.fromJson(config(), "config");
-    InFlightLimit limit = InFlightLimit.shared(vertx, options.name(), options.maxInFlight());
+    InFlightLimit limit = InFlightLimit.of(vertx, deploymentID(), options.maxInFlight());
     WorkerRouter router = new WorkerRouter(options.workerPolicy(), LocalWorkers.of(vertx), vertx.isClustered());
     server = vertx.createNetServer(new NetServerOptions().setTcpNoDelay(true));
     server.connectHandler(socket -> new BackendConnection(socket, options, limit, router, vertx).start());
@@ -61,6 +67,7 @@ public class BackendVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    InFlightLimit.forget(vertx, deploymentID());
     Future<Void> withdrawn = announced == null ? Future.succeededFuture()
       : BackendDirectory.withdraw(vertx, announced).recover(e -> Future.succeededFuture());
     return withdrawn.compose(v -> server.shutdown(options.drainTimeoutMillis(), TimeUnit.MILLISECONDS));

@@ -25,6 +25,7 @@ import javax.imageio.stream.MemoryCacheImageOutputStream;
 import org.imgscalr.Scalr;
 import tcpbalancer.protocol.ResizeMode;
 import tcpbalancer.protocol.Status;
+import tcpbalancer.protocol.StatusException;
 
 /**
  * Resizes one encoded JPEG or PNG image into another of the same format. Blocking and CPU-heavy: call it
@@ -35,8 +36,8 @@ import tcpbalancer.protocol.Status;
  * {@link Scalr.Method#QUALITY} down to 1.5 times the result's size, then {@link Scalr.Method#ULTRA_QUALITY}. A
  * source much larger than the result is read subsampled, down to at least {@link #OVERSAMPLING} times the
  * result's size, and a progressive JPEG at least 8 times larger is read from its first scan only
- * ({@link ProgressiveJpeg}): most of the decoding and scaling work is skipped, and a test keeps the result
- * within 30 dB PSNR of a full-size resize.
+ * ({@link ProgressiveJpeg}): most of the decoding and scaling work is skipped, and a test keeps the result close to
+ * a full-size resize.
  */
 public final class ImageResizer {
 
@@ -53,7 +54,7 @@ public final class ImageResizer {
     this.jpegQuality = jpegQuality / 100f;
   }
 
-  public ResizedImage resize(byte[] encoded, int width, int height, ResizeMode mode) throws ImageFailure {
+  public ResizedImage resize(byte[] encoded, int width, int height, ResizeMode mode) {
     Scaled scaled = scale(encoded, width, height, mode);
     byte[] bytes = encode(scaled.image(), scaled.format(), scaled.grey());
     return new ResizedImage(bytes, scaled.format(), scaled.image().getWidth(), scaled.image().getHeight());
@@ -63,9 +64,9 @@ public final class ImageResizer {
   record Scaled(BufferedImage image, String format, boolean grey) {
   }
 
-  Scaled scale(byte[] encoded, int width, int height, ResizeMode mode) throws ImageFailure {
+  Scaled scale(byte[] encoded, int width, int height, ResizeMode mode) {
     if (encoded.length == 0) {
-      throw new ImageFailure(Status.EMPTY_IMAGE, "the image is empty (0 bytes)");
+      throw new StatusException(Status.EMPTY_IMAGE, "the image is empty (0 bytes)");
     }
     ImageInputStream input = new MemoryCacheImageInputStream(new ByteArrayInputStream(encoded));
     ImageReader reader = readerFor(input);
@@ -88,9 +89,8 @@ public final class ImageResizer {
 
   /**
    * imgscalr's QUALITY method halves the image in bicubic steps down to one and a half times the result's size,
-   * cheaply; its ULTRA_QUALITY method takes the finer steps of the rest of the way, where they show. On the bench
-   * images this takes a third less time than halving down to twice the size, and the results stay above 33 dB
-   * PSNR against ULTRA_QUALITY all the way.
+   * cheaply; its ULTRA_QUALITY method takes the finer steps of the rest of the way, where they show (bench/RESULTS.md
+   * has the measurements).
    */
   private static BufferedImage resize(BufferedImage source, Dimensions target) {
     BufferedImage image = source;
@@ -107,25 +107,25 @@ public final class ImageResizer {
     return resized;
   }
 
-  private static ImageReader readerFor(ImageInputStream input) throws ImageFailure {
+  private static ImageReader readerFor(ImageInputStream input) {
     Iterator<ImageReader> readers = ImageIO.getImageReaders(input);
     if (!readers.hasNext()) {
-      throw new ImageFailure(Status.NOT_AN_IMAGE, "the bytes are not an image of a known format (expected JPEG or PNG)");
+      throw new StatusException(Status.NOT_AN_IMAGE, "the bytes are not an image of a known format (expected JPEG or PNG)");
     }
     return readers.next();
   }
 
-  private static String formatOf(ImageReader reader) throws ImageFailure {
+  private static String formatOf(ImageReader reader) {
     String format;
     try {
       format = reader.getFormatName().toLowerCase(Locale.ROOT);
     } catch (IOException e) {
-      throw new ImageFailure(Status.NOT_AN_IMAGE, "the image format cannot be recognised: " + e.getMessage(), e);
+      throw new StatusException(Status.NOT_AN_IMAGE, "the image format cannot be recognised: " + e.getMessage(), e);
     }
     return switch (format) {
       case "jpeg", "jpg" -> JPEG;
       case PNG -> PNG;
-      default -> throw new ImageFailure(Status.UNSUPPORTED_FORMAT,
+      default -> throw new StatusException(Status.UNSUPPORTED_FORMAT,
         format.toUpperCase(Locale.ROOT) + " images are not supported (only JPEG and PNG)");
     };
   }
@@ -135,7 +135,7 @@ public final class ImageResizer {
    * source much larger than the target box is read subsampled.
    */
   private BufferedImage decode(ImageReader reader, ImageInputStream input, byte[] encoded, String format,
-                               int boxWidth, int boxHeight, ResizeMode mode) throws ImageFailure {
+                               int boxWidth, int boxHeight, ResizeMode mode) {
     List<String> warnings = new ArrayList<>();
     reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
     reader.setInput(input, true, true);
@@ -144,7 +144,7 @@ public final class ImageResizer {
       int height = reader.getHeight(0);
       long pixels = (long) width * height;
       if (pixels > maxPixels) {
-        throw new ImageFailure(Status.TOO_MANY_PIXELS, String.format(Locale.ROOT,
+        throw new StatusException(Status.TOO_MANY_PIXELS, String.format(Locale.ROOT,
           "the image is %dx%d (%.1f megapixels), over the limit of %.1f megapixels",
           width, height, pixels / 1e6, maxPixels / 1e6));
       }
@@ -163,12 +163,14 @@ public final class ImageResizer {
       BufferedImage image = reader.read(0, param);
       for (String warning : warnings) {
         if (warning.toLowerCase(Locale.ROOT).contains("premature end")) {
-          throw new ImageFailure(Status.CORRUPT_IMAGE, "the image is truncated: " + warning);
+          throw new StatusException(Status.CORRUPT_IMAGE, "the image is truncated: " + warning);
         }
       }
       return image;
+    } catch (StatusException e) {
+      throw e; // already says why
     } catch (IOException | RuntimeException e) {
-      throw new ImageFailure(Status.CORRUPT_IMAGE, "the image cannot be decoded: " + describe(e), e);
+      throw new StatusException(Status.CORRUPT_IMAGE, "the image cannot be decoded: " + describe(e), e);
     }
   }
 
@@ -228,16 +230,16 @@ public final class ImageResizer {
     return new Dimensions(width, height);
   }
 
-  private byte[] encode(BufferedImage image, String format, boolean grey) throws ImageFailure {
+  private byte[] encode(BufferedImage image, String format, boolean grey) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (MemoryCacheImageOutputStream output = new MemoryCacheImageOutputStream(bytes)) {
       if (JPEG.equals(format)) {
         writeJpeg(grey ? convert(image, BufferedImage.TYPE_BYTE_GRAY) : opaque(image), output);
       } else if (!ImageIO.write(image, PNG, output)) {
-        throw new ImageFailure(Status.INTERNAL_ERROR, "no PNG writer is available");
+        throw new StatusException(Status.INTERNAL_ERROR, "no PNG writer is available");
       }
     } catch (IOException e) {
-      throw new ImageFailure(Status.INTERNAL_ERROR, "the result cannot be encoded: " + e.getMessage(), e);
+      throw new StatusException(Status.INTERNAL_ERROR, "the result cannot be encoded: " + e.getMessage(), e);
     }
     return bytes.toByteArray();
   }

@@ -3,45 +3,44 @@ package tcpbalancer.backend;
 import io.vertx.core.Vertx;
 import io.vertx.core.shareddata.LocalMap;
 import io.vertx.core.shareddata.Shareable;
-import java.util.concurrent.atomic.AtomicInteger;
+import tcpbalancer.flow.BoundedCounter;
 
 /**
- * The number of requests a backend has in progress, shared by all instances of the backend in one Vert.x
- * (they run on different event loops, hence the atomic counter).
+ * The requests one backend deployment has in progress, against its {@code maxInFlight}. The instances of a
+ * deployment run on different event loops and share one limit, found by the deployment's id: the deployment owns
+ * it, from the first instance's start to its stop.
  */
 final class InFlightLimit implements Shareable {
 
+  private static final String MAP = "tcpbalancer.backend.in-flight";
+
   private final int max;
-  private final AtomicInteger inFlight = new AtomicInteger();
+  private final BoundedCounter inProgress = new BoundedCounter();
 
   private InFlightLimit(int max) {
     this.max = max;
   }
 
-  /** The limit of the backend called {@code name}; instances deployed together get the same one. */
-  static InFlightLimit shared(Vertx vertx, String name, int max) {
-    LocalMap<String, InFlightLimit> limits = vertx.sharedData().getLocalMap("tcpbalancer.backend.in-flight");
-    return limits.computeIfAbsent(name, key -> new InFlightLimit(max));
+  /** The limit of the deployment {@code deploymentId}: each of its instances gets the same one. */
+  static InFlightLimit of(Vertx vertx, String deploymentId, int max) {
+    return limits(vertx).computeIfAbsent(deploymentId, id -> new InFlightLimit(max));
+  }
+
+  /** The deployment is stopping: its instances keep the limit they hold, and no new instance will look it up. */
+  static void forget(Vertx vertx, String deploymentId) {
+    limits(vertx).remove(deploymentId);
+  }
+
+  private static LocalMap<String, InFlightLimit> limits(Vertx vertx) {
+    return vertx.sharedData().getLocalMap(MAP);
   }
 
   boolean tryAcquire() {
-    while (true) {
-      int current = inFlight.get();
-      if (current >= max) {
-        return false;
-      }
-      if (inFlight.compareAndSet(current, current + 1)) {
-        return true;
-      }
-    }
+    return inProgress.tryIncrement(max);
   }
 
   void release() {
-    inFlight.decrementAndGet();
-  }
-
-  int inFlight() {
-    return inFlight.get();
+    inProgress.decrement();
   }
 
   int max() {

@@ -14,7 +14,7 @@ import org.w3c.dom.NodeList;
  *
  * <p>The image is then cut after its first scan ({@link #firstScanOnly}) rather than read with ImageIO's limit
  * on progressive passes: past that limit, the JDK's reader still walks the rest of the file a byte at a time to
- * find its end, which costs a third of the read.
+ * find its end.
  */
 final class ProgressiveJpeg {
 

@@ -7,24 +7,24 @@ import io.vertx.core.eventbus.Message;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import tcpbalancer.protocol.ProtocolException;
+import tcpbalancer.protocol.EventBusCodecs;
 import tcpbalancer.protocol.ResizeRequest;
 import tcpbalancer.protocol.ResizeResponse;
 import tcpbalancer.protocol.Status;
+import tcpbalancer.protocol.StatusException;
 
 /**
  * Decodes, resizes and encodes images. Deployed with the WORKER threading model: this is the only place
- * where blocking image work runs. Requests arrive on {@link #ADDRESS} as encoded {@link ResizeRequest}
- * bodies; the reply is an encoded {@link ResizeResponse} body, or a failure whose code is a {@link Status}.
+ * where blocking image work runs. A {@link ResizeRequest} arrives on {@link #ADDRESS} or on this worker's own
+ * local address; the reply is a {@link ResizeResponse} without a backend name (the backend adds its own), or a
+ * failure whose code is a {@link Status}.
  */
 public class ResizeWorkerVerticle extends VerticleBase {
 
   /** Any worker of the cluster (clustered consumers). */
   public static final String ADDRESS = "tcpbalancer.resize";
   /** The prefix of each worker's own local address, which backends of this Vert.x use (see {@link LocalWorkers}). */
-  static final String LOCAL_ADDRESS_PREFIX = "tcpbalancer.resize.local.";
-  /** Delivery header naming the backend the request came through, so the answer can say who served it. */
-  public static final String BACKEND_HEADER = "backend";
+  private static final String LOCAL_ADDRESS_PREFIX = "tcpbalancer.resize.local.";
 
   private static final Logger log = LoggerFactory.getLogger(ResizeWorkerVerticle.class);
 
@@ -32,14 +32,19 @@ public class ResizeWorkerVerticle extends VerticleBase {
   private LocalWorkers localWorkers;
   private final String localAddress = LOCAL_ADDRESS_PREFIX + UUID.randomUUID();
 
+  /**
+   * Registers the event bus codecs too: the launcher registers them before any verticle starts, but a worker
+   * deployed on its own (embedded, in a test) must be able to read its requests all the same.
+   */
   @Override
   public Future<?> start() {
+    EventBusCodecs.register(vertx);
     ResizeWorkerOptions options = ResizeWorkerOptions.fromJson(config(), "config");
     resizer = new ImageResizer(options.maxPixels(), options.jpegQuality());
     localWorkers = LocalWorkers.of(vertx);
     return Future.all(
-        vertx.eventBus().<Buffer>consumer(ADDRESS, this::resize).completion(),
-        vertx.eventBus().<Buffer>localConsumer(localAddress, this::resize).completion())
+        vertx.eventBus().<ResizeRequest>consumer(ADDRESS, this::resize).completion(),
+        vertx.eventBus().<ResizeRequest>localConsumer(localAddress, this::resize).completion())
       .onSuccess(v -> localWorkers.workerStarted(localAddress));
   }
 
@@ -49,23 +54,16 @@ public class ResizeWorkerVerticle extends VerticleBase {
     return Future.succeededFuture();
   }
 
-  private void resize(Message<Buffer> message) {
+  private void resize(Message<ResizeRequest> message) {
     long started = System.nanoTime();
-    ResizeRequest request;
-    try {
-      request = ResizeRequest.decode(message.body());
-    } catch (ProtocolException e) {
-      message.fail(e.status().code(), e.getMessage());
-      return;
-    }
+    ResizeRequest request = message.body();
     try {
       ResizedImage result = resizer.resize(request.image().getBytes(), request.width(), request.height(), request.mode());
       long micros = (System.nanoTime() - started) / 1_000;
-      String backend = message.headers().get(BACKEND_HEADER);
-      message.reply(new ResizeResponse(Status.OK, result.width(), result.height(), micros, result.format(),
-        backend == null ? "" : backend, request.name(), "", Buffer.buffer(result.bytes())).encode());
+      message.reply(new ResizeResponse(Status.OK, result.width(), result.height(), micros, result.format(), "",
+        request.name(), "", Buffer.buffer(result.bytes())));
       log.debug("Resized {} to {}x{} in {} ms", request.name(), result.width(), result.height(), micros / 1000);
-    } catch (ImageFailure e) {
+    } catch (StatusException e) {
       log.debug("Refused {}: {}", request.name(), e.getMessage());
       message.fail(e.status().code(), e.getMessage());
     } catch (RuntimeException | OutOfMemoryError e) {

@@ -1,6 +1,5 @@
 package tcpbalancer.backend;
 
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 
 /** Picks the event bus address of a resize request according to the {@link WorkerPolicy}. */
@@ -19,9 +18,9 @@ final class WorkerRouter {
 
   /**
    * Where to send the next request, once a worker can take it; if a local worker was taken,
-   * {@link #answered} must give it back. Called on {@code context}, where the future completes.
+   * {@link #answered} must give it back. The future completes on the caller's context.
    */
-  Future<Route> route(Context context, long timeoutMillis) {
+  Future<Route> route(long timeoutMillis) {
     if (policy == WorkerPolicy.SPREAD) {
       return Future.succeededFuture(Route.anyWorker());
     }
@@ -32,7 +31,7 @@ final class WorkerRouter {
     if (policy == WorkerPolicy.PREFER_LOCAL && clustered) {
       return Future.succeededFuture(Route.anyWorker()); // the cluster may have an idle worker elsewhere
     }
-    return localWorkers.take(context, timeoutMillis).map(address -> new Route(address, true));
+    return localWorkers.take(timeoutMillis).map(address -> new Route(address, true));
   }
 
   void answered(Route route) {

@@ -64,13 +64,13 @@ final class BodyReader {
       position += length;
       return value;
     } catch (CharacterCodingException e) {
-      throw new ProtocolException(onError, field + " is not valid UTF-8");
+      throw new StatusException(onError, field + " is not valid UTF-8");
     }
   }
 
   private void require(int bytes, String field) {
     if (body.length() - position < bytes) {
-      throw new ProtocolException(onError, "body too short for " + field);
+      throw new StatusException(onError, "body too short for " + field);
     }
   }
 }

@@ -18,7 +18,7 @@ public final class FrameParser {
   private final RecordParser records;
   private final int maxBodySize;
   private Handler<Frame> frameHandler = frame -> { };
-  private Handler<ProtocolException> errorHandler = error -> { };
+  private Handler<StatusException> errorHandler = error -> { };
   private FrameType pendingType;
   private long pendingRequestId;
   private int pendingBodySize = -1;
@@ -46,7 +46,7 @@ public final class FrameParser {
   }
 
   /** Called once, on the first protocol violation; no frame is emitted after it. */
-  public FrameParser errorHandler(Handler<ProtocolException> handler) {
+  public FrameParser errorHandler(Handler<StatusException> handler) {
     this.errorHandler = handler;
     return this;
   }
@@ -84,7 +84,7 @@ public final class FrameParser {
       } else {
         onBody(record);
       }
-    } catch (ProtocolException e) {
+    } catch (StatusException e) {
       failed = true;
       records.pause();
       errorHandler.handle(e);
@@ -93,26 +93,26 @@ public final class FrameParser {
 
   private void onHeader(Buffer header) {
     if (header.length() < Frame.HEADER_SIZE) {
-      throw new ProtocolException(Status.BAD_FRAME,
+      throw new StatusException(Status.BAD_FRAME,
         "truncated frame header: " + header.length() + " of " + Frame.HEADER_SIZE + " bytes");
     }
     int magic = header.getUnsignedShort(0);
     if (magic != Frame.MAGIC) {
-      throw new ProtocolException(Status.BAD_FRAME,
+      throw new StatusException(Status.BAD_FRAME,
         String.format("bad magic 0x%04x (expected 0x%04x): not a tcpbalancer peer", magic, Frame.MAGIC));
     }
     int version = header.getUnsignedByte(2);
     if (version != Frame.VERSION) {
-      throw new ProtocolException(Status.BAD_FRAME,
+      throw new StatusException(Status.BAD_FRAME,
         "unsupported protocol version " + version + " (this side speaks " + Frame.VERSION + ")");
     }
     int typeCode = header.getUnsignedByte(3);
-    FrameType type = FrameType.fromCode(typeCode)
-      .orElseThrow(() -> new ProtocolException(Status.BAD_FRAME, "unknown frame type " + typeCode));
+    FrameType type = WireCode.byCode(FrameType.class, typeCode)
+      .orElseThrow(() -> new StatusException(Status.BAD_FRAME, "unknown frame type " + typeCode));
     long requestId = header.getUnsignedInt(4);
     long bodySize = header.getUnsignedInt(8);
     if (bodySize > maxBodySize) {
-      throw new ProtocolException(Status.FRAME_TOO_LARGE,
+      throw new StatusException(Status.FRAME_TOO_LARGE,
         "frame of " + bodySize + " bytes exceeds the limit of " + maxBodySize + " bytes");
     }
     if (bodySize == 0) {
@@ -127,7 +127,7 @@ public final class FrameParser {
 
   private void onBody(Buffer body) {
     if (body.length() < pendingBodySize) {
-      throw new ProtocolException(Status.BAD_FRAME,
+      throw new StatusException(Status.BAD_FRAME,
         "truncated frame: the stream ended after " + body.length() + " of " + pendingBodySize + " body bytes");
     }
     Frame frame = new Frame(pendingType, pendingRequestId, body);

@@ -1,7 +1,5 @@
 package tcpbalancer.protocol;
 
-import java.util.Optional;
-
 /** What a frame carries. */
 public enum FrameType implements WireCode {
   RESIZE_REQUEST(1),
@@ -16,10 +14,5 @@ public enum FrameType implements WireCode {
   @Override
   public int code() {
     return code;
-  }
-
-  /** The type for a wire code, if it is known. */
-  public static Optional<FrameType> fromCode(int code) {
-    return WireCode.byCode(FrameType.class, code);
   }
 }

@@ -17,10 +17,4 @@ public enum ResizeMode implements WireCode {
   public int code() {
     return code;
   }
-
-  /** The mode for a wire code; an unknown one is a bad request. */
-  public static ResizeMode fromCode(int code) {
-    return WireCode.byCode(ResizeMode.class, code)
-      .orElseThrow(() -> new ProtocolException(Status.BAD_REQUEST, "unknown resize mode " + code));
-  }
 }

@@ -21,7 +21,7 @@ public record ResizeRequest(String name, String format, int width, int height, R
 
   public ResizeRequest {
     if (width < 1 || width > 0xFFFF || height < 1 || height > 0xFFFF) {
-      throw new ProtocolException(Status.BAD_REQUEST,
+      throw new StatusException(Status.BAD_REQUEST,
         "target size " + width + "x" + height + " is out of range (1..65535 each way)");
     }
   }
@@ -43,7 +43,9 @@ public record ResizeRequest(String name, String format, int width, int height, R
     BodyReader reader = new BodyReader(body, Status.BAD_REQUEST);
     int width = reader.u16("width");
     int height = reader.u16("height");
-    ResizeMode mode = ResizeMode.fromCode(reader.u8("mode"));
+    int modeCode = reader.u8("mode");
+    ResizeMode mode = WireCode.byCode(ResizeMode.class, modeCode)
+      .orElseThrow(() -> new StatusException(Status.BAD_REQUEST, "unknown resize mode " + modeCode));
     int flags = reader.u8("flags");
     String format = reader.shortString("format");
     String name = reader.longString("name");

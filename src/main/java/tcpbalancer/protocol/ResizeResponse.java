@@ -28,6 +28,11 @@ public record ResizeResponse(Status status, int width, int height, long processi
     return status == Status.OK;
   }
 
+  /** This answer as given by {@code backend}: a resize worker answers without a name, its backend adds its own. */
+  public ResizeResponse withBackend(String backend) {
+    return new ResizeResponse(status, width, height, processingMicros, format, backend, name, message, image);
+  }
+
   public Buffer encode() {
     return new BodyWriter(24 + message.length() + name.length() + image.length())
       .u8(status.code())

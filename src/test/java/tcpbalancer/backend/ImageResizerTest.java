@@ -17,6 +17,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import tcpbalancer.TestImages;
 import tcpbalancer.protocol.ResizeMode;
 import tcpbalancer.protocol.Status;
+import tcpbalancer.protocol.StatusException;
 
 class ImageResizerTest {
 
@@ -121,7 +122,7 @@ class ImageResizerTest {
     byte[] bytes = TestImages.read(TestImages.badImagesDir().resolve(name));
 
     assertThatThrownBy(() -> resizer.resize(bytes, 200, 200, ResizeMode.FIT))
-      .isInstanceOfSatisfying(ImageFailure.class, e -> assertThat(e.status()).isEqualTo(status))
+      .isInstanceOfSatisfying(StatusException.class, e -> assertThat(e.status()).isEqualTo(status))
       .hasMessageContaining(reason);
   }
 
@@ -141,7 +142,7 @@ class ImageResizerTest {
     byte[] truncated = java.util.Arrays.copyOf(progressive, progressive.length * 3 / 5);
 
     assertThatThrownBy(() -> resizer.resize(truncated, 200, 200, ResizeMode.FIT))
-      .isInstanceOfSatisfying(ImageFailure.class, e -> assertThat(e.status()).isEqualTo(Status.CORRUPT_IMAGE))
+      .isInstanceOfSatisfying(StatusException.class, e -> assertThat(e.status()).isEqualTo(Status.CORRUPT_IMAGE))
       .hasMessageContaining("truncated");
   }
 

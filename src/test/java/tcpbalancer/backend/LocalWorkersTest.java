@@ -22,18 +22,17 @@ class LocalWorkersTest {
 
   private static final long NO_TIMEOUT = 60_000;
 
-  private final LocalWorkers workers = new LocalWorkers();
-
   @Test
   void idleWorkersAreTakenAtOnceThenRequestsWaitInOrderForTheFirstGivenBack(Vertx vertx, VertxTestContext test) {
+    LocalWorkers workers = new LocalWorkers(vertx);
     workers.workerStarted("a");
     workers.workerStarted("b");
     Context context = vertx.getOrCreateContext();
     context.runOnContext(v -> {
-      Future<String> first = workers.take(context, NO_TIMEOUT);
-      Future<String> second = workers.take(context, NO_TIMEOUT);
-      Future<String> third = workers.take(context, NO_TIMEOUT);
-      Future<String> fourth = workers.take(context, NO_TIMEOUT);
+      Future<String> first = workers.take(NO_TIMEOUT);
+      Future<String> second = workers.take(NO_TIMEOUT);
+      Future<String> third = workers.take(NO_TIMEOUT);
+      Future<String> fourth = workers.take(NO_TIMEOUT);
       test.verify(() -> {
         assertThat(first.result()).isEqualTo("a");
         assertThat(second.result()).isEqualTo("b");
@@ -54,11 +53,12 @@ class LocalWorkersTest {
 
   @Test
   void aRequestThatWaitsTooLongTimesOutAndTheWorkerStaysAvailable(Vertx vertx, VertxTestContext test) {
+    LocalWorkers workers = new LocalWorkers(vertx);
     workers.workerStarted("a");
     Context context = vertx.getOrCreateContext();
     context.runOnContext(v -> {
       test.verify(() -> assertThat(workers.tryTake()).isEqualTo("a"));
-      workers.take(context, 50).onComplete(test.failing(failure -> test.verify(() -> {
+      workers.take(50).onComplete(test.failing(failure -> test.verify(() -> {
         assertThat(failure).isInstanceOf(ReplyException.class);
         assertThat(((ReplyException) failure).failureType()).isEqualTo(ReplyFailure.TIMEOUT);
         workers.release("a");
@@ -70,8 +70,9 @@ class LocalWorkersTest {
 
   @Test
   void withoutAnyWorkerATakeFailsAtOnce(Vertx vertx, VertxTestContext test) {
+    LocalWorkers workers = new LocalWorkers(vertx);
     Context context = vertx.getOrCreateContext();
-    context.runOnContext(v -> workers.take(context, NO_TIMEOUT).onComplete(test.failing(failure -> test.verify(() -> {
+    context.runOnContext(v -> workers.take(NO_TIMEOUT).onComplete(test.failing(failure -> test.verify(() -> {
       assertThat(((ReplyException) failure).failureType()).isEqualTo(ReplyFailure.NO_HANDLERS);
       test.completeNow();
     }))));
@@ -79,11 +80,12 @@ class LocalWorkersTest {
 
   @Test
   void whenTheLastWorkerStopsTheWaitingRequestsFailAndItIsNotHandedOutAgain(Vertx vertx, VertxTestContext test) {
+    LocalWorkers workers = new LocalWorkers(vertx);
     workers.workerStarted("a");
     Context context = vertx.getOrCreateContext();
     context.runOnContext(v -> {
       test.verify(() -> assertThat(workers.tryTake()).isEqualTo("a"));
-      Future<String> waiting = workers.take(context, NO_TIMEOUT);
+      Future<String> waiting = workers.take(NO_TIMEOUT);
       workers.workerStopped("a");
       waiting.onComplete(test.failing(failure -> test.verify(() -> {
         assertThat(((ReplyException) failure).failureType()).isEqualTo(ReplyFailure.NO_HANDLERS);

@@ -57,6 +57,7 @@ class ClusterWorkersTest {
       ResizeResponse answer = resize(backendNode.vertx(), backend.actualPort());
       assertThat(answer.status()).as(answer.message()).isEqualTo(Status.OK);
       assertThat(answer.width()).isEqualTo(40);
+      assertThat(answer.backend()).as("the backend names itself; the worker does not know it").isEqualTo("front");
     }
     assertThat(remote).hasValue(3);
   }

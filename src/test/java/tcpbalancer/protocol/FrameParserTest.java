@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class FrameParserTest {
 
   private final List<Frame> frames = new ArrayList<>();
-  private final List<ProtocolException> errors = new ArrayList<>();
+  private final List<StatusException> errors = new ArrayList<>();
 
   private FrameParser parser(int maxBodySize) {
     return FrameParser.create(maxBodySize).frameHandler(frames::add).errorHandler(errors::add);
@@ -181,7 +181,7 @@ class FrameParserTest {
   void shortRequestBodyNamesTheMissingField() {
     Buffer body = request("a.jpg", 0).encode().getBuffer(0, 7);
     assertThatThrownBy(() -> ResizeRequest.decode(body))
-      .isInstanceOfSatisfying(ProtocolException.class, e -> assertThat(e.status()).isEqualTo(Status.BAD_REQUEST))
+      .isInstanceOfSatisfying(StatusException.class, e -> assertThat(e.status()).isEqualTo(Status.BAD_REQUEST))
       .hasMessageContaining("format");
   }
 
@@ -189,7 +189,7 @@ class FrameParserTest {
   void zeroTargetSizeIsABadRequest() {
     Buffer body = request("a.jpg", 0).encode().setUnsignedShort(0, 0);
     assertThatThrownBy(() -> ResizeRequest.decode(body))
-      .isInstanceOfSatisfying(ProtocolException.class, e -> assertThat(e.status()).isEqualTo(Status.BAD_REQUEST))
+      .isInstanceOfSatisfying(StatusException.class, e -> assertThat(e.status()).isEqualTo(Status.BAD_REQUEST))
       .hasMessageContaining("0x150");
   }
 
