@@ -188,7 +188,7 @@ class ClientEndToEndTest {
         // Kill "doomed" as soon as it has answered once: it has more requests on the way.
         Promise<Void> killed = Promise.promise();
         long timer = vertx.setPeriodic(5, id -> {
-          if (p.upstreams().upstreams().get(0).bytesFromUpstream() > 0) {
+          if (p.runtime().upstreams().get(0).bytesFromUpstream() > 0) {
             vertx.cancelTimer(id);
             vertx.undeploy(backends.get(0).deploymentId()).onComplete(killed);
           }
@@ -203,7 +203,7 @@ class ClientEndToEndTest {
         assertThat(report.resizedCount()).isEqualTo(3L * images);
         assertThat(report.toJson().getJsonObject("images").getLong("resent")).isPositive();
         assertThat(files(output)).hasSize(images);
-        assertThat(proxy[0].upstreams().upstreams().get(0).isUp()).isFalse();
+        assertThat(proxy[0].runtime().upstreams().get(0).isUp()).isFalse();
         test.completeNow();
       })));
   }
