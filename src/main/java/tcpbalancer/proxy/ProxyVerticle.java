@@ -3,6 +3,7 @@ package tcpbalancer.proxy;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetServer;
@@ -45,7 +46,10 @@ public class ProxyVerticle extends VerticleBase {
       .setTcpNoDelay(true));
     server.connectHandler(this::accept);
     StartGate gate = new StartGate(vertx);
-    runtime.ready()
+    // The runtime may get ready on the event loop of the instance that created it: listen from this one's.
+    Promise<Void> runtimeReady = ((ContextInternal) context).promise();
+    runtime.ready().onComplete(runtimeReady);
+    runtimeReady.future()
       .compose(v -> server.listen(options.port(), options.host()))
       .onComplete(listening -> {
         if (gate.pass(listening, this::undoStart)) {
