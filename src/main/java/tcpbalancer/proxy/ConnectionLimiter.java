@@ -1,108 +1,60 @@
 package tcpbalancer.proxy;
 
-import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.shareddata.LocalMap;
-import io.vertx.core.shareddata.Shareable;
-import java.util.ArrayDeque;
-import java.util.Deque;
+import java.util.concurrent.atomic.AtomicInteger;
+import tcpbalancer.flow.PermitQueue;
 
 /**
  * The proxy's inbound connection limit ({@code maxConns}), shared by all its instances. Past the limit a new
  * connection waits in a bounded queue for a slot; it is refused when the queue is full or when it has waited
  * {@code queueTimeoutMillis}.
  */
-final class ConnectionLimiter implements Shareable {
+final class ConnectionLimiter {
 
-  private final Vertx vertx;
+  private final PermitQueue<PermitQueue.Permit> slots;
   private final int maxConns;
-  private final int queueSize;
   private final int queueTimeoutMillis;
-  private final Deque<Waiter> queue = new ArrayDeque<>();
-  private int active;
-
-  /** The limiter of the proxy called {@code name}, shared by its instances. */
-  static ConnectionLimiter shared(Vertx vertx, ProxyOptions options) {
-    LocalMap<String, ConnectionLimiter> limiters = vertx.sharedData().getLocalMap("tcpbalancer.proxy.limiters");
-    return limiters.computeIfAbsent(options.name(), name -> new ConnectionLimiter(vertx, options.maxConns(),
-      options.queueSize(), options.queueTimeoutMillis()));
-  }
-
-  static void remove(Vertx vertx, String name) {
-    vertx.sharedData().getLocalMap("tcpbalancer.proxy.limiters").remove(name);
-  }
+  private final AtomicInteger active = new AtomicInteger();
 
   ConnectionLimiter(Vertx vertx, int maxConns, int queueSize, int queueTimeoutMillis) {
-    this.vertx = vertx;
+    this.slots = PermitQueue.counting(vertx, maxConns, queueSize);
     this.maxConns = maxConns;
-    this.queueSize = queueSize;
     this.queueTimeoutMillis = queueTimeoutMillis;
   }
 
   /** Completes, on the caller's context, when the connection may proceed; fails when it is refused. */
   Future<Void> acquire() {
-    Context context = vertx.getOrCreateContext();
-    Waiter waiter;
-    synchronized (this) {
-      if (active < maxConns) {
-        active++;
+    return slots.acquire(queueTimeoutMillis).transform(slot -> {
+      if (slot.succeeded()) {
+        active.incrementAndGet();
         return Future.succeededFuture();
       }
-      if (queue.size() >= queueSize) {
-        return Future.failedFuture(new LimitException("the proxy has " + maxConns
-          + " connections (maxConns) and " + queue.size() + " waiting (queueSize)"));
+      if (slot.cause() instanceof PermitQueue.Refused refused) {
+        return Future.failedFuture(new LimitException(refused.timedOut()
+          ? "waited " + queueTimeoutMillis + " ms for one of the proxy's " + maxConns
+            + " connection slots (queueTimeoutMillis)"
+          : "the proxy has " + maxConns + " connections (maxConns) and " + refused.waiting()
+            + " waiting (queueSize)"));
       }
-      waiter = new Waiter(context, Promise.promise());
-      // The timer exists before the waiter is visible to release(), which cancels it.
-      Waiter queued = waiter;
-      waiter.timer = vertx.setTimer(queueTimeoutMillis, id -> {
-        boolean timedOut;
-        synchronized (this) {
-          timedOut = queue.remove(queued);
-        }
-        if (timedOut) {
-          queued.promise.fail(new LimitException("waited " + queueTimeoutMillis + " ms for one of the proxy's "
-            + maxConns + " connection slots (queueTimeoutMillis)"));
-        }
-      });
-      queue.addLast(waiter);
-    }
-    return waiter.promise.future();
+      return Future.failedFuture(slot.cause());
+    });
   }
 
   /** Frees a slot: the longest-waiting connection takes it, else it is returned. */
   void release() {
-    Waiter next;
-    synchronized (this) {
-      next = queue.pollFirst();
-      if (next == null) {
-        active--;
-        return;
-      }
-    }
-    vertx.cancelTimer(next.timer);
-    next.context.runOnContext(v -> next.promise.complete());
+    active.decrementAndGet();
+    slots.release(PermitQueue.Permit.INSTANCE);
   }
 
-  synchronized int active() {
-    return active;
+  /** Connections holding a slot. */
+  int active() {
+    return active.get();
   }
 
-  synchronized int waiting() {
-    return queue.size();
-  }
-
-  private static final class Waiter {
-    final Context context;
-    final Promise<Void> promise;
-    volatile long timer;
-
-    Waiter(Context context, Promise<Void> promise) {
-      this.context = context;
-      this.promise = promise;
-    }
+  /** Connections waiting for a slot. */
+  int waiting() {
+    return slots.waiting();
   }
 
   /** A connection refused by the limit. */

@@ -14,14 +14,14 @@ import tcpbalancer.config.ConfigFields;
  * docs/configuration.md for each key's meaning.
  */
 public record ProxyOptions(
-  String host, int port, String name, List<Upstream> upstreams, String strategy,
+  String host, int port, String name, List<Upstream> upstreams, Strategy strategy,
   int maxConns, int queueSize, int queueTimeoutMillis,
   int connectTimeoutMillis, int idleTimeoutSeconds, int retries,
   int failuresBeforeDown, int checkIntervalMillis, int checkTimeoutMillis, int rise, int fall,
   int drainTimeoutMillis, int statsIntervalMillis) {
 
   public static final String DEFAULT_HOST = "0.0.0.0";
-  public static final String DEFAULT_STRATEGY = "round-robin";
+  public static final Strategy DEFAULT_STRATEGY = Strategy.ROUND_ROBIN;
   public static final int DEFAULT_MAX_CONNS = 10_000;
   public static final int DEFAULT_QUEUE_SIZE = 1_000;
   public static final int DEFAULT_QUEUE_TIMEOUT_MILLIS = 5_000;
@@ -48,18 +48,12 @@ public record ProxyOptions(
       throw new ConfigException(fields.path("port") + ": required (the port to listen on)");
     }
     int port = fields.integer("port", 0, 0, 65535);
-    String strategy = fields.string("strategy", DEFAULT_STRATEGY);
-    try {
-      BalancingStrategy.named(strategy);
-    } catch (IllegalArgumentException e) {
-      throw fields.invalid("strategy", strategy, e.getMessage());
-    }
     return new ProxyOptions(
       fields.string("host", DEFAULT_HOST),
       port,
       fields.string("name", "proxy:" + port),
       upstreams(config.getValue("upstreams"), fields.path("upstreams")),
-      strategy,
+      fields.named("strategy", Strategy.class, DEFAULT_STRATEGY),
       fields.integer("maxConns", DEFAULT_MAX_CONNS, 1, 1_000_000),
       fields.integer("queueSize", DEFAULT_QUEUE_SIZE, 0, 1_000_000),
       fields.integer("queueTimeoutMillis", DEFAULT_QUEUE_TIMEOUT_MILLIS, 1, 3_600_000),
@@ -84,7 +78,7 @@ public record ProxyOptions(
 
   /**
    * The upstream list: a JSON array of addresses, without duplicates. Absent or empty means "discover the
-   * backends through the cluster", which {@link ProxyVerticle} refuses when Vert.x is not clustered.
+   * backends through the cluster", which {@link UpstreamSource} refuses when Vert.x is not clustered.
    */
   static List<Upstream> upstreams(Object value, String path) {
     if (value == null) {

@@ -14,8 +14,8 @@ import java.util.function.LongConsumer;
  * {@link NetSocketInternal#messageHandler} hands over the buffer that was read, and
  * {@link NetSocketInternal#writeMessage} passes it to the other socket without a copy. (The public
  * {@code pipeTo} copies every read into a heap buffer, which the write copies back into direct memory, and
- * allocates futures per buffer: about a third of the proxy's CPU in a profile under redis-benchmark.) What the
- * public pipe gave for free is done here: a full write queue pauses the reading side until it drains, and every
+ * allocates futures per buffer; bench/RESULTS.md has what that costs.) What the public pipe gave for free is
+ * done here: a full write queue pauses the reading side until it drains, and every
  * buffer is released exactly once, whichever side closes first.
  *
  * <p>When one side closes, its unread buffers are delivered to the other side first, then the other side is

@@ -1,56 +1,34 @@
 package tcpbalancer.proxy;
 
-import io.vertx.core.Vertx;
-import io.vertx.core.shareddata.LocalMap;
-import io.vertx.core.shareddata.Shareable;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The upstreams of one proxy and their state, shared by all of its instances. The list can be replaced while
- * connections run (hot reload): an upstream that stays keeps its state and counters; a removed one gets no new
- * connections, and its open ones finish normally.
+ * The upstreams of one proxy and their state, shared by all of its instances through its {@link ProxyRuntime}.
+ * The list can be replaced while connections run (hot reload, cluster discovery): an upstream that stays keeps
+ * its state and counters; a removed one gets no new connections, and its open ones finish normally.
  */
-public final class UpstreamGroup implements Shareable {
+public final class UpstreamGroup {
 
   private static final Logger log = LoggerFactory.getLogger(UpstreamGroup.class);
-  private static final String MAP = "tcpbalancer.proxy.groups";
 
   private final String name;
   private final BalancingStrategy strategy;
+  private final List<Consumer<List<UpstreamState>>> listeners = new CopyOnWriteArrayList<>();
   private volatile List<UpstreamState> upstreams;
 
-  private UpstreamGroup(String name, BalancingStrategy strategy, List<Upstream> upstreams) {
+  UpstreamGroup(String name, BalancingStrategy strategy, List<Upstream> upstreams) {
     this.name = name;
     this.strategy = strategy;
     this.upstreams = upstreams.stream().map(UpstreamState::new).toList();
-  }
-
-  /**
-   * The group of the proxy called {@code name}, creating it on the first call. {@code onCreated} runs only
-   * for the instance that created it: that one runs the health checks.
-   */
-  static UpstreamGroup shared(Vertx vertx, ProxyOptions options, Consumer<UpstreamGroup> onCreated) {
-    LocalMap<String, UpstreamGroup> groups = vertx.sharedData().getLocalMap(MAP);
-    UpstreamGroup created = new UpstreamGroup(options.name(), BalancingStrategy.named(options.strategy()),
-      options.upstreams());
-    UpstreamGroup existing = groups.putIfAbsent(options.name(), created);
-    if (existing != null) {
-      return existing;
-    }
-    onCreated.accept(created);
-    return created;
-  }
-
-  static void remove(Vertx vertx, String name) {
-    vertx.sharedData().<String, UpstreamGroup>getLocalMap(MAP).remove(name);
   }
 
   public String name() {
@@ -60,6 +38,18 @@ public final class UpstreamGroup implements Shareable {
   /** Every upstream of the current list, healthy or not. */
   public List<UpstreamState> upstreams() {
     return upstreams;
+  }
+
+  /**
+   * Calls {@code listener} with the new list each time the list changes (a reload, a discovery), on the thread
+   * that changed it: for whoever reports on the upstreams.
+   */
+  public void onChange(Consumer<List<UpstreamState>> listener) {
+    listeners.add(listener);
+  }
+
+  public void removeOnChange(Consumer<List<UpstreamState>> listener) {
+    listeners.remove(listener);
   }
 
   /** Picks an upstream for a new connection and reserves a slot on it, or returns null if none can take one. */
@@ -105,6 +95,7 @@ public final class UpstreamGroup implements Shareable {
       upstreams = List.copyOf(next);
       log.info("Proxy {} now balances over {}", name, newList.isEmpty() ? "no upstream"
         : newList.stream().map(Upstream::address).collect(Collectors.joining(", ")));
+      listeners.forEach(listener -> listener.accept(upstreams));
     }
   }
 }

@@ -1,9 +1,9 @@
 package tcpbalancer.proxy;
 
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import tcpbalancer.flow.BoundedCounter;
 
 /**
  * What the proxy knows of one upstream right now: health and counters. Shared by every proxy instance (each on
@@ -14,7 +14,7 @@ public final class UpstreamState {
   private static final Logger log = LoggerFactory.getLogger(UpstreamState.class);
 
   private volatile Upstream upstream;
-  private final AtomicInteger active = new AtomicInteger();
+  private final BoundedCounter active = new BoundedCounter();
   private final AtomicLong total = new AtomicLong();
   private final AtomicLong connectFailures = new AtomicLong();
   private final AtomicLong bytesToUpstream = new AtomicLong();
@@ -23,8 +23,6 @@ public final class UpstreamState {
   private int failuresInARow;
   private int checksPassedInARow;
   private int checksFailedInARow;
-  /** Smooth weighted round-robin's running weight; guarded by the round-robin strategy. */
-  int currentWeight;
 
   UpstreamState(Upstream upstream) {
     this.upstream = upstream;
@@ -70,20 +68,11 @@ public final class UpstreamState {
 
   /** Takes a connection slot unless the upstream is at its own maximum. */
   boolean tryReserve() {
-    int max = upstream.maxConns();
-    while (true) {
-      int current = active.get();
-      if (max > 0 && current >= max) {
-        return false;
-      }
-      if (active.compareAndSet(current, current + 1)) {
-        return true;
-      }
-    }
+    return active.tryIncrement(upstream.maxConns());
   }
 
   void release() {
-    active.decrementAndGet();
+    active.decrement();
   }
 
   void addBytesToUpstream(long bytes) {

@@ -190,7 +190,7 @@ class ClientEndToEndTest {
         assertThat(report.resizedCount()).isEqualTo(3L * images);
         assertThat(report.toJson().getJsonObject("images").getLong("resent")).isPositive();
         assertThat(files(output)).hasSize(images);
-        assertThat(run.getKey().upstreams().upstreams().get(0).isUp()).isFalse();
+        assertThat(run.getKey().runtime().upstreams().get(0).isUp()).isFalse();
         test.completeNow();
       })));
   }

@@ -2,7 +2,6 @@ package tcpbalancer.proxy;
 
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetSocket;
@@ -36,22 +35,6 @@ final class ProxyTestClient {
   /** Connects and waits for the greeting: the name of the upstream this connection reached. */
   static Future<String> upstreamOf(NetClient client, int proxyPort) {
     return connect(client, proxyPort).compose(c -> c.greeting);
-  }
-
-  /** Polls {@code condition} every 20 ms until it holds, failing after {@code timeoutMillis}. */
-  static Future<Void> await(Vertx vertx, long timeoutMillis, java.util.function.BooleanSupplier condition) {
-    Promise<Void> done = Promise.promise();
-    long deadline = System.currentTimeMillis() + timeoutMillis;
-    vertx.setPeriodic(0, 20, id -> {
-      if (condition.getAsBoolean()) {
-        vertx.cancelTimer(id);
-        done.tryComplete();
-      } else if (System.currentTimeMillis() > deadline) {
-        vertx.cancelTimer(id);
-        done.tryFail("condition not met within " + timeoutMillis + " ms");
-      }
-    });
-    return done.future();
   }
 
   static Buffer bytes(int size, int seed) {

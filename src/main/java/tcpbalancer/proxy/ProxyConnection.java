@@ -1,0 +1,134 @@
+package tcpbalancer.proxy;
+
+import io.vertx.core.Future;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetSocket;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection, from accept to close: it waits for one of the proxy's connection slots, picks an
+ * upstream (trying the next one when a connect fails, up to {@code retries} more), relays the bytes both ways,
+ * and at the end gives back everything it held, once. Runs on the event loop that accepted it.
+ */
+final class ProxyConnection {
+
+  private static final Logger log = LoggerFactory.getLogger(ProxyConnection.class);
+
+  private final NetSocket client;
+  private final ProxyRuntime runtime;
+  private final NetClient upstreamClient;
+  private final Consumer<ProxyConnection> onReleased;
+  private boolean holdsSlot;
+  /** The upstream this connection holds a slot on: while connecting, then while relaying. */
+  private UpstreamState reserved;
+  private NetSocket upstreamSocket;
+  private Relay relay;
+  private boolean released;
+
+  ProxyConnection(NetSocket client, ProxyRuntime runtime, NetClient upstreamClient,
+                  Consumer<ProxyConnection> onReleased) {
+    this.client = client;
+    this.runtime = runtime;
+    this.upstreamClient = upstreamClient;
+    this.onReleased = onReleased;
+  }
+
+  void start() {
+    Relay.hold(client, this::release); // not a byte is read until an upstream is connected
+    runtime.limiter().acquire().onComplete(slot -> {
+      if (slot.failed()) {
+        log.warn("Refusing connection from {}: {}", client.remoteAddress(), slot.cause().getMessage());
+        client.close();
+        release();
+        return;
+      }
+      holdsSlot = true;
+      if (released) { // it hung up while it waited for a slot
+        release();
+        return;
+      }
+      connectUpstream(new HashSet<>(), 0).onComplete(connected -> {
+        if (connected.failed()) {
+          log.warn("Closing connection from {}: {}", client.remoteAddress(), connected.cause().getMessage());
+          client.close();
+          release();
+        } else if (released) { // it hung up while its upstream connection was made
+          release();
+        } else {
+          relay = new Relay(client, upstreamSocket, reserved, this::release);
+          relay.start();
+          log.debug("{} -> {}", client.remoteAddress(), reserved.upstream().address());
+        }
+      });
+    });
+  }
+
+  /** Closes the connection now, whatever it is doing (the end of a drain). */
+  void close() {
+    if (relay != null) {
+      relay.closeBoth();
+    } else {
+      client.close();
+    }
+  }
+
+  /**
+   * Gives back what the connection holds now: its upstream socket and slot, its slot on the proxy. Safe to call
+   * any number of times: a step that completes after the connection ended calls it again for what it obtained.
+   */
+  private void release() {
+    if (upstreamSocket != null && relay == null) {
+      upstreamSocket.close(); // the relay closes its own
+    }
+    upstreamSocket = null;
+    if (reserved != null) {
+      reserved.release();
+      reserved = null;
+    }
+    if (holdsSlot) {
+      holdsSlot = false;
+      runtime.limiter().release();
+    }
+    if (!released) {
+      released = true;
+      onReleased.accept(this);
+    }
+  }
+
+  /** Connects to a healthy upstream; on failure tries the next one, up to {@code retries} more times. */
+  private Future<Void> connectUpstream(Set<UpstreamState> tried, int attempt) {
+    UpstreamGroup group = runtime.group();
+    UpstreamState chosen = group.reserve(tried);
+    if (chosen == null) {
+      return Future.failedFuture(tried.isEmpty()
+        ? "no upstream is up (of " + group.upstreams().size() + ")"
+        : "every upstream that is up failed to connect (" + tried.size() + " tried)");
+    }
+    reserved = chosen;
+    return upstreamClient.connect(chosen.upstream().socketAddress())
+      .<Void>map(socket -> {
+        Relay.hold(socket, () -> { });
+        chosen.connected();
+        upstreamSocket = socket;
+        return null;
+      })
+      .recover(failure -> {
+        if (reserved == chosen) { // else release() gave it back when the client hung up
+          reserved = null;
+          chosen.release();
+        }
+        chosen.connectFailed(failure, runtime.options().failuresBeforeDown());
+        tried.add(chosen);
+        log.debug("Connect to {} failed: {}", chosen.upstream().address(), failure.getMessage());
+        if (released || attempt >= runtime.options().retries()) {
+          return Future.failedFuture("gave up after " + (attempt + 1) + " connect attempts (last: "
+            + chosen.upstream().address() + ": " + failure.getMessage() + ")");
+        }
+        return connectUpstream(tried, attempt + 1);
+      });
+  }
+}

@@ -1,0 +1,198 @@
+package tcpbalancer.proxy;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.shareddata.Shareable;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tcpbalancer.config.ConfigException;
+import tcpbalancer.config.ConfigUpdates;
+
+/**
+ * What the instances of one proxy share in one Vert.x: its upstreams and their counters, its connection limit,
+ * its health checks, where its upstreams come from, its statistics log and its hot reloads. The first instance
+ * to start creates it, every instance holds it while it runs, and the last to stop stops it; a changed config
+ * is thus applied once per proxy, whatever the number of instances. It is also what reports on the proxy read.
+ */
+public final class ProxyRuntime {
+
+  private static final Logger log = LoggerFactory.getLogger(ProxyRuntime.class);
+
+  private final Vertx vertx;
+  private final ProxyOptions options;
+  private final UpstreamSource source;
+  private final UpstreamGroup group;
+  private final ConnectionLimiter limiter;
+  private final HealthChecker healthChecker;
+  /** Deployments whose instances hold this runtime, with how many instances each: reloads are theirs. */
+  private final Map<String, Integer> holders = new HashMap<>();
+  /** Instances holding this runtime; guarded by the registry. */
+  private int holds;
+  private MessageConsumer<JsonObject> configUpdates;
+  private long statsTimer = -1;
+  private Future<Void> ready;
+
+  private ProxyRuntime(Vertx vertx, ProxyOptions options) {
+    this.vertx = vertx;
+    this.options = options;
+    this.source = UpstreamSource.of(vertx, options);
+    this.group = new UpstreamGroup(options.name(), options.strategy().create(), source.initial());
+    this.limiter = new ConnectionLimiter(vertx, options.maxConns(), options.queueSize(),
+      options.queueTimeoutMillis());
+    this.healthChecker = new HealthChecker(vertx, group, options);
+  }
+
+  /**
+   * The runtime of the proxy {@code options} names, created and started by the first caller; each call must be
+   * matched by one {@link #release}. The options of the instance that created it are the ones that apply.
+   */
+  static ProxyRuntime acquire(Vertx vertx, ProxyOptions options, String deploymentId) {
+    return Registry.of(vertx).acquire(vertx, options, deploymentId);
+  }
+
+  /** The runtime of the proxy called {@code name} in {@code vertx}, if one runs: for reports and tests. */
+  public static ProxyRuntime of(Vertx vertx, String name) {
+    return Registry.of(vertx).get(name);
+  }
+
+  /** Completes when the runtime runs: its upstream source, health checks and reload consumer are in place. */
+  Future<Void> ready() {
+    return ready;
+  }
+
+  /** Gives back one {@link #acquire}; the last one stops what the runtime runs. */
+  void release(String deploymentId) {
+    Registry.of(vertx).release(this, deploymentId);
+  }
+
+  public String name() {
+    return options.name();
+  }
+
+  public ProxyOptions options() {
+    return options;
+  }
+
+  /** The upstreams of the current list, with their health and counters. */
+  public List<UpstreamState> upstreams() {
+    return group.upstreams();
+  }
+
+  public UpstreamGroup group() {
+    return group;
+  }
+
+  /** Client connections holding one of the proxy's {@code maxConns} slots (all instances). */
+  public int inboundActive() {
+    return limiter.active();
+  }
+
+  /** Client connections waiting for a slot (all instances). */
+  public int queued() {
+    return limiter.waiting();
+  }
+
+  ConnectionLimiter limiter() {
+    return limiter;
+  }
+
+  /** What the start-up log line says the proxy balances over. */
+  String describeUpstreams() {
+    return source.describe(group);
+  }
+
+  private void start() {
+    healthChecker.start();
+    statsTimer = vertx.setPeriodic(options.statsIntervalMillis(), id -> {
+      if (log.isDebugEnabled()) {
+        group.upstreams().forEach(upstream -> log.debug("Proxy {}: {}", options.name(), upstream));
+      }
+    });
+    configUpdates = vertx.eventBus().localConsumer(ConfigUpdates.ADDRESS, message -> reload(message.body()));
+    ready = Future.all(source.start(group), configUpdates.completion()).mapEmpty();
+  }
+
+  private void stop() {
+    healthChecker.stop();
+    source.stop();
+    vertx.cancelTimer(statsTimer);
+    configUpdates.unregister();
+  }
+
+  /** Hot reload: a new upstream list applies to new connections; open ones finish where they are. */
+  private void reload(JsonObject message) {
+    JsonObject config = configForHolder(message);
+    if (config == null) {
+      return;
+    }
+    try {
+      ProxyOptions updated = ProxyOptions.fromJson(config, "config");
+      if (source.reload(group, updated.upstreams())
+        && !updated.equals(options.withUpstreams(updated.upstreams()))) {
+        log.warn("Proxy {}: only the upstream list is applied live; restart to apply the other changes",
+          options.name());
+      }
+    } catch (ConfigException e) {
+      log.warn("Proxy {}: ignoring the changed config: {}", options.name(), e.getMessage());
+    }
+  }
+
+  private JsonObject configForHolder(JsonObject message) {
+    synchronized (holders) {
+      for (String deploymentId : holders.keySet()) {
+        JsonObject config = ConfigUpdates.configFor(deploymentId, message);
+        if (config != null) {
+          return config;
+        }
+      }
+    }
+    return null;
+  }
+
+  /** The runtimes of one Vert.x, by proxy name, with how many instances hold each. */
+  private static final class Registry implements Shareable {
+
+    private final Map<String, ProxyRuntime> runtimes = new HashMap<>();
+
+    static Registry of(Vertx vertx) {
+      return vertx.sharedData().<String, Registry>getLocalMap("tcpbalancer.proxy.runtimes")
+        .computeIfAbsent("registry", key -> new Registry());
+    }
+
+    synchronized ProxyRuntime get(String name) {
+      return runtimes.get(name);
+    }
+
+    synchronized ProxyRuntime acquire(Vertx vertx, ProxyOptions options, String deploymentId) {
+      ProxyRuntime runtime = runtimes.get(options.name());
+      if (runtime == null) {
+        runtime = new ProxyRuntime(vertx, options);
+        runtime.start();
+        runtimes.put(options.name(), runtime);
+      }
+      runtime.holds++;
+      synchronized (runtime.holders) {
+        runtime.holders.merge(deploymentId, 1, Integer::sum);
+      }
+      return runtime;
+    }
+
+    void release(ProxyRuntime runtime, String deploymentId) {
+      synchronized (runtime.holders) {
+        runtime.holders.computeIfPresent(deploymentId, (id, count) -> count == 1 ? null : count - 1);
+      }
+      boolean last;
+      synchronized (this) {
+        last = --runtime.holds == 0 && runtimes.remove(runtime.name(), runtime);
+      }
+      if (last) {
+        runtime.stop();
+      }
+    }
+  }
+}

@@ -1,0 +1,83 @@
+package tcpbalancer.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static tcpbalancer.proxy.ProxyTestClient.upstreamOf;
+import static tcpbalancer.proxy.ProxyTestSupport.*;
+
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetServer;
+import io.vertx.junit5.Timeout;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import tcpbalancer.config.ConfigUpdates;
+
+/** A changed config applies its upstream list to new connections while open ones finish. */
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
+class ProxyReloadTest {
+
+  private NetClient client;
+
+  @BeforeEach
+  void createClient(Vertx vertx) {
+    client = vertx.createNetClient();
+  }
+
+  @Test
+  void aNewUpstreamListAppliesToNewConnectionsWhileOpenOnesFinish(Vertx vertx, VertxTestContext test) {
+    List<TestUpstream> ups = new ArrayList<>();
+    List<ProxyVerticle> proxies = new ArrayList<>();
+    String[] deploymentId = new String[1];
+    startUpstreams(vertx, "old", "new")
+      .compose(started -> {
+        ups.addAll(started);
+        JsonObject config = new JsonObject().put("host", "127.0.0.1").put("port", 0).put("name", "reloaded")
+          .put("upstreams", new JsonArray().add(ups.get(0).address()));
+        return deploy(vertx, config, 2);
+      })
+      .compose(deployed -> {
+        deploymentId[0] = deployed.id();
+        proxies.addAll(deployed.instances());
+        return ProxyTestClient.connect(client, proxies.get(0).actualPort());
+      })
+      .compose(open -> open.greeting.compose(first -> {
+        assertThat(first).isEqualTo("old");
+        JsonObject changed = new JsonObject().put("host", "127.0.0.1").put("port", 0).put("name", "reloaded")
+          .put("upstreams", new JsonArray().add(ups.get(1).address()));
+        Future<List<UpstreamState>> applied = whenUpstreams(proxies.get(0).runtime().group(), list -> list.size() == 1
+          && list.get(0).upstream().address().equals(ups.get(1).address()));
+        vertx.eventBus().publish(ConfigUpdates.ADDRESS, ConfigUpdates.message(deploymentId[0], changed));
+        return applied
+          .compose(v -> openSequentially(client, proxies.get(1).actualPort(), 2, new ArrayList<>()))
+          .compose(names -> {
+            assertThat(names).containsOnly("new");
+            Promise<String> echoed = Promise.promise();
+            open.socket.handler(b -> echoed.tryComplete(b.toString()));
+            open.socket.write("old upstream still serves me");
+            return echoed.future();
+          });
+      }))
+      .onComplete(test.succeeding(echo -> test.verify(() -> {
+        assertThat(echo).isEqualTo("old upstream still serves me");
+        test.completeNow();
+      })));
+  }
+}
