@@ -15,16 +15,23 @@ import tcpbalancer.protocol.ResizeMode;
  */
 public record ClientOptions(HostAndPort proxy, String input, String output, int width, int height, ResizeMode mode,
                             int minConns, int maxConns, int times, boolean dryRun, int window, int retries,
-                            String report, int maxFrameSize, int requestTimeoutMillis, int eventLoops) {
+                            String report, int maxFrameSize, int requestTimeoutMillis, int reconnectTimeoutMillis,
+                            int eventLoops) {
 
   public static final int DEFAULT_WINDOW = 4;
   public static final int DEFAULT_RETRIES = 3;
-  public static final int DEFAULT_REQUEST_TIMEOUT_MILLIS = 120_000;
+  /**
+   * Long enough for a 20-megapixel image on a backend whose workers are all busy (a resize takes a second or two,
+   * and it may wait behind a few others); short enough that a hung upstream costs a run seconds, not minutes.
+   */
+  public static final int DEFAULT_REQUEST_TIMEOUT_MILLIS = 30_000;
+  /** Long enough to ride out a proxy restart (a supervisor brings it back within seconds). */
+  public static final int DEFAULT_RECONNECT_TIMEOUT_MILLIS = 60_000;
   /** A load client drives its connections from every core by default. */
   public static final int DEFAULT_EVENT_LOOPS = Runtime.getRuntime().availableProcessors();
   public static final Set<String> KEYS = Set.of("proxy", "input", "output", "width", "height", "mode", "minConns",
     "maxConns", "times", "dryRun", "window", "retries", "report", "maxFrameSize", "requestTimeoutMillis",
-    "eventLoops");
+    "reconnectTimeoutMillis", "eventLoops");
 
   public static ClientOptions fromJson(JsonObject json, String path) {
     JsonObject config = json == null ? new JsonObject() : json;
@@ -57,12 +64,13 @@ public record ClientOptions(HostAndPort proxy, String input, String output, int 
       fields.string("report", ""),
       fields.integer("maxFrameSize", Frame.DEFAULT_MAX_BODY_SIZE, 1024, Integer.MAX_VALUE),
       fields.integer("requestTimeoutMillis", DEFAULT_REQUEST_TIMEOUT_MILLIS, 1, Integer.MAX_VALUE),
+      fields.integer("reconnectTimeoutMillis", DEFAULT_RECONNECT_TIMEOUT_MILLIS, 0, Integer.MAX_VALUE),
       fields.integer("eventLoops", DEFAULT_EVENT_LOOPS, 1, 1024));
   }
 
   /** The same settings with another range of connections per round: one event loop's share of a run. */
   ClientOptions withConnections(int fewest, int most) {
     return new ClientOptions(proxy, input, output, width, height, mode, fewest, most, times, dryRun, window, retries,
-      report, maxFrameSize, requestTimeoutMillis, eventLoops);
+      report, maxFrameSize, requestTimeoutMillis, reconnectTimeoutMillis, eventLoops);
   }
 }

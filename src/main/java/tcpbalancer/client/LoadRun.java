@@ -37,6 +37,6 @@ final class LoadRun {
       rounds = rounds.compose(v ->
         new RoundScheduler(vertx, options, netClient, report, progress, results, round).run(images));
     }
-    return rounds;
+    return rounds.andThen(done -> report.filesWritten(results.filesWritten()));
   }
 }

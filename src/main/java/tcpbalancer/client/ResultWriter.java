@@ -4,21 +4,29 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.file.CopyOptions;
 import io.vertx.core.file.FileSystem;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Set;
 import java.util.UUID;
 import tcpbalancer.protocol.ResizeMode;
 import tcpbalancer.protocol.ResizeResponse;
 
 /**
  * Turns a backend's "ok" answer into a result file. A client trusts no backend with its file system: the answer
- * must be for the file that was sent, fit the requested box and be in a known format, and the result's name comes
- * from the client's own file name ({@link OutputNames}), never from the answer.
+ * must be for the file that was sent, fit the requested box and be an image of the format it says (its first
+ * bytes are checked), and the result's name comes from the client's own file name ({@link OutputNames}), never
+ * from the answer.
  */
 final class ResultWriter {
 
   private final Vertx vertx;
   private final ClientOptions options;
   private final Path outputFolder;
+  /** The result files written so far: each counted once, however many rounds write it. */
+  private final Set<Path> written = new HashSet<>();
 
   ResultWriter(Vertx vertx, ClientOptions options) {
     this.vertx = vertx;
@@ -36,6 +44,11 @@ final class ResultWriter {
       return Future.failedFuture(invalid);
     }
     return options.dryRun() ? Future.succeededFuture() : write(file, answer);
+  }
+
+  /** How many distinct result files were written. */
+  int filesWritten() {
+    return written.size();
   }
 
   /** Why an "ok" answer cannot be used, or null. */
@@ -57,6 +70,10 @@ final class ResultWriter {
     if (!answer.format().equals("jpeg") && !answer.format().equals("png")) {
       return "the backend " + answer.backend() + " answered in an unknown format '" + answer.format() + "'";
     }
+    if (!ImageSignatures.isA(answer.format(), answer.image())) {
+      return "the backend " + answer.backend() + " answered bytes that are not a "
+        + answer.format().toUpperCase(Locale.ROOT) + " image";
+    }
     return null;
   }
 
@@ -64,7 +81,8 @@ final class ResultWriter {
   private Future<Void> write(ImageFile file, ResizeResponse answer) {
     Path target;
     try {
-      target = OutputNames.resultPath(outputFolder, file.name(), answer.width(), answer.height(), answer.format());
+      target = OutputNames.resultPath(outputFolder, file.name(), file.resultStem(), answer.width(), answer.height(),
+        answer.format());
     } catch (IllegalArgumentException e) {
       return Future.failedFuture(e.getMessage());
     }
@@ -72,9 +90,29 @@ final class ResultWriter {
     FileSystem fs = vertx.fileSystem();
     return fs.writeFile(temporary, answer.image())
       .compose(v -> fs.move(temporary, target.toString(), new CopyOptions().setReplaceExisting(true).setAtomicMove(true)))
+      .onSuccess(v -> written.add(target))
       .recover(cause -> {
         fs.delete(temporary);
-        return Future.failedFuture("cannot write " + target + ": " + cause.getMessage());
+        return Future.failedFuture("cannot write " + target + ": " + osReason(cause));
       });
+  }
+
+  /**
+   * What the operating system said, which Vert.x's own message ("Unable to write file at path ...") leaves out:
+   * "No space left on device" and "Read-only file system" call for different fixes.
+   */
+  static String osReason(Throwable failure) {
+    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      if (cause instanceof AccessDeniedException) {
+        return "Permission denied";
+      }
+      if (cause instanceof NoSuchFileException) {
+        return "No such file or directory";
+      }
+      if (cause instanceof java.nio.file.FileSystemException nio && nio.getReason() != null) {
+        return nio.getReason();
+      }
+    }
+    return failure.getMessage();
   }
 }

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tcpbalancer.config.Addresses;
@@ -21,20 +22,15 @@ import tcpbalancer.protocol.Status;
  * One round of a {@link LoadRun}: every image once, over between {@code minConns} and {@code maxConns}
  * connections that take their requests from one queue, up to {@code window} each, so fast connections do more.
  * A broken connection's unanswered requests go back on the queue and a new connection replaces it; a request is
- * given up after {@code retries} resends, or at once when the backend refuses it (a bad image is not sent again).
- * What an answer turns into is the {@link ResultWriter}'s business.
+ * given up after {@code retries} such resends, or at once when the backend refuses it (a bad image is not sent
+ * again). A busy backend is flow control, not failure: a busy answer is resent after a {@link Backoff} for up to
+ * {@code requestTimeoutMillis}, whatever the count. When the proxy cannot be reached, connects are tried again
+ * with a {@link Backoff} for up to {@code reconnectTimeoutMillis} from the first failure of the outage. What an
+ * answer turns into is the {@link ResultWriter}'s business.
  */
 final class RoundScheduler {
 
   private static final Logger log = LoggerFactory.getLogger(RoundScheduler.class);
-  /**
-   * Connect failures in a row, counted over the whole round, after which it stops opening connections. The n-th
-   * failure waits n × 100 ms before the next attempt: one connection retrying alone stops after 4.5 s of waits in
-   * all, plus the time each of its 10 attempts took to fail.
-   */
-  private static final int MAX_CONNECT_FAILURES_IN_A_ROW = 10;
-  /** The longest wait before a reconnect or a resend after a busy answer. */
-  private static final long MAX_BACKOFF_MILLIS = 2_000;
 
   private final Vertx vertx;
   private final ClientOptions options;
@@ -43,26 +39,16 @@ final class RoundScheduler {
   private final Progress progress;
   private final ResultWriter results;
   private final int number;
-  private final Deque<Item> queue = new ArrayDeque<>();
+  private final Deque<QueuedImage> queue = new ArrayDeque<>();
   private final List<ResizeConnection> connections = new ArrayList<>();
   private final Promise<Void> done = Promise.promise();
   private int unfinished;
   private int connecting;
   private int reopening;
-  private int connectFailuresInARow;
+  private final ProxyOutage outage;
+  /** Set once the round gave up reaching the proxy: why, for every image nobody is left to send. */
+  private String unreachable;
   private int connectionsLostInARow;
-
-  /** An image of this round, with what the round has done with it so far. */
-  private static final class Item {
-    final ImageFile file;
-    int resends;
-    /** Whether the report counts it as sent yet (it is, once, when first sent or when it fails unsent). */
-    boolean counted;
-
-    Item(ImageFile file) {
-      this.file = file;
-    }
-  }
 
   RoundScheduler(Vertx vertx, ClientOptions options, NetClient netClient, RunReport report, Progress progress,
                  ResultWriter results, int number) {
@@ -73,11 +59,12 @@ final class RoundScheduler {
     this.progress = progress;
     this.results = results;
     this.number = number;
+    this.outage = new ProxyOutage(options.reconnectTimeoutMillis(), progress);
   }
 
   /** Sends every image of {@code images}; completes when each is resized or has failed for good. */
   Future<Void> run(List<ImageFile> images) {
-    images.forEach(image -> queue.add(new Item(image)));
+    images.forEach(image -> queue.add(new QueuedImage(image)));
     unfinished = queue.size();
     if (unfinished == 0) {
       return Future.succeededFuture();
@@ -119,7 +106,9 @@ final class RoundScheduler {
           connectFailed(ar.cause());
           return;
         }
-        connectFailuresInARow = 0;
+        if (outage.end()) {
+          log.info("Round {}: connected to {} again", number, options.proxy());
+        }
         if (unfinished == 0) {
           ar.result().close(); // a replacement that arrived after the round ended
           return;
@@ -130,15 +119,20 @@ final class RoundScheduler {
   }
 
   private void connectFailed(Throwable cause) {
-    connectFailuresInARow++;
-    log.debug("Cannot connect to {}: {}", options.proxy(), cause.getMessage());
-    if (connectFailuresInARow < MAX_CONNECT_FAILURES_IN_A_ROW) {
-      openLater(Math.min(MAX_BACKOFF_MILLIS, 100L * connectFailuresInARow));
-    } else if (live() == 0) {
-      // Nobody is left to carry the queue: what is in it cannot be sent.
-      String reason = "cannot connect to the proxy at " + options.proxy() + ": " + cause.getMessage();
+    long waitMillis = outage.connectFailed();
+    if (outage.justStarted()) {
+      log.info("Round {}: cannot connect to {} ({}); trying again for up to {} ms", number, options.proxy(),
+        cause.getMessage(), options.reconnectTimeoutMillis());
+    }
+    if (unfinished > 0 && waitMillis > 0) {
+      openLater(waitMillis);
+    } else if (unfinished > 0 && live() == 0) {
+      // Nobody is left to carry the queue: what is in it, or comes back to it, cannot be sent.
+      unreachable = "cannot connect to the proxy at " + options.proxy() + " for " + options.reconnectTimeoutMillis()
+        + " ms (reconnectTimeoutMillis): " + cause.getMessage();
+      outage.end();
       while (!queue.isEmpty()) {
-        fail(queue.poll(), reason);
+        fail(queue.poll(), unreachable);
       }
     }
   }
@@ -150,7 +144,7 @@ final class RoundScheduler {
   private void pump(ResizeConnection connection) {
     connection.cork();
     while (!connection.abandoned() && connection.inFlight() < options.window() && !queue.isEmpty()) {
-      Item item = queue.poll();
+      QueuedImage item = queue.poll();
       if (!item.counted) {
         item.counted = true;
         report.imageSent();
@@ -161,7 +155,7 @@ final class RoundScheduler {
     connection.uncork();
   }
 
-  private void send(ResizeConnection connection, Item item) {
+  private void send(ResizeConnection connection, QueuedImage item) {
     long bodySize = ResizeRequest.bodySize(item.file.name(), item.file.format(), item.file.size());
     if (!options.dryRun() && bodySize > options.maxFrameSize()) {
       connection.requestSettled();
@@ -186,7 +180,9 @@ final class RoundScheduler {
       }
       ResizeRequest request = new ResizeRequest(item.file.name(), item.file.format(), options.width(),
         options.height(), options.mode(), options.dryRun(), read.result());
-      long started = System.nanoTime();
+      if (item.firstSentNanos == 0) {
+        item.firstSentNanos = System.nanoTime();
+      }
       connection.send(request).onComplete(answer -> {
         connection.requestSettled();
         if (answer.failed()) {
@@ -194,7 +190,7 @@ final class RoundScheduler {
           requeue(item, answer.cause().getMessage());
         } else {
           connectionsLostInARow = 0;
-          report.answered(answer.result().backend(), System.nanoTime() - started);
+          report.answered(answer.result().backend());
           handle(item, answer.result());
         }
         pump(connection);
@@ -210,35 +206,52 @@ final class RoundScheduler {
     log.info("Connection to {} lost ({}); resending its requests on a new one", options.proxy(), cause.getMessage());
     if (unfinished > 0) {
       // Back off when connections keep breaking before any answer (say, a proxy with no backend yet).
-      openLater(++connectionsLostInARow <= 1 ? 0 : backoff(connectionsLostInARow));
+      openLater(++connectionsLostInARow <= 1 ? 0 : Backoff.millis(connectionsLostInARow - 1));
     }
   }
 
-  private void requeue(Item item, String reason) {
-    requeue(item, reason, 0);
-  }
-
-  /** Sends {@code item} again, after {@code delayMillis}, unless it has used its resends. */
-  private void requeue(Item item, String reason, long delayMillis) {
+  /** Sends {@code item} again after its connection was lost, unless it has used its resends. */
+  private void requeue(QueuedImage item, String reason) {
     if (item.resends >= options.retries()) {
       fail(item, "no answer after " + (item.resends + 1) + " attempts (last: " + reason + ")");
       return;
     }
     item.resends++;
     report.resent();
-    if (delayMillis > 0) {
-      vertx.setTimer(delayMillis, id -> enqueue(item));
-    } else {
-      enqueue(item);
-    }
+    enqueue(item);
   }
 
-  private void enqueue(Item item) {
+  /** Sends {@code item} again after a pause, unless the backend has been busy for it for the request timeout. */
+  private void resendWhenLessBusy(QueuedImage item, ResizeResponse busy) {
+    long now = System.nanoTime();
+    if (item.busyAnswers++ == 0) {
+      item.busySinceNanos = now;
+    }
+    long busyMillis = TimeUnit.NANOSECONDS.toMillis(now - item.busySinceNanos);
+    if (busyMillis >= options.requestTimeoutMillis()) {
+      fail(item, "still " + busy.status().label() + " after " + item.busyAnswers + " answers in " + busyMillis
+        + " ms (requestTimeoutMillis): " + busy.message());
+      return;
+    }
+    report.resent();
+    vertx.setTimer(Math.max(1, Backoff.millis(item.busyAnswers)), id -> enqueue(item));
+  }
+
+  private void enqueue(QueuedImage item) {
+    if (unreachable != null && live() == 0) {
+      fail(item, unreachable);
+      return;
+    }
     queue.addLast(item);
     connections.stream().filter(c -> !c.abandoned()).forEach(this::pump);
   }
 
-  private void handle(Item item, ResizeResponse response) {
+  private void handle(QueuedImage item, ResizeResponse response) {
+    if (response.status() == Status.BUSY || response.status() == Status.TIMEOUT) {
+      resendWhenLessBusy(item, response);
+      return;
+    }
+    report.latency(System.nanoTime() - item.firstSentNanos);
     if (response.ok()) {
       results.accept(item.file, response).onComplete(stored -> {
         if (stored.succeeded()) {
@@ -247,17 +260,9 @@ final class RoundScheduler {
           fail(item, stored.cause().getMessage());
         }
       });
-    } else if (response.status() == Status.BUSY || response.status() == Status.TIMEOUT) {
-      // The backend is saturated: give it time, more with each refusal of this request.
-      requeue(item, response.status().label() + ": " + response.message(), backoff(item.resends + 1));
     } else {
       fail(item, response.status().name() + ": " + response.message());
     }
-  }
-
-  /** 100 ms, 200 ms, 400 ms... up to {@link #MAX_BACKOFF_MILLIS}. */
-  private long backoff(int attempt) {
-    return Math.min(MAX_BACKOFF_MILLIS, 50L << Math.min(attempt, 6));
   }
 
   private void succeed() {
@@ -266,7 +271,7 @@ final class RoundScheduler {
     finishOne();
   }
 
-  private void fail(Item item, String reason) {
+  private void fail(QueuedImage item, String reason) {
     if (!item.counted) {
       item.counted = true;
       report.imageSent();
@@ -279,6 +284,7 @@ final class RoundScheduler {
 
   private void finishOne() {
     if (--unfinished == 0) {
+      outage.end();
       for (ResizeConnection connection : connections) {
         if (!connection.abandoned()) {
           report.bytes(connection.bytesSent(), connection.bytesReceived());

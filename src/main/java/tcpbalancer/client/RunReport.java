@@ -30,6 +30,8 @@ public final class RunReport {
   private long resized;
   private long failed;
   private long resent;
+  private long answers;
+  private long written;
   private long connections;
   private long bytesSent;
   private long bytesReceived;
@@ -54,9 +56,20 @@ public final class RunReport {
     connections++;
   }
 
-  void answered(String backend, long latencyNanos) {
-    latencyMicros.recordValue(Math.min(latencyMicros.getHighestTrackableValue(), Math.max(0, latencyNanos / 1_000)));
+  /** An answer from {@code backend}, final or not (a busy answer is one too). */
+  void answered(String backend) {
+    answers++;
     backends.merge(backend.isEmpty() ? "(unnamed)" : backend, 1L, Long::sum);
+  }
+
+  /** An image's final answer came {@code latencyNanos} after its first send: resends and waits included. */
+  void latency(long latencyNanos) {
+    latencyMicros.recordValue(Math.min(latencyMicros.getHighestTrackableValue(), Math.max(0, latencyNanos / 1_000)));
+  }
+
+  /** Result files this lane wrote (each once, however many rounds wrote it). */
+  void filesWritten(long files) {
+    written += files;
   }
 
   void bytes(long sentBytes, long receivedBytes) {
@@ -85,6 +98,8 @@ public final class RunReport {
     resized += lane.resized;
     failed += lane.failed;
     resent += lane.resent;
+    answers += lane.answers;
+    written += lane.written;
     connections += lane.connections;
     bytesSent += lane.bytesSent;
     bytesReceived += lane.bytesReceived;
@@ -139,7 +154,7 @@ public final class RunReport {
       .put("height", options.height())
       .put("rounds", options.times())
       .put("images", new JsonObject().put("sent", sent).put("resized", resized).put("failed", failed)
-        .put("skipped", skippedFiles.size()).put("resent", resent))
+        .put("skipped", skippedFiles.size()).put("resent", resent).put("written", written))
       .put("failures", failureList)
       .put("skippedFiles", new JsonArray(skippedFiles))
       .put("bytes", new JsonObject().put("sent", bytesSent).put("received", bytesReceived))
@@ -147,7 +162,7 @@ public final class RunReport {
       .put("eventLoops", eventLoops)
       .put("seconds", seconds())
       .put("connectionsPerSecond", connections / seconds())
-      .put("requestsPerSecond", latencyMicros.getTotalCount() / seconds())
+      .put("requestsPerSecond", answers / seconds())
       .put("latencyMillis", latency)
       .put("backends", new JsonObject(new LinkedHashMap<>(backends)))
       .put("exitCode", exitCode());
@@ -163,20 +178,20 @@ public final class RunReport {
       options.dryRun() ? "answered" : "resized", failed, skippedFiles.size(), resent > 0 ? ", " + resent + " resent" : "");
     line(text, "  bytes       %s sent, %s received", size(bytesSent), size(bytesReceived));
     line(text, "  rate        %.2f s: %.1f connections/s, %.1f requests/s", seconds(), connections / seconds(),
-      latencyMicros.getTotalCount() / seconds());
+      answers / seconds());
     line(text, "  latency     p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms", percentileMillis(50),
       percentileMillis(90), percentileMillis(99), latencyMicros.getTotalCount() == 0 ? 0 : latencyMicros.getMaxValue() / 1000.0);
     List<String> spread = new ArrayList<>();
     backends.forEach((name, count) -> spread.add(name + " " + count));
     line(text, "  backends    %s", spread.isEmpty() ? "(none answered)" : String.join(", ", spread));
     if (!options.dryRun()) {
-      line(text, "  output      %s", options.output());
+      line(text, "  output      %d files written in %s", written, options.output());
     }
     if (imagesPerRound == 0) {
       line(text, "no JPEG or PNG image in %s: nothing was sent", options.input());
     }
     if (!skippedFiles.isEmpty()) {
-      line(text, "skipped (not JPEG or PNG): %s", String.join(", ", skippedFiles));
+      line(text, "skipped (not a regular JPEG or PNG file): %s", String.join(", ", skippedFiles));
     }
     if (!failures.isEmpty()) {
       line(text, "failed:");

@@ -59,8 +59,12 @@ final class ClientCommand implements ProgramCommand {
   String report;
 
   @Option(names = "--retries", paramLabel = "N",
-    description = "resends of a request whose connection broke or whose backend was busy (default: 3)")
+    description = "resends of a request whose connection broke (default: 3); busy answers use none")
   Integer retries;
+
+  @Option(names = "--reconnect-timeout", paramLabel = "SECONDS",
+    description = "how long to keep reconnecting to a proxy that refuses, e.g. while it restarts (default: 60)")
+  Integer reconnectTimeoutSeconds;
 
   @Option(names = "--event-loops", paramLabel = "N",
     description = "event loops the run's connections are spread over (default: one per core)")
@@ -79,6 +83,9 @@ final class ClientCommand implements ProgramCommand {
 
   @Override
   public JsonObject call() {
+    if (Files.exists(input) && !Files.isDirectory(input)) {
+      throw new ParameterException(spec.commandLine(), "--input: " + input + " is a file, not a folder");
+    }
     if (!Files.isDirectory(input)) {
       throw new ParameterException(spec.commandLine(), "--input: no such folder: " + input);
     }
@@ -95,6 +102,9 @@ final class ClientCommand implements ProgramCommand {
     }
     if (retries != null) {
       client.put("retries", retries);
+    }
+    if (reconnectTimeoutSeconds != null) {
+      client.put("reconnectTimeoutMillis", (int) Math.min(Integer.MAX_VALUE, reconnectTimeoutSeconds * 1000L));
     }
     if (eventLoops != null) {
       client.put("eventLoops", eventLoops);

@@ -10,11 +10,13 @@ import static tcpbalancer.client.ClientTestSupport.files;
 import static tcpbalancer.client.ClientTestSupport.runClient;
 
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import java.io.File;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -139,6 +141,57 @@ class ClientFailuresTest {
         assertThat(report.failures()).containsOnlyKeys("big.png");
         assertThat(report.failures().get("big.png")).startsWith("FRAME_TOO_LARGE").contains("not sent");
         assertThat(report.toJson().getJsonObject("images").getLong("resent")).isZero();
+        test.completeNow();
+      })));
+  }
+  @Test
+  void aWriteErrorCarriesTheOperatingSystemsReason(Vertx vertx, VertxTestContext test) throws IOException {
+    Path input = dir.resolve("in");
+    Path output = dir.resolve("out");
+    Files.createDirectories(input);
+    Files.copy(TestImages.benchImage("meadow_"), input.resolve("m.png"));
+    // Before answering, the backend replaces the output folder by a file: a write that fails even for root.
+    FakeBackend.start(vertx, (connection, request) -> {
+      try {
+        Files.delete(output);
+        Files.writeString(output, "not a folder");
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      return FakeBackend.ok(request, FakeBackend.PNG);
+    })
+      .compose(port -> runClient(vertx, clientConfig(port, input.toString(), output.toString())))
+      .onComplete(test.succeeding(report -> test.verify(() -> {
+        assertThat(report.exitCode()).isEqualTo(1);
+        assertThat(report.failures().get("m.png")).startsWith("cannot write").endsWith(": Not a directory");
+        test.completeNow();
+      })));
+  }
+
+  @Test
+  void anAnswerThatIsNotAnImageOfItsFormatIsAFailureAndNotWritten(Vertx vertx, VertxTestContext test)
+    throws IOException {
+    Path input = dir.resolve("in");
+    Path output = dir.resolve("out");
+    Files.createDirectories(input);
+    Files.copy(TestImages.benchImage("meadow_"), input.resolve("photo.png"));
+    HostileBackend.start(vertx, List.of("photo.png"), Buffer.buffer("<html>not a png</html>"))
+      .compose(port -> runClient(vertx, clientConfig(port, input.toString(), output.toString()).put("retries", 0)))
+      .onComplete(test.succeeding(report -> test.verify(() -> {
+        assertThat(report.exitCode()).isEqualTo(1);
+        assertThat(report.failures().get("photo.png")).contains("evil").contains("not a PNG image");
+        assertThat(files(output)).isEmpty();
+        test.completeNow();
+      })));
+  }
+
+  @Test
+  void anInputThatIsAFileIsSaidToBeAFile(Vertx vertx, VertxTestContext test) throws IOException {
+    Path file = dir.resolve("photo.jpg");
+    Files.write(file, new byte[] {1, 2, 3});
+    runClient(vertx, clientConfig(1, file.toString(), dir.resolve("out").toString()))
+      .onComplete(test.failing(e -> test.verify(() -> {
+        assertThat(e.getMessage()).contains("is a file, not a folder");
         test.completeNow();
       })));
   }

@@ -19,8 +19,12 @@ final class HostileBackend {
 
   /** Starts on a free loopback port and returns it. */
   static Future<Integer> start(Vertx vertx, List<String> names) {
+    return start(vertx, names, FakeBackend.PNG);
+  }
+
+  /** Like {@link #start(Vertx, List)}, every answer carrying {@code png} as its image bytes. */
+  static Future<Integer> start(Vertx vertx, List<String> names, Buffer png) {
     AtomicInteger next = new AtomicInteger();
-    Buffer png = Buffer.buffer(new byte[] {(byte) 0x89, 'P', 'N', 'G'});
     NetServer server = vertx.createNetServer().connectHandler(socket ->
       FrameParser.on(socket, Frame.DEFAULT_MAX_BODY_SIZE).frameHandler(frame -> {
         String name = names.get(next.getAndIncrement() % names.size());

@@ -3,6 +3,7 @@ package tcpbalancer.client;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -31,5 +32,13 @@ class OutputNamesTest {
     Path result = OutputNames.resultPath(out, name, 1, 1, "jpeg");
     assertThat(result.getParent()).isEqualTo(out);
     assertThat(result.getFileName().toString()).doesNotStartWith(".").doesNotContain("/", "\\");
+  }
+
+  @Test
+  void collidingNamesGetNumberedStemsThatNoOtherInputHasOfItsOwn() {
+    List<String> names = List.of("a b.jpg", "a_b.jpg", "a_b-2.jpg", "c.JPG", "c.jpg", "c.png", "C.jpeg");
+    List<String> formats = List.of("jpeg", "jpeg", "jpeg", "jpeg", "jpeg", "png", "jpeg");
+    assertThat(OutputNames.uniqueStems(names, formats))
+      .containsExactly("a_b", "a_b-3", "a_b-2", "c", "c-2", "c", "C");
   }
 }
