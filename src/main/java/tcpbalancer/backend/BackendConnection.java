@@ -7,11 +7,11 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
-import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.net.NetSocket;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import tcpbalancer.flow.PermitQueue;
 import tcpbalancer.protocol.Frame;
 import tcpbalancer.protocol.FrameParser;
 import tcpbalancer.protocol.FrameType;
@@ -25,9 +25,11 @@ import tcpbalancer.protocol.StatusException;
  * to a resize worker, names itself in the worker's {@link ResizeResponse} and writes it back, in whatever order the
  * answers complete.
  *
- * <p>Flow control: reading pauses while this connection has {@code maxInFlightPerConnection} requests in
- * progress or while the socket's write queue is full, and resumes when both clear. Past the backend-wide
- * limit a request is answered {@code busy} at once instead of queueing without bound.
+ * <p>Flow control is pausing, so TCP pushes back on the client: reading pauses while this connection has
+ * {@code maxInFlightPerConnection} requests in progress, while its write queue is full, while a request waits for
+ * one of the backend's {@code maxInFlight} slots, and while a frame's body waits for room in the backend's byte
+ * budget (reserved from the header, before the body is buffered). When the client shuts down its write side, the
+ * requests read before are answered, then the connection closes.
  */
 final class BackendConnection {
 
@@ -35,40 +37,86 @@ final class BackendConnection {
 
   private final NetSocket socket;
   private final BackendOptions options;
-  private final InFlightLimit backendLimit;
+  private final BackendLimits limits;
   private final WorkerRouter router;
   private final EventBus eventBus;
   private final DeliveryOptions deliveryOptions;
+  private final StallTimer stallTimer;
   private FrameParser parser;
   private int inFlight;
+  private long heldBytes; // reserved in the budget and not yet given back
+  /** Bytes read from the socket, and those of them parsed into headers and frames: the rest are buffered. */
+  private long bytesRead;
+  private long bytesParsed;
+  private int announcedBody = -1;
+  private boolean waitingForBytes, waitingForSlot;
   private boolean paused;
   private boolean draining;
+  private boolean inputEnded;
   private boolean broken;
   private boolean closed;
 
-  BackendConnection(NetSocket socket, BackendOptions options, InFlightLimit backendLimit, WorkerRouter router,
+  BackendConnection(NetSocket socket, BackendOptions options, BackendLimits limits, WorkerRouter router,
                     Vertx vertx) {
     this.socket = socket;
     this.options = options;
-    this.backendLimit = backendLimit;
+    this.limits = limits;
     this.router = router;
     this.eventBus = vertx.eventBus();
     this.deliveryOptions = new DeliveryOptions().setSendTimeout(options.requestTimeoutMillis());
+    this.stallTimer = new StallTimer(vertx, TimeUnit.SECONDS.toMillis(options.idleTimeoutSeconds()),
+      options.bodyTimeoutMillis(), this::stallState, this::onStall);
   }
 
   void start() {
+    InputWatch.install(socket, bytes -> {
+      bytesRead += bytes;
+      stallTimer.progress();
+    });
     parser = FrameParser.on(socket, options.maxFrameSize())
+      .bodyAnnouncedHandler(this::onBodyAnnounced)
       .frameHandler(this::onFrame)
       .errorHandler(this::onProtocolError)
-      .endHandler(v -> onEnd());
+      .endHandler(v -> onInputEnded());
     socket.drainHandler(v -> updateFlow());
     socket.exceptionHandler(e -> log.debug("Connection from {} failed: {}", socket.remoteAddress(), e.toString()));
-    socket.closeHandler(v -> closed = true);
+    socket.closeHandler(v -> onClosed());
     socket.shutdownHandler(v -> drain());
+    stallTimer.start();
     log.debug("Connection from {}", socket.remoteAddress());
   }
 
+  /** Reserves the body's bytes before any is buffered: past the budget, reading waits for room. */
+  private void onBodyAnnounced(int bodySize) {
+    bytesParsed += Frame.HEADER_SIZE;
+    ByteBudget budget = limits.bodies();
+    if (bodySize > budget.max()) {
+      throw new StatusException(Status.FRAME_TOO_LARGE, "frame of " + bodySize
+        + " bytes exceeds the backend's buffer budget of " + budget.max() + " bytes");
+    }
+    announcedBody = bodySize;
+    Future<Void> reserved = budget.reserve(bodySize);
+    if (reserved.isComplete()) {
+      heldBytes += bodySize;
+      return;
+    }
+    waitingForBytes = true;
+    updateFlow();
+    reserved.onSuccess(v -> {
+      if (closed) {
+        budget.release(bodySize);
+        return;
+      }
+      heldBytes += bodySize;
+      waitingForBytes = false;
+      updateFlow();
+    });
+  }
+
   private void onFrame(Frame frame) {
+    int bodySize = frame.body().length();
+    bytesParsed += bodySize + (announcedBody < 0 ? Frame.HEADER_SIZE : 0);
+    announcedBody = -1;
     if (broken) {
       return; // frames read before the connection was found out of sync
     }
@@ -76,38 +124,62 @@ final class BackendConnection {
       onProtocolError(new StatusException(Status.BAD_FRAME, "expected a resize request, got a " + frame.type() + " frame"));
       return;
     }
-    long requestId = frame.requestId();
-    ResizeRequest request;
+    if (frame.requestId() == 0) {
+      onProtocolError(new StatusException(Status.BAD_REQUEST, "request id 0 is reserved for connection errors"));
+      return;
+    }
+    Request request;
     try {
-      request = ResizeRequest.decode(frame.body());
+      request = new Request(frame.requestId(), ResizeRequest.decode(frame.body()), bodySize, System.nanoTime());
     } catch (StatusException e) {
       // The frame itself was well delimited, so the stream is still in sync: refuse this request only.
-      answer(requestId, ResizeResponse.failure(e.status(), options.name(), "", e.getMessage()));
+      answer(new Request(frame.requestId(), null, bodySize, 0), ResizeResponse.failure(e.status(), options.name(), "",
+        e.getMessage()));
       return;
     }
-    if (request.dryRun()) {
-      answer(requestId, new ResizeResponse(Status.OK, request.width(), request.height(), 0, request.format(),
-        options.name(), request.name(), "", Buffer.buffer()));
+    if (request.resize().dryRun()) {
+      ResizeRequest dryRun = request.resize();
+      answer(request, new ResizeResponse(Status.OK, dryRun.width(), dryRun.height(), 0, dryRun.format(),
+        options.name(), dryRun.name(), "", Buffer.buffer()));
       return;
     }
-    if (!backendLimit.tryAcquire()) {
-      answer(requestId, ResizeResponse.failure(Status.BUSY, options.name(), request.name(),
-        "backend " + options.name() + " has " + backendLimit.max() + " requests in progress; try again later"));
+    if (limits.inFlight().tryAcquire() != null) {
+      dispatch(request);
       return;
     }
+    waitingForSlot = true;
+    updateFlow();
+    limits.inFlight().acquire(options.requestTimeoutMillis()).onComplete(slot -> {
+      waitingForSlot = false;
+      if (slot.failed()) {
+        answer(request, ResizeResponse.failure(Status.BUSY, options.name(), request.name(), "backend "
+          + options.name() + " has " + limits.maxInFlight() + " requests in progress and " + describe(slot.cause())));
+      } else {
+        dispatch(request);
+      }
+      updateFlow();
+    });
+  }
+
+  private static String describe(Throwable refusal) {
+    return refusal instanceof PermitQueue.Refused refused && !refused.timedOut()
+      ? refused.waiting() + " connections waiting for one; try again later" : "none was free in time; try again later";
+  }
+
+  /** Holds one of the backend's request slots until the worker answers. */
+  private void dispatch(Request request) {
     inFlight++;
     updateFlow();
-    long received = System.nanoTime();
     router.route(options.requestTimeoutMillis()).onComplete(routed -> {
       if (routed.failed()) {
-        finish(requestId, request, Future.failedFuture(routed.cause()));
+        finish(request, Future.failedFuture(routed.cause()));
         return;
       }
       WorkerRouter.Route route = routed.result();
-      eventBus.<ResizeResponse>request(route.address(), request, deliveryOptionsAfter(received))
+      eventBus.<ResizeResponse>request(route.address(), request.resize(), deliveryOptionsAfter(request.receivedNanos()))
         .onComplete(reply -> {
           router.answered(route);
-          finish(requestId, request, reply);
+          finish(request, reply);
         });
     });
   }
@@ -122,50 +194,33 @@ final class BackendConnection {
     return new DeliveryOptions(deliveryOptions).setSendTimeout(leftMillis);
   }
 
-  private void finish(long requestId, ResizeRequest request, AsyncResult<Message<ResizeResponse>> reply) {
-    backendLimit.release();
+  private void finish(Request request, AsyncResult<Message<ResizeResponse>> reply) {
+    limits.inFlight().release(PermitQueue.Permit.INSTANCE);
     inFlight--;
-    answer(requestId, toResponse(reply, request));
+    answer(request, WorkerReplies.toResponse(reply, request.resize(), options));
     updateFlow();
   }
 
-  private ResizeResponse toResponse(AsyncResult<Message<ResizeResponse>> reply, ResizeRequest request) {
-    if (reply.succeeded()) {
-      return reply.result().body().withBackend(options.name());
-    }
-    Throwable failure = reply.cause();
-    if (failure instanceof ReplyException e) {
-      return switch (e.failureType()) {
-        case RECIPIENT_FAILURE -> failure(Status.fromCode(e.failureCode()), request, e.getMessage());
-        case TIMEOUT -> failure(Status.TIMEOUT, request,
-          "no resize worker answered within " + options.requestTimeoutMillis() + " ms");
-        case NO_HANDLERS -> failure(Status.BUSY, request, "no resize worker is running");
-        default -> failure(Status.INTERNAL_ERROR, request, e.getMessage());
-      };
-    }
-    log.warn("Resize of {} failed unexpectedly", request.name(), failure);
-    return failure(Status.INTERNAL_ERROR, request, String.valueOf(failure.getMessage()));
-  }
-
-  private ResizeResponse failure(Status status, ResizeRequest request, String message) {
-    return ResizeResponse.failure(status, options.name(), request.name(), message);
-  }
-
-  /** Writes an answer; every path goes through here, so every path respects the socket's write queue. */
-  private void answer(long requestId, ResizeResponse response) {
+  /**
+   * Writes an answer and gives back the bytes its request held; every path goes through here, so every path
+   * respects the socket's write queue.
+   */
+  private void answer(Request request, ResizeResponse response) {
     if (closed) {
-      return;
+      return; // the close gave back every byte this connection held
     }
+    heldBytes -= request.bytes();
+    limits.bodies().release(request.bytes());
     if (!response.ok()) {
-      log.debug("Request {} from {} refused: {}: {}", requestId, socket.remoteAddress(), response.status().label(),
+      log.debug("Request {} from {} refused: {}: {}", request.id(), socket.remoteAddress(), response.status(),
         response.message());
     }
     Buffer frame;
     try {
-      frame = response.toFrame(requestId).encode();
+      frame = response.toFrame(request.id()).encode();
     } catch (IllegalArgumentException e) {
       frame = ResizeResponse.failure(Status.INTERNAL_ERROR, options.name(), "", "cannot encode the answer: "
-        + e.getMessage()).toFrame(requestId).encode();
+        + e.getMessage()).toFrame(request.id()).encode();
     }
     socket.write(frame);
     updateFlow();
@@ -177,20 +232,42 @@ final class BackendConnection {
     updateFlow();
   }
 
-  /** Pauses reading while this connection is at its limit or its answers are not being read fast enough. */
+  /** Pauses reading while any reason to holds; ends the connection once it is stopping or ended and idle. */
   private void updateFlow() {
-    if (draining && inFlight == 0 && !closed) {
+    // After the FIN, every byte read must have been parsed and answered: frames may still wait in the parser.
+    boolean finished = draining || (inputEnded && bytesRead == bytesParsed);
+    if (finished && inFlight == 0 && !waitingForSlot && !closed && !broken) {
       socket.end();
       return;
     }
-    boolean mustPause = draining || inFlight >= options.maxInFlightPerConnection() || socket.writeQueueFull();
+    boolean mustPause = draining || waitingForBytes || waitingForSlot
+      || inFlight >= options.maxInFlightPerConnection() || socket.writeQueueFull();
     if (mustPause && !paused) {
       paused = true;
       parser.pause();
     } else if (!mustPause && paused) {
       paused = false;
+      stallTimer.progress(); // the client was waiting for us: its time starts now
       parser.resume();
     }
+  }
+
+  private StallTimer.State stallState() {
+    if (paused || inFlight > 0 || inputEnded) {
+      return StallTimer.State.WAITING;
+    }
+    return parser.inFrame() ? StallTimer.State.RECEIVING : StallTimer.State.IDLE;
+  }
+
+  private void onStall(StallTimer.State state) {
+    if (state == StallTimer.State.IDLE) {
+      log.debug("Closing connection from {}: idle for {} s", socket.remoteAddress(), options.idleTimeoutSeconds());
+      socket.close();
+      return;
+    }
+    long received = bytesRead - bytesParsed;
+    onProtocolError(new StatusException(Status.TIMEOUT, "no body bytes for " + stallTimer.sinceProgressMillis()
+      + " ms: " + received + " of " + announcedBody + " received; the frame is dropped"));
   }
 
   /** A broken frame leaves the stream out of sync: say why in an error frame (request id 0), then close. */
@@ -204,9 +281,19 @@ final class BackendConnection {
     }
   }
 
-  private void onEnd() {
-    if (parser.inFrame()) {
+  /** Every byte sent before the client's FIN has been read (called again as paused frames are let through). */
+  private void onInputEnded() {
+    if (!inputEnded && parser.inFrame()) {
       log.info("Connection from {} ended in the middle of a frame", socket.remoteAddress());
     }
+    inputEnded = true;
+    updateFlow();
+  }
+
+  private void onClosed() {
+    closed = true;
+    stallTimer.stop();
+    limits.bodies().release(heldBytes);
+    heldBytes = 0;
   }
 }

@@ -14,24 +14,35 @@ import tcpbalancer.protocol.Frame;
  * @param name                      the name answers carry; defaults to {@code backend:<port>}
  * @param maxFrameSize              largest request body accepted, in bytes
  * @param maxInFlightPerConnection  requests one connection may have in progress before it is paused
- * @param maxInFlight               requests all connections together may have in progress before {@code busy}
+ * @param maxInFlight               requests all connections together may have in progress; past it a connection
+ *                                  is paused until one finishes
  * @param requestTimeoutMillis      how long a request may wait for a resize worker
  * @param workerPolicy              which resize workers get the work when the cluster has remote ones
  * @param advertisedHost            the address a clustered backend announces; empty: the listening host, or
  *                                  the node's cluster address when listening on all interfaces
  * @param drainTimeoutMillis        on stop, how long connections may take to finish their requests
+ * @param idleTimeoutSeconds        a connection with nothing in progress and no bytes for this long is closed; 0: never
+ * @param bodyTimeoutMillis         a frame whose body makes no progress this long is dropped with its connection;
+ *                                  0: never
+ * @param maxBufferedBytes          request bytes all connections together may hold (bodies being received and
+ *                                  requests in progress), at most a quarter of the heap (see {@link BackendLimits})
  */
 public record BackendOptions(String host, int port, String name, int maxFrameSize, int maxInFlightPerConnection,
                              int maxInFlight, int requestTimeoutMillis, WorkerPolicy workerPolicy,
-                             String advertisedHost, int drainTimeoutMillis) {
+                             String advertisedHost, int drainTimeoutMillis, int idleTimeoutSeconds,
+                             int bodyTimeoutMillis, int maxBufferedBytes) {
 
   public static final String DEFAULT_HOST = "0.0.0.0";
   public static final int DEFAULT_MAX_IN_FLIGHT_PER_CONNECTION = 8;
   public static final int DEFAULT_MAX_IN_FLIGHT = 64;
   public static final int DEFAULT_REQUEST_TIMEOUT_MILLIS = 60_000;
   public static final int DEFAULT_DRAIN_TIMEOUT_MILLIS = 10_000;
+  public static final int DEFAULT_IDLE_TIMEOUT_SECONDS = 300;
+  public static final int DEFAULT_BODY_TIMEOUT_MILLIS = 30_000;
+  public static final int DEFAULT_MAX_BUFFERED_BYTES = 256 * 1024 * 1024;
   public static final Set<String> KEYS = Set.of("host", "port", "name", "maxFrameSize", "maxInFlightPerConnection",
-    "maxInFlight", "requestTimeoutMillis", "workerPolicy", "advertisedHost", "drainTimeoutMillis");
+    "maxInFlight", "requestTimeoutMillis", "workerPolicy", "advertisedHost", "drainTimeoutMillis",
+    "idleTimeoutSeconds", "bodyTimeoutMillis", "maxBufferedBytes");
 
   public static BackendOptions fromJson(JsonObject json, String path) {
     ConfigFields fields = new ConfigFields(json, path);
@@ -49,7 +60,10 @@ public record BackendOptions(String host, int port, String name, int maxFrameSiz
       fields.integer("requestTimeoutMillis", DEFAULT_REQUEST_TIMEOUT_MILLIS, 1, Integer.MAX_VALUE),
       fields.named("workerPolicy", WorkerPolicy.class, WorkerPolicy.PREFER_LOCAL),
       fields.string("advertisedHost", ""),
-      fields.integer("drainTimeoutMillis", DEFAULT_DRAIN_TIMEOUT_MILLIS, 0, 3_600_000));
+      fields.integer("drainTimeoutMillis", DEFAULT_DRAIN_TIMEOUT_MILLIS, 0, 3_600_000),
+      fields.integer("idleTimeoutSeconds", DEFAULT_IDLE_TIMEOUT_SECONDS, 0, 86_400),
+      fields.integer("bodyTimeoutMillis", DEFAULT_BODY_TIMEOUT_MILLIS, 0, 3_600_000),
+      fields.integer("maxBufferedBytes", DEFAULT_MAX_BUFFERED_BYTES, 1024, Integer.MAX_VALUE));
   }
 
   private static String defaultName(JsonObject json) {

@@ -35,12 +35,15 @@ public class BackendVerticle extends VerticleBase {
   public Future<?> start() {
     EventBusCodecs.register(vertx);
     options = BackendOptions.fromJson(config(), "config");
-    InFlightLimit limit = InFlightLimit.of(vertx, deploymentID(), options.maxInFlight());
+    BackendLimits limits = BackendLimits.of(vertx, deploymentID(), options);
     WorkerRouter router = new WorkerRouter(options.workerPolicy(), LocalWorkers.of(vertx), vertx.isClustered());
     server = vertx.createNetServer(new NetServerOptions().setTcpNoDelay(true));
-    server.connectHandler(socket -> new BackendConnection(socket, options, limit, router, vertx).start());
+    server.connectHandler(socket -> new BackendConnection(socket, options, limits, router, vertx).start());
     return server.listen(options.port(), options.host())
-      .onSuccess(s -> log.info("Backend {} listening on {}:{}", options.name(), options.host(), s.actualPort()))
+      .recover(e -> Future.failedFuture(new IllegalStateException(
+        "cannot listen on " + options.host() + ":" + options.port() + ": " + e.getMessage(), e)))
+      .onSuccess(s -> log.info("Backend {} listening on {}:{} (request bytes held at most: {})", options.name(),
+        options.host(), s.actualPort(), limits.bodies().max()))
       .compose(s -> announce());
   }
 
@@ -67,7 +70,7 @@ public class BackendVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    InFlightLimit.forget(vertx, deploymentID());
+    BackendLimits.forget(vertx, deploymentID());
     Future<Void> withdrawn = announced == null ? Future.succeededFuture()
       : BackendDirectory.withdraw(vertx, announced).recover(e -> Future.succeededFuture());
     return withdrawn.compose(v -> server.shutdown(options.drainTimeoutMillis(), TimeUnit.MILLISECONDS));

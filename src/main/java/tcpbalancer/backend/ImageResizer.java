@@ -47,11 +47,13 @@ public final class ImageResizer {
   static final int OVERSAMPLING = 4;
 
   private final long maxPixels;
+  private final long maxResultPixels;
   private final float jpegQuality;
 
-  public ImageResizer(long maxPixels, int jpegQuality) {
-    this.maxPixels = maxPixels;
-    this.jpegQuality = jpegQuality / 100f;
+  public ImageResizer(ResizeWorkerOptions options) {
+    this.maxPixels = options.maxPixels();
+    this.maxResultPixels = options.maxResultPixels();
+    this.jpegQuality = options.jpegQuality() / 100f;
   }
 
   public ResizedImage resize(byte[] encoded, int width, int height, ResizeMode mode) {
@@ -76,9 +78,9 @@ public final class ImageResizer {
       // Resize before rotating (fewer pixels to turn), so a sideways image is fitted into the turned box.
       int boxWidth = orientation.swapsAxes() ? height : width;
       int boxHeight = orientation.swapsAxes() ? width : height;
-      BufferedImage source = decode(reader, input, encoded, format, boxWidth, boxHeight, mode);
-      Dimensions target = targetSize(source.getWidth(), source.getHeight(), boxWidth, boxHeight, mode);
-      BufferedImage resized = resize(source, target);
+      Decoded decoded = decode(reader, input, encoded, format, boxWidth, boxHeight, mode);
+      BufferedImage source = decoded.image();
+      BufferedImage resized = resize(source, decoded.target());
       boolean grey = source.getColorModel().getNumColorComponents() == 1 && !source.getColorModel().hasAlpha();
       source.flush();
       return new Scaled(orientation.apply(resized), format, grey);
@@ -89,8 +91,7 @@ public final class ImageResizer {
 
   /**
    * imgscalr's QUALITY method halves the image in bicubic steps down to one and a half times the result's size,
-   * cheaply; its ULTRA_QUALITY method takes the finer steps of the rest of the way, where they show (bench/RESULTS.md
-   * has the measurements).
+   * cheaply; its ULTRA_QUALITY method takes the finer steps of the rest of the way, where they show.
    */
   private static BufferedImage resize(BufferedImage source, Dimensions target) {
     BufferedImage image = source;
@@ -103,6 +104,13 @@ public final class ImageResizer {
       target.height());
     if (image != source) {
       image.flush();
+    }
+    if (resized.getWidth() != target.width() || resized.getHeight() != target.height()) {
+      // imgscalr's incremental steps take a seventh off each way, rounded down: a side of 6 pixels or fewer never
+      // shrinks, and the loop stops short of the target. One direct step finishes the way.
+      BufferedImage nearly = resized;
+      resized = Scalr.resize(nearly, Scalr.Method.BALANCED, Scalr.Mode.FIT_EXACT, target.width(), target.height());
+      nearly.flush();
     }
     return resized;
   }
@@ -131,10 +139,17 @@ public final class ImageResizer {
   }
 
   /**
-   * Decodes the first image, after checking from its header that it is not too large to hold in memory; a
-   * source much larger than the target box is read subsampled.
+   * The decoded source and the result's size. The size comes from the header, not from the decoded (perhaps
+   * subsampled) image, whose rounded dimensions would round the result a second time.
    */
-  private BufferedImage decode(ImageReader reader, ImageInputStream input, byte[] encoded, String format,
+  private record Decoded(BufferedImage image, Dimensions target) {
+  }
+
+  /**
+   * Decodes the first image, after checking from its header that neither it nor the result is too large to hold
+   * in memory; a source much larger than the target box is read subsampled.
+   */
+  private Decoded decode(ImageReader reader, ImageInputStream input, byte[] encoded, String format,
                                int boxWidth, int boxHeight, ResizeMode mode) {
     List<String> warnings = new ArrayList<>();
     reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
@@ -142,14 +157,10 @@ public final class ImageResizer {
     try {
       int width = reader.getWidth(0);
       int height = reader.getHeight(0);
-      long pixels = (long) width * height;
-      if (pixels > maxPixels) {
-        throw new StatusException(Status.TOO_MANY_PIXELS, String.format(Locale.ROOT,
-          "the image is %dx%d (%.1f megapixels), over the limit of %.1f megapixels",
-          width, height, pixels / 1e6, maxPixels / 1e6));
-      }
-      ImageReadParam param = reader.getDefaultReadParam();
+      checkPixels("the image is", new Dimensions(width, height), maxPixels);
       Dimensions target = targetSize(width, height, boxWidth, boxHeight, mode);
+      checkPixels("the result would be", target, maxResultPixels);
+      ImageReadParam param = reader.getDefaultReadParam();
       int step = subsampling(width, height, target);
       if (step > 1) {
         param.setSourceSubsampling(step, step, 0, 0);
@@ -166,11 +177,20 @@ public final class ImageResizer {
           throw new StatusException(Status.CORRUPT_IMAGE, "the image is truncated: " + warning);
         }
       }
-      return image;
+      return new Decoded(image, target);
     } catch (StatusException e) {
       throw e; // already says why
     } catch (IOException | RuntimeException e) {
       throw new StatusException(Status.CORRUPT_IMAGE, "the image cannot be decoded: " + describe(e), e);
+    }
+  }
+
+  private static void checkPixels(String what, Dimensions size, long limit) {
+    long pixels = (long) size.width() * size.height();
+    if (pixels > limit) {
+      throw new StatusException(Status.TOO_MANY_PIXELS, String.format(Locale.ROOT,
+        "%s %dx%d (%.1f megapixels), over the limit of %.1f megapixels", what, size.width(), size.height(),
+        pixels / 1e6, limit / 1e6));
     }
   }
 

@@ -7,20 +7,24 @@ import tcpbalancer.config.ConfigFields;
 /**
  * Settings of a {@link ResizeWorkerVerticle}.
  *
- * @param maxPixels   images whose header declares more pixels are refused before decoding
- * @param jpegQuality JPEG encoding quality, 1..100
+ * @param maxPixels       images whose header declares more pixels are refused before decoding
+ * @param maxResultPixels requests whose result would have more pixels are refused before decoding: the result's
+ *                        size, not the source's, bounds the memory and time an upscale takes
+ * @param jpegQuality     JPEG encoding quality, 1..100
  */
-public record ResizeWorkerOptions(long maxPixels, int jpegQuality) {
+public record ResizeWorkerOptions(long maxPixels, long maxResultPixels, int jpegQuality) {
 
   public static final int DEFAULT_MAX_PIXELS = 50_000_000;
+  public static final int DEFAULT_MAX_RESULT_PIXELS = 25_000_000;
   public static final int DEFAULT_JPEG_QUALITY = 90;
-  public static final Set<String> KEYS = Set.of("maxPixels", "jpegQuality");
+  public static final Set<String> KEYS = Set.of("maxPixels", "maxResultPixels", "jpegQuality");
 
   public static ResizeWorkerOptions fromJson(JsonObject json, String path) {
     ConfigFields fields = new ConfigFields(json, path);
     fields.rejectUnknownKeys(KEYS);
     return new ResizeWorkerOptions(
       fields.integer("maxPixels", DEFAULT_MAX_PIXELS, 1, Integer.MAX_VALUE),
+      fields.integer("maxResultPixels", DEFAULT_MAX_RESULT_PIXELS, 1, Integer.MAX_VALUE),
       fields.integer("jpegQuality", DEFAULT_JPEG_QUALITY, 1, 100));
   }
 }

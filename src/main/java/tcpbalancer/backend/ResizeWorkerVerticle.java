@@ -40,7 +40,7 @@ public class ResizeWorkerVerticle extends VerticleBase {
   public Future<?> start() {
     EventBusCodecs.register(vertx);
     ResizeWorkerOptions options = ResizeWorkerOptions.fromJson(config(), "config");
-    resizer = new ImageResizer(options.maxPixels(), options.jpegQuality());
+    resizer = new ImageResizer(options);
     localWorkers = LocalWorkers.of(vertx);
     return Future.all(
         vertx.eventBus().<ResizeRequest>consumer(ADDRESS, this::resize).completion(),

@@ -23,6 +23,10 @@ final class BackendCommand implements ProgramCommand {
   @Option(names = "--workers", paramLabel = "N", description = "resize worker instances (default: one per core)")
   Integer workers;
 
+  @Option(names = "--max-result-pixels", paramLabel = "N",
+    description = "largest result accepted, in pixels; a larger request is refused before decoding (default: 25000000)")
+  Integer maxResultPixels;
+
   @Mixin
   CommonOptions common;
 
@@ -40,6 +44,9 @@ final class BackendCommand implements ProgramCommand {
     JsonObject resizeWorkers = new JsonObject().put("verticle", VerticleKind.RESIZE_WORKER.configName());
     if (workers != null) {
       resizeWorkers.put("instances", workers);
+    }
+    if (maxResultPixels != null) {
+      resizeWorkers.put("config", new JsonObject().put("maxResultPixels", maxResultPixels));
     }
     JsonObject verticles = new JsonObject()
       .put("resize-workers", resizeWorkers)

@@ -19,6 +19,7 @@ public final class FrameParser {
   private final int maxBodySize;
   private Handler<Frame> frameHandler = frame -> { };
   private Handler<StatusException> errorHandler = error -> { };
+  private Handler<Integer> bodyHandler = size -> { };
   private FrameType pendingType;
   private long pendingRequestId;
   private int pendingBodySize = -1;
@@ -48,6 +49,15 @@ public final class FrameParser {
   /** Called once, on the first protocol violation; no frame is emitted after it. */
   public FrameParser errorHandler(Handler<StatusException> handler) {
     this.errorHandler = handler;
+    return this;
+  }
+
+  /**
+   * Called with the body size a valid header announces, before any body byte is buffered: a reader may pause the
+   * parser until it can hold that many bytes. Not called for an empty body.
+   */
+  public FrameParser bodyAnnouncedHandler(Handler<Integer> handler) {
+    this.bodyHandler = handler;
     return this;
   }
 
@@ -123,6 +133,7 @@ public final class FrameParser {
     pendingRequestId = requestId;
     pendingBodySize = (int) bodySize;
     records.fixedSizeMode(pendingBodySize);
+    bodyHandler.handle(pendingBodySize);
   }
 
   private void onBody(Buffer body) {

@@ -21,7 +21,7 @@ import tcpbalancer.protocol.StatusException;
 
 class ImageResizerTest {
 
-  private final ImageResizer resizer = new ImageResizer(ResizeWorkerOptions.DEFAULT_MAX_PIXELS, 90);
+  private final ImageResizer resizer = new ImageResizer(ResizeWorkerOptions.fromJson(null, "config"));
 
   static Stream<Path> benchImages() {
     return TestImages.benchImages().stream();
@@ -106,6 +106,40 @@ class ImageResizerTest {
       .isEqualTo(new ImageResizer.Dimensions(1, 200));
   }
 
+  @Test
+  void aThinStripIsFittedToTheNearestPixel() {
+    // 4000x60 into 200x200 is exactly 200x3; the size is computed from the header, not from a subsampled read.
+    ResizedImage result = resizer.resize(TestImages.synthetic(4000, 60, "png"), 200, 200, ResizeMode.FIT);
+
+    assertThat(result.width()).isEqualTo(200);
+    assertThat(result.height()).isEqualTo(3);
+  }
+
+  static Stream<Arguments> hugeResults() {
+    return Stream.of(Arguments.of(ResizeMode.FIT, "20000x15000"), Arguments.of(ResizeMode.EXACT, "20000x20000"));
+  }
+
+  /** A tiny image asked at a huge size is refused from its header: no result is ever allocated. */
+  @ParameterizedTest
+  @MethodSource("hugeResults")
+  void aResultOverThePixelLimitIsRefusedBeforeDecoding(ResizeMode mode, String size) {
+    byte[] tiny = TestImages.synthetic(64, 48, "jpeg");
+
+    assertThatThrownBy(() -> resizer.resize(tiny, 20_000, 20_000, mode))
+      .isInstanceOfSatisfying(StatusException.class, e -> assertThat(e.status()).isEqualTo(Status.TOO_MANY_PIXELS))
+      .hasMessageContaining("the result would be " + size);
+  }
+
+  @Test
+  void theResultLimitIsConfigurable() {
+    ImageResizer strict = new ImageResizer(new ResizeWorkerOptions(1_000_000, 100 * 100 - 1, 90));
+    byte[] small = TestImages.synthetic(64, 48, "png");
+
+    assertThat(strict.resize(small, 99, 99, ResizeMode.EXACT).width()).isEqualTo(99);
+    assertThatThrownBy(() -> strict.resize(small, 100, 100, ResizeMode.EXACT))
+      .hasMessageContaining("100x100");
+  }
+
   static Stream<Arguments> badImages() {
     return Stream.of(
       Arguments.of("empty.jpg", Status.EMPTY_IMAGE, "empty"),
@@ -148,7 +182,7 @@ class ImageResizerTest {
 
   @Test
   void pixelLimitIsConfigurable() {
-    ImageResizer strict = new ImageResizer(640 * 480 - 1, 90);
+    ImageResizer strict = new ImageResizer(new ResizeWorkerOptions(640 * 480 - 1, 1_000_000, 90));
     byte[] meadow = TestImages.read(TestImages.benchImage("meadow_"));
 
     assertThatThrownBy(() -> strict.resize(meadow, 100, 100, ResizeMode.FIT))
