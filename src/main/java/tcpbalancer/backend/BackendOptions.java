@@ -35,7 +35,7 @@ public record BackendOptions(String host, int port, String name, int maxFrameSiz
   public static final String DEFAULT_HOST = "0.0.0.0";
   public static final int DEFAULT_MAX_IN_FLIGHT_PER_CONNECTION = 8;
   public static final int DEFAULT_MAX_IN_FLIGHT = 64;
-  public static final int DEFAULT_REQUEST_TIMEOUT_MILLIS = 60_000;
+  public static final int DEFAULT_REQUEST_TIMEOUT_MILLIS = 20_000;
   public static final int DEFAULT_DRAIN_TIMEOUT_MILLIS = 10_000;
   public static final int DEFAULT_IDLE_TIMEOUT_SECONDS = 300;
   public static final int DEFAULT_BODY_TIMEOUT_MILLIS = 30_000;
