@@ -9,6 +9,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tcpbalancer.cluster.BackendDirectory;
 import tcpbalancer.cluster.ClusterNode;
+import tcpbalancer.config.Listening;
 
 /**
  * Accepts resize requests over TCP and hands each one to a {@link ResizeWorkerVerticle} over the event bus.
@@ -35,6 +36,7 @@ public class BackendVerticle extends VerticleBase {
     server.connectHandler(socket -> new BackendConnection(socket, options, limit, router, vertx).start());
     return server.listen(options.port(), options.host())
       .onSuccess(s -> log.info("Backend {} listening on {}:{}", options.name(), options.host(), s.actualPort()))
+      .onSuccess(s -> Listening.announce(vertx, options.name(), options.host(), s.actualPort()))
       .compose(s -> announce());
   }
 

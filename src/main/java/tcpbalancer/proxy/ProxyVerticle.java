@@ -20,6 +20,7 @@ import org.slf4j.LoggerFactory;
 import tcpbalancer.cluster.ClusterNode;
 import tcpbalancer.config.ConfigException;
 import tcpbalancer.config.ConfigUpdates;
+import tcpbalancer.config.Listening;
 
 /**
  * A layer-4 proxy: accepts TCP connections and relays each to one upstream, chosen by the configured strategy
@@ -64,7 +65,8 @@ public class ProxyVerticle extends VerticleBase {
       .compose(v -> server.listen(options.port(), options.host()))
       .onSuccess(s -> log.info("Proxy {} listening on {}:{}, balancing ({}) over {}", options.name(), options.host(),
         s.actualPort(), options.strategy(), options.upstreams().isEmpty() ? "the backends the cluster announces"
-          : group.upstreams().stream().map(u -> u.upstream().address()).toList()));
+          : group.upstreams().stream().map(u -> u.upstream().address()).toList()))
+      .onSuccess(s -> Listening.announce(vertx, options.name(), options.host(), s.actualPort()));
   }
 
   /** The port the proxy listens on (useful when the configured port is 0). */
