@@ -78,7 +78,7 @@ final class ClientCommand implements ProgramCommand {
   CommandSpec spec;
 
   @Override
-  public JsonObject call() {
+  public JsonObject deploymentConfig() {
     if (!Files.isDirectory(input)) {
       throw new ParameterException(spec.commandLine(), "--input: no such folder: " + input);
     }
