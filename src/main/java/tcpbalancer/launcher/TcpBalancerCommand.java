@@ -29,7 +29,7 @@ import tcpbalancer.config.ConfigFields;
  * A bad command line or config prints one line that says why and exits 2 (see {@link TcpBalancerApplication}
  * for the exit codes of a launch that fails later).
  */
-@Command(name = "tcpbalancer.jar", sortOptions = false,
+@Command(name = "tcpbalancer.jar", sortOptions = false, synopsisHeading = "", usageHelpWidth = 100,
   customSynopsis = {"Usage: java -jar tcpbalancer.jar COMMAND [FLAGS]",
     "       java -jar tcpbalancer.jar -conf FILE.json [-cluster] [Vert.x launcher options]"},
   subcommands = {BackendCommand.class, ProxyCommand.class, ClientCommand.class, HelpCommand.class},
