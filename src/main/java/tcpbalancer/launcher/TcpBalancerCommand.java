@@ -46,7 +46,8 @@ public final class TcpBalancerCommand implements Callable<Integer> {
     description = "the deployment config: a JSON file, or a JSON object written inline")
   String conf;
 
-  @Option(names = {"-c", "-cluster", "--cluster"}, description = "join the cluster (Hazelcast; see docs/configuration.md)")
+  @Option(names = {"-c", "-cluster", "--cluster"},
+    description = "join the cluster (Hazelcast; see docs/configuration.md)")
   boolean cluster;
 
   @Option(names = {"-h", "-help", "--help"}, description = "show this help (with -conf: the Vert.x launcher's options)")
@@ -75,8 +76,9 @@ public final class TcpBalancerCommand implements Callable<Integer> {
         if (!(e instanceof ConfigException)) {
           throw e;
         }
-        String command = failed.getCommandSpec().userObject() instanceof ProgramCommand ? failed.getCommandName() + ": " : "";
-        System.err.println("tcpbalancer: " + command + e.getMessage());
+        // A program's config errors name the program: "tcpbalancer: backend: verticles.backend.config.port: ..."
+        boolean program = failed.getCommandSpec().userObject() instanceof ProgramCommand;
+        System.err.println("tcpbalancer: " + (program ? failed.getCommandName() + ": " : "") + e.getMessage());
         return EXIT_USAGE;
       });
     return commandLine.execute(args);
