@@ -67,7 +67,9 @@ class DocsTest {
       List<Path> examples = files.filter(f -> f.toString().endsWith(".json")).toList();
       assertThat(examples).isNotEmpty();
       for (Path example : examples) {
-        assertThat(DeploymentPlan.parse(new JsonObject(Files.readString(example))).entries())
+        JsonObject written = new JsonObject(Files.readString(example));
+        DeploymentPlan.checkTopLevelKeys(written);
+        assertThat(DeploymentPlan.parse(written).entries())
           .as(example.toString()).isNotEmpty();
       }
     }

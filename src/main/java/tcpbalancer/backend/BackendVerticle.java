@@ -9,6 +9,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tcpbalancer.cluster.BackendDirectory;
 import tcpbalancer.cluster.ClusterNode;
+import tcpbalancer.config.Listening;
 import tcpbalancer.protocol.EventBusCodecs;
 
 /**
@@ -44,6 +45,7 @@ public class BackendVerticle extends VerticleBase {
         "cannot listen on " + options.host() + ":" + options.port() + ": " + e.getMessage(), e)))
       .onSuccess(s -> log.info("Backend {} listening on {}:{} (request bytes held at most: {})", options.name(),
         options.host(), s.actualPort(), limits.bodies().max()))
+      .onSuccess(s -> Listening.announce(vertx, options.name(), options.host(), s.actualPort()))
       .compose(s -> announce());
   }
 

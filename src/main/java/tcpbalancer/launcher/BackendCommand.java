@@ -36,7 +36,7 @@ final class BackendCommand implements ProgramCommand {
   }
 
   @Override
-  public JsonObject call() {
+  public JsonObject deploymentConfig() {
     JsonObject backend = new JsonObject().put("port", port).put("host", host);
     if (name != null) {
       backend.put("name", name);

@@ -82,7 +82,7 @@ final class ClientCommand implements ProgramCommand {
   CommandSpec spec;
 
   @Override
-  public JsonObject call() {
+  public JsonObject deploymentConfig() {
     if (Files.exists(input) && !Files.isDirectory(input)) {
       throw new ParameterException(spec.commandLine(), "--input: " + input + " is a file, not a folder");
     }

@@ -1,7 +1,9 @@
 package tcpbalancer.launcher;
 
 import io.vertx.core.json.JsonObject;
+import java.util.List;
 import picocli.CommandLine.Option;
+import tcpbalancer.cluster.ClusterSettings;
 
 /** Flags every program has, as in the original. */
 final class CommonOptions {
@@ -31,21 +33,17 @@ final class CommonOptions {
     description = "address other nodes reach this one at, if not the cluster host (NAT)")
   String clusterPublicHost;
 
-  /** The launcher options these flags stand for: -cluster and its addresses. */
-  java.util.List<String> launcherArgs() {
-    java.util.List<String> args = new java.util.ArrayList<>();
-    if (cluster) {
-      args.add("-cluster");
-    }
-    return args;
+  /** The Vert.x launcher options these flags stand for (the addresses go through {@link #clusterSettings}). */
+  List<String> launcherArgs() {
+    return cluster ? List.of("-cluster") : List.of();
   }
 
   /** How this node joins the cluster, or null when it does not. */
-  tcpbalancer.cluster.ClusterSettings clusterSettings() {
+  ClusterSettings clusterSettings() {
     if (!cluster) {
       return null;
     }
-    return tcpbalancer.cluster.ClusterSettings.fromEnvironment(System.getenv())
+    return ClusterSettings.fromEnvironment(System.getenv())
       .override(clusterMembers, clusterHost, clusterPublicHost, null, null);
   }
 

@@ -27,6 +27,7 @@ public record DeploymentPlan(List<Entry> entries) {
 
   /** The keys of the file's top level; {@code loglevel} and {@code debug} are read by the launcher. */
   public static final Set<String> TOP_LEVEL_KEYS = Set.of("verticles", "loglevel", "debug");
+  /** The keys of one entry under {@code verticles}. */
   public static final Set<String> ENTRY_KEYS = Set.of("verticle", "instances", "threadingModel", "config");
 
   /** One verticle to deploy; {@code id} is its key under {@code verticles}. */
@@ -40,6 +41,15 @@ public record DeploymentPlan(List<Entry> entries) {
   /** The entry with this id, or null. */
   public Entry entry(String id) {
     return entries.stream().filter(e -> e.id().equals(id)).findFirst().orElse(null);
+  }
+
+  /**
+   * Refuses a config as written whose top level has a key we do not read (a typo such as {@code verticals}
+   * would otherwise read as "nothing to deploy"). Checked on the config before overrides, because the
+   * environment adds keys of its own at the top level.
+   */
+  public static void checkTopLevelKeys(JsonObject written) {
+    new ConfigFields(written, "").rejectUnknownKeys(TOP_LEVEL_KEYS);
   }
 
   public static DeploymentPlan parse(JsonObject json) {

@@ -37,6 +37,11 @@ public class DeploymentVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    try {
+      DeploymentPlan.checkTopLevelKeys(source.base());
+    } catch (ConfigException e) {
+      return Future.failedFuture(e);
+    }
     retriever = source.retriever(vertx);
     return retriever.getConfig()
       .recover(e -> Future.failedFuture(new ConfigException("cannot read " + source.describe() + ": " + e.getMessage())))

@@ -52,7 +52,7 @@ final class ProxyCommand implements ProgramCommand {
   CommandSpec spec;
 
   @Override
-  public JsonObject call() {
+  public JsonObject deploymentConfig() {
     if (upstreams.isEmpty() && !common.cluster) {
       throw new ParameterException(spec.commandLine(),
         "-u HOST:PORT: give at least one upstream, or --cluster to discover the backends of the cluster");

@@ -22,7 +22,7 @@ public enum VerticleKind {
   BACKEND("backend", BackendVerticle::new, ThreadingModel.EVENT_LOOP, 1,
     (config, path) -> BackendOptions.fromJson(config, path)),
   // One proxy per core, as HAProxy's threads: more event loops than cores only add context switches
-  // (redis-benchmark through the proxy: 0.86 of HAProxy's throughput with 4 on 2 cores, 0.96 with 2).
+  // (measured in bench/RESULTS.md).
   PROXY("proxy", ProxyVerticle::new, ThreadingModel.EVENT_LOOP, Runtime.getRuntime().availableProcessors(),
     (config, path) -> ProxyOptions.fromJson(config, path)),
   CLIENT("client", ClientVerticle::new, ThreadingModel.EVENT_LOOP, 1,

@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import tcpbalancer.config.Listening;
 
 /**
  * A layer-4 proxy: accepts TCP connections and relays each to one upstream, chosen by the configured strategy
@@ -55,6 +56,7 @@ public class ProxyVerticle extends VerticleBase {
         if (gate.pass(listening, this::undoStart)) {
           log.info("Proxy {} listening on {}:{}, balancing ({}) over {}", options.name(), options.host(),
             listening.result().actualPort(), options.strategy(), runtime.describeUpstreams());
+          Listening.announce(vertx, options.name(), options.host(), listening.result().actualPort());
         }
       });
     return gate.future();

@@ -14,8 +14,8 @@ import tcpbalancer.backend.BackendVerticle;
 import tcpbalancer.backend.ResizeWorkerVerticle;
 
 /**
- * Several clustered Vert.x nodes in one JVM, on 127.0.0.1, configured as the launcher does (conf/cluster.xml
- * and {@link ClusterSettings}), in a cluster of their own name so that nothing else on the machine joins.
+ * Several clustered Vert.x nodes in one JVM, on 127.0.0.1, built as the launcher builds them
+ * ({@link HazelcastCluster}), in a cluster of their own name so that nothing else on the machine joins.
  */
 final class ClusterNodes implements AutoCloseable {
 
@@ -39,9 +39,9 @@ final class ClusterNodes implements AutoCloseable {
       members.add("127.0.0.1:" + (basePort + i));
     }
     ClusterSettings settings = new ClusterSettings(members, "127.0.0.1", null, basePort, clusterName);
-    HazelcastClusterManager clusterManager = new HazelcastClusterManager(HazelcastConfigs.load(settings));
     VertxOptions options = new VertxOptions();
-    options.getEventBusOptions().setHost("127.0.0.1").setPort(0);
+    options.getEventBusOptions().setPort(0);
+    HazelcastClusterManager clusterManager = HazelcastCluster.create(settings, options.getEventBusOptions());
     Vertx vertx = Vertx.builder().with(options).withClusterManager(clusterManager).buildClustered().await();
     ClusterNode.register(vertx, clusterManager);
     Node node = new Node(vertx, clusterManager);

@@ -13,13 +13,12 @@ import java.util.List;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.yaml.snakeyaml.Yaml;
+import tcpbalancer.testing.JarProcess;
 
 /**
  * The docker-compose.yml topology as separate hosts, without Docker: each service runs in a network namespace of
@@ -40,7 +39,7 @@ class ComposeTopologyIT {
   @TempDir
   Path dir;
 
-  private final List<ServiceProcess> processes = new ArrayList<>();
+  private final List<JarProcess> processes = new ArrayList<>();
 
   @Test
   void theComposeTopologyBalancesDiscoversAndSurvivesAHostDying() throws Exception {
@@ -55,7 +54,7 @@ class ComposeTopologyIT {
       .host("client", 20);
     try (hosts) {
       hosts.create();
-      ServiceProcess proxy = start(hosts, "proxy", compose.get("proxy"));
+      JarProcess proxy = start(hosts, "proxy", compose.get("proxy"));
       for (String backend : List.of("backend-1", "backend-2", "backend-3")) {
         start(hosts, backend, compose.get(backend));
       }
@@ -73,10 +72,12 @@ class ComposeTopologyIT {
 
       // A longer run; backend-2's host dies in the middle of it.
       Path secondOutput = dir.resolve("out-2");
-      ServiceProcess client = startClient(hosts, compose.get("client"), secondOutput,
+      int proxyLogBeforeRun = proxy.lineCount();
+      JarProcess client = startClient(hosts, compose.get("client"), secondOutput,
         List.of("--times", "6"));
-      awaitFile(secondOutput);
-      int proxyLogBeforeKill = proxy.output().length();
+      // The proxy (at --loglevel 1) logs each connection it relays: the run is under way.
+      proxy.awaitLine("\\S+ -> \\S+:\\d+$", proxyLogBeforeRun, START);
+      int proxyLogBeforeKill = proxy.lineCount();
       long killedAt = System.nanoTime();
       hosts.kill("backend-2");
       awaitUpstreams(hosts, proxy, proxyLogBeforeKill, Duration.ofSeconds(20), "backend-1", "backend-3");
@@ -86,14 +87,14 @@ class ComposeTopologyIT {
       assertThat(client.output()).contains((6 * samples) + " sent, " + (6 * samples) + " resized, 0 failed");
 
       // A fourth backend joins later and gets traffic.
-      int proxyLogBeforeJoin = proxy.output().length();
+      int proxyLogBeforeJoin = proxy.lineCount();
       start(hosts, "backend-4", renamed(compose.get("backend-1"), "backend-1", "backend-4"));
       awaitUpstreams(hosts, proxy, proxyLogBeforeJoin, START, "backend-1", "backend-3", "backend-4");
       String dryRun = runClient(hosts, compose.get("client"), dir.resolve("out-3"),
         List.of("--dry-run", "--times", "4"));
       assertThat(dryRun).contains("backend-4");
     } finally {
-      processes.forEach(ServiceProcess::close);
+      processes.forEach(JarProcess::close);
     }
   }
 
@@ -118,17 +119,18 @@ class ComposeTopologyIT {
     }
   }
 
-  private ServiceProcess start(NetworkNamespaces hosts, String host, Service service) throws IOException {
+  private JarProcess start(NetworkNamespaces hosts, String host, Service service) throws IOException {
     List<String> command = new ArrayList<>(List.of("java", "-jar", JAR.toString()));
     command.addAll(service.command());
-    ServiceProcess process = ServiceProcess.start(host + "-" + processes.size(), hosts.on(host, command),
-      service.environment(), LOGS);
+    String name = host + "-" + processes.size();
+    JarProcess process = JarProcess.start(name, hosts.on(host, command), null, service.environment(),
+      LOGS.resolve(name + ".log"));
     processes.add(process);
     return process;
   }
 
   /** The client service with its container paths mapped: the image's samples, and the ./samples/resized volume. */
-  private ServiceProcess startClient(NetworkNamespaces hosts, Service client, Path output, List<String> extra)
+  private JarProcess startClient(NetworkNamespaces hosts, Service client, Path output, List<String> extra)
     throws IOException {
     List<String> command = new ArrayList<>();
     for (String arg : client.command()) {
@@ -140,7 +142,7 @@ class ComposeTopologyIT {
 
   private String runClient(NetworkNamespaces hosts, Service client, Path output, List<String> extra)
     throws IOException, InterruptedException {
-    ServiceProcess process = startClient(hosts, client, output, extra);
+    JarProcess process = startClient(hosts, client, output, extra);
     assertThat(process.exitCode(START)).as(process.output()).isZero();
     return process.output();
   }
@@ -151,47 +153,34 @@ class ComposeTopologyIT {
   }
 
   /**
-   * Waits until the proxy logs that it balances over exactly {@code backends}. It names each upstream by its
-   * cluster member's host: a name for the seed members of compose, an address for the others.
+   * Waits until the proxy logs that it balances over exactly {@code backends}, in a line after line {@code from}.
+   * It names each upstream by its cluster member's host: a name for the seed members of compose, an address for
+   * the others.
    */
-  private static void awaitUpstreams(NetworkNamespaces hosts, ServiceProcess proxy, int from, Duration limit,
-                                     String... backends) throws IOException, InterruptedException {
+  private static void awaitUpstreams(NetworkNamespaces hosts, JarProcess proxy, int from, Duration limit,
+                                     String... backends) throws InterruptedException {
     Set<String> wanted = Set.of(backends);
     long deadline = System.nanoTime() + limit.toNanos();
     Set<String> current = Set.of();
-    while (System.nanoTime() < deadline) {
-      Matcher line = Pattern.compile("now balances over (.*)$", Pattern.MULTILINE).matcher(proxy.output());
-      while (line.find(from)) {
-        from = line.end();
-        current = new HashSet<>();
-        for (String upstream : line.group(1).split(", ")) {
-          String host = upstream.substring(0, upstream.lastIndexOf(':'));
-          current.add(hosts.hostAt(host) != null ? hosts.hostAt(host) : host);
-        }
+    while (!current.equals(wanted)) {
+      Duration left = Duration.ofNanos(deadline - System.nanoTime());
+      if (left.isNegative()) {
+        throw new AssertionError("the proxy did not balance over " + wanted + " within " + limit + " (last: "
+          + current + "):\n" + proxy.output());
       }
-      if (current.equals(wanted)) {
-        return;
+      JarProcess.Line line = proxy.awaitLine("now balances over (.*)$", from, left);
+      from = line.index() + 1;
+      current = new HashSet<>();
+      for (String upstream : line.match().group(1).split(", ")) {
+        String host = upstream.substring(0, upstream.lastIndexOf(':'));
+        current.add(hosts.hostAt(host) != null ? hosts.hostAt(host) : host);
       }
-      Thread.sleep(100); // polling the proxy's log
     }
-    throw new AssertionError("the proxy did not balance over " + wanted + " within " + limit + " (last: " + current
-      + "):\n" + proxy.output());
   }
 
   private static long countImages(Path folder) throws IOException {
     try (Stream<Path> files = Files.list(folder)) {
       return files.filter(f -> f.toString().matches(".*\\.(jpg|png)")).count();
     }
-  }
-
-  private static void awaitFile(Path folder) throws InterruptedException, IOException {
-    long deadline = System.nanoTime() + START.toNanos();
-    while (System.nanoTime() < deadline) {
-      if (Files.isDirectory(folder) && countImages(folder) > 0) {
-        return;
-      }
-      Thread.sleep(50); // polling the client's output folder
-    }
-    throw new AssertionError("the client wrote nothing to " + folder + " within " + START);
   }
 }

@@ -8,7 +8,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Test hosts made of Linux network namespaces: each host is a namespace with one veth interface on a shared
@@ -100,15 +102,20 @@ final class NetworkNamespaces implements AutoCloseable {
   }
 
   private static void killAndDelete(String namespace) throws IOException, InterruptedException {
+    List<ProcessHandle> processes = new ArrayList<>();
     for (String pid : run("ip", "netns", "pids", namespace).split("\\s+")) {
       if (!pid.isBlank()) {
+        ProcessHandle.of(Long.parseLong(pid)).ifPresent(processes::add);
         run("kill", "-9", pid);
       }
     }
     // The namespace, and its end of the veth pair, go only once its last process is gone.
-    long deadline = System.nanoTime() + 10_000_000_000L;
-    while (!run("ip", "netns", "pids", namespace).isBlank() && System.nanoTime() < deadline) {
-      Thread.sleep(20);
+    for (ProcessHandle process : processes) {
+      try {
+        process.onExit().get(10, TimeUnit.SECONDS);
+      } catch (ExecutionException | TimeoutException e) {
+        throw new IOException("process " + process.pid() + " of " + namespace + " outlived kill -9", e);
+      }
     }
     run("ip", "netns", "del", namespace);
   }

@@ -4,15 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.SocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tcpbalancer.TestImages;
@@ -21,6 +25,7 @@ import tcpbalancer.protocol.ResizeMode;
 import tcpbalancer.protocol.ResizeRequest;
 import tcpbalancer.protocol.ResizeResponse;
 import tcpbalancer.protocol.Status;
+import tcpbalancer.testing.JarProcess;
 
 /** The jar's command line as a user meets it: real processes, real exit codes, real signals. */
 class LauncherCliTest {
@@ -41,21 +46,85 @@ class LauncherCliTest {
     vertx.close().await();
   }
 
-  private LauncherProcess run(String... args) throws Exception {
-    return LauncherProcess.start(dir, Map.of(), args);
+  private JarProcess run(String... args) throws Exception {
+    return JarProcess.launcher(dir, args);
   }
 
   @Test
   void noArgumentsPrintsUsageAndExits2() throws Exception {
-    try (LauncherProcess launcher = run()) {
+    try (JarProcess launcher = run()) {
       assertThat(launcher.exitCode()).isEqualTo(2);
       assertThat(launcher.stderr()).contains("Usage: java -jar tcpbalancer.jar COMMAND").contains("backend");
     }
   }
 
   @Test
+  void helpListsTheCommandsAndExits0() throws Exception {
+    for (String help : List.of("--help", "-help", "help")) {
+      try (JarProcess launcher = run(help)) {
+        assertThat(launcher.exitCode()).isZero();
+        assertThat(launcher.stdout()).contains("Usage: java -jar tcpbalancer.jar COMMAND").contains("backend")
+          .contains("proxy").contains("client").contains("-conf");
+      }
+    }
+  }
+
+  @Test
+  void launcherOptionsWithoutAConfigAreRefused() throws Exception {
+    try (JarProcess launcher = run("-cluster", "-cluster-host", "127.0.0.1")) {
+      assertThat(launcher.exitCode()).isEqualTo(2);
+      assertThat(launcher.stderr()).contains("nothing to deploy: give -conf FILE.json");
+    }
+  }
+
+  @Test
+  void aTopLevelTypoInTheConfigIsNamed() throws Exception {
+    try (JarProcess launcher = run("-conf", "{\"verticals\": {\"b\": {\"verticle\": \"backend\"}}}")) {
+      assertThat(launcher.exitCode()).isEqualTo(15);
+      assertThat(launcher.stderr()).contains("cannot start: verticals: unknown key (known keys: debug, loglevel, "
+        + "verticles)");
+    }
+  }
+
+  /**
+   * A SIGTERM while the deployment is still starting (the second proxy instance, or a backend announcing itself to
+   * the cluster, after the first port opened) stops it cleanly: Vert.x's stop waits for the start-up to finish,
+   * then undoes it. The exit status is 143 (128 + SIGTERM), as for any stop by that signal: the JVM reports it.
+   */
+  @RepeatedTest(2)
+  void aSigtermDuringStartUpOfAProxyStopsItCleanly() throws Exception {
+    try (JarProcess proxy = run("proxy", "-p", "0", "--host", "127.0.0.1", "--instances", "2", "-u", "127.0.0.1:9")) {
+      proxy.awaitLine("listening on 127\\.0\\.0\\.1:\\d+");
+      assertThat(proxy.terminate()).isEqualTo(143);
+      assertCleanStop(proxy);
+    }
+  }
+
+  /** The same for a clustered backend, launched with the Vert.x launcher's own -cluster options. */
+  @RepeatedTest(2)
+  void aSigtermDuringStartUpOfAClusteredBackendStopsItCleanly() throws Exception {
+    JsonObject plan = new JsonObject().put("verticles", new JsonObject()
+      .put("workers", new JsonObject().put("verticle", "resize-worker").put("instances", 1))
+      .put("backend", new JsonObject().put("config", new JsonObject().put("host", "127.0.0.1").put("port", 0))));
+    Map<String, String> env = Map.of("TCPBALANCER_CLUSTER_NAME", "cli-test-" + UUID.randomUUID(),
+      "TCPBALANCER_CLUSTER_PORT", "5871", "TCPBALANCER_CLUSTER_MEMBERS", "127.0.0.1:5871");
+    try (JarProcess backend = JarProcess.launcher(dir, env, List.of(), "-conf", plan.encode(), "-cluster",
+      "-cluster-host", "127.0.0.1")) {
+      backend.awaitLine(LISTENING);
+      assertThat(backend.terminate()).isEqualTo(143);
+      assertCleanStop(backend);
+      assertThat(backend.stderr()).as("it had joined the cluster").contains("Joined the cluster");
+    }
+  }
+
+  private static void assertCleanStop(JarProcess process) {
+    assertThat(process.stderr()).doesNotContain("Promise already completed").doesNotContain("cannot start")
+      .doesNotContain("Exception");
+  }
+
+  @Test
   void missingRequiredFlagIsNamed() throws Exception {
-    try (LauncherProcess launcher = run("backend", "--name", "b1")) {
+    try (JarProcess launcher = run("backend", "--name", "b1")) {
       assertThat(launcher.exitCode()).isEqualTo(2);
       assertThat(launcher.stderr()).contains("Missing required option: '--port=N'");
     }
@@ -63,7 +132,7 @@ class LauncherCliTest {
 
   @Test
   void portOutOfRangeIsNamedWithItsValue() throws Exception {
-    try (LauncherProcess launcher = run("backend", "-p", "70000")) {
+    try (JarProcess launcher = run("backend", "-p", "70000")) {
       assertThat(launcher.exitCode()).isEqualTo(2);
       assertThat(launcher.stderr()).contains("port: must be between 0 and 65535, got 70000");
     }
@@ -71,7 +140,7 @@ class LauncherCliTest {
 
   @Test
   void badLoglevelIsRefused() throws Exception {
-    try (LauncherProcess launcher = run("backend", "-p", "0", "--loglevel", "7")) {
+    try (JarProcess launcher = run("backend", "-p", "0", "--loglevel", "7")) {
       assertThat(launcher.exitCode()).isEqualTo(2);
       assertThat(launcher.stderr()).contains("loglevel: must be between 0 and 1, got 7");
     }
@@ -79,7 +148,7 @@ class LauncherCliTest {
 
   @Test
   void unknownCommandIsRefused() throws Exception {
-    try (LauncherProcess launcher = run("balance", "-p", "1")) {
+    try (JarProcess launcher = run("balance", "-p", "1")) {
       assertThat(launcher.exitCode()).isEqualTo(2);
       assertThat(launcher.stderr()).contains("unknown command 'balance'");
     }
@@ -87,7 +156,7 @@ class LauncherCliTest {
 
   @Test
   void missingConfFileIsNamed() throws Exception {
-    try (LauncherProcess launcher = run("-conf", "missing.json")) {
+    try (JarProcess launcher = run("-conf", "missing.json")) {
       assertThat(launcher.exitCode()).isEqualTo(2);
       assertThat(launcher.stderr()).contains("-conf missing.json: no such file");
     }
@@ -96,7 +165,7 @@ class LauncherCliTest {
   @Test
   void confFileThatIsNotJsonIsRefused() throws Exception {
     Files.writeString(dir.resolve("broken.json"), "{ \"verticles\": ");
-    try (LauncherProcess launcher = run("-conf", "broken.json")) {
+    try (JarProcess launcher = run("-conf", "broken.json")) {
       assertThat(launcher.exitCode()).isEqualTo(2);
       assertThat(launcher.stderr()).contains("-conf broken.json: not a valid JSON object");
     }
@@ -105,7 +174,7 @@ class LauncherCliTest {
   @Test
   void unknownVerticleFailsTheDeploymentWithItsName() throws Exception {
     Files.writeString(dir.resolve("plan.json"), "{ \"verticles\": { \"lb\": { \"verticle\": \"balancer\" } } }");
-    try (LauncherProcess launcher = run("-conf", "plan.json")) {
+    try (JarProcess launcher = run("-conf", "plan.json")) {
       assertThat(launcher.exitCode()).isEqualTo(15);
       assertThat(launcher.stderr()).contains("cannot start: verticles.lb.verticle: unknown verticle");
     }
@@ -113,8 +182,8 @@ class LauncherCliTest {
 
   @Test
   void backendCommandServesAndStopsOnSigterm() throws Exception {
-    try (LauncherProcess launcher = run("backend", "-p", "0", "--host", "127.0.0.1", "--name", "b1", "--workers", "1")) {
-      Matcher listening = launcher.awaitLog(LISTENING);
+    try (JarProcess launcher = run("backend", "-p", "0", "--host", "127.0.0.1", "--name", "b1", "--workers", "1")) {
+      Matcher listening = launcher.awaitLine(LISTENING);
       assertThat(listening.group(1)).isEqualTo("b1");
 
       ResizeResponse answer = resizeOne(Integer.parseInt(listening.group(2)));
@@ -135,8 +204,8 @@ class LauncherCliTest {
       "verticles.backend.config.port", "0",
       "verticles.backend.config.host", "127.0.0.1",
       "verticles.resize-workers.instances", "1");
-    try (LauncherProcess launcher = LauncherProcess.start(dir, env, "-conf", plan.toString())) {
-      Matcher listening = launcher.awaitLog(LISTENING);
+    try (JarProcess launcher = JarProcess.launcher(dir, env, List.of(), "-conf", plan.toString())) {
+      Matcher listening = launcher.awaitLine(LISTENING);
       assertThat(listening.group(1)).isEqualTo("from-env");
       assertThat(resizeOne(Integer.parseInt(listening.group(2))).backend()).isEqualTo("from-env");
       launcher.terminate();
@@ -145,9 +214,9 @@ class LauncherCliTest {
 
   @Test
   void debugWritesAFlightRecordingAtExit() throws Exception {
-    try (LauncherProcess launcher = run("backend", "-p", "0", "--host", "127.0.0.1", "--workers", "1", "--debug")) {
-      Matcher recording = launcher.awaitLog("recording will be written to (\\S+\\.jfr) at exit");
-      launcher.awaitLog(LISTENING);
+    try (JarProcess launcher = run("backend", "-p", "0", "--host", "127.0.0.1", "--workers", "1", "--debug")) {
+      Matcher recording = launcher.awaitLine("recording will be written to (\\S+\\.jfr) at exit");
+      launcher.awaitLine(LISTENING);
       launcher.terminate();
 
       Path file = Path.of(recording.group(1));
@@ -172,7 +241,7 @@ class LauncherCliTest {
 
   @Test
   void proxyNeedsAtLeastOneUpstream() throws Exception {
-    try (LauncherProcess launcher = run("proxy", "-p", "0")) {
+    try (JarProcess launcher = run("proxy", "-p", "0")) {
       assertThat(launcher.exitCode()).isEqualTo(2);
       assertThat(launcher.stderr()).contains("-u HOST:PORT: give at least one upstream, or --cluster");
     }
@@ -180,7 +249,7 @@ class LauncherCliTest {
 
   @Test
   void proxyRefusesAMalformedUpstream() throws Exception {
-    try (LauncherProcess launcher = run("proxy", "-p", "0", "-u", "localhost")) {
+    try (JarProcess launcher = run("proxy", "-p", "0", "-u", "localhost")) {
       assertThat(launcher.exitCode()).isEqualTo(2);
       assertThat(launcher.stderr()).contains("upstreams[0]: must be host:port with a port of 1..65535, got 'localhost'");
     }
@@ -188,11 +257,11 @@ class LauncherCliTest {
 
   @Test
   void proxyCommandRelaysToABackend() throws Exception {
-    try (LauncherProcess backend = run("backend", "-p", "0", "--host", "127.0.0.1", "--name", "b1", "--workers", "1")) {
-      int backendPort = Integer.parseInt(backend.awaitLog(LISTENING).group(2));
-      try (LauncherProcess proxy = run("proxy", "-p", "0", "--host", "127.0.0.1", "-u", "127.0.0.1:" + backendPort,
+    try (JarProcess backend = run("backend", "-p", "0", "--host", "127.0.0.1", "--name", "b1", "--workers", "1")) {
+      int backendPort = Integer.parseInt(backend.awaitLine(LISTENING).group(2));
+      try (JarProcess proxy = run("proxy", "-p", "0", "--host", "127.0.0.1", "-u", "127.0.0.1:" + backendPort,
         "--maxconns", "10", "--strategy", "least-connections", "--loglevel", "1")) {
-        int proxyPort = Integer.parseInt(proxy.awaitLog("Proxy \\S+ listening on 127\\.0\\.0\\.1:(\\d+), balancing "
+        int proxyPort = Integer.parseInt(proxy.awaitLine("Proxy \\S+ listening on 127\\.0\\.0\\.1:(\\d+), balancing "
           + "\\(least-connections\\)").group(1));
 
         ResizeResponse answer = resizeOne(proxyPort);
@@ -205,7 +274,7 @@ class LauncherCliTest {
 
   @Test
   void clientNeedsItsRequiredFlags() throws Exception {
-    try (LauncherProcess launcher = run("client", "--input", ".", "--output", "out", "-w", "10", "-h", "10")) {
+    try (JarProcess launcher = run("client", "--input", ".", "--output", "out", "-w", "10", "-h", "10")) {
       assertThat(launcher.exitCode()).isEqualTo(2);
       assertThat(launcher.stderr()).contains("Missing required option: '--proxy=HOST:PORT'");
     }
@@ -213,17 +282,17 @@ class LauncherCliTest {
 
   @Test
   void clientRefusesBadValues() throws Exception {
-    try (LauncherProcess launcher = run("client", "--proxy", "127.0.0.1:1", "--input", ".", "--output", "out",
+    try (JarProcess launcher = run("client", "--proxy", "127.0.0.1:1", "--input", ".", "--output", "out",
       "-w", "0", "-h", "10")) {
       assertThat(launcher.exitCode()).isEqualTo(2);
       assertThat(launcher.stderr()).contains("width: must be between 1 and 65535, got 0");
     }
-    try (LauncherProcess launcher = run("client", "--proxy", "127.0.0.1:1", "--input", ".", "--output", "out",
+    try (JarProcess launcher = run("client", "--proxy", "127.0.0.1:1", "--input", ".", "--output", "out",
       "-w", "10", "-h", "10", "--minconns", "5", "--maxconns", "2")) {
       assertThat(launcher.exitCode()).isEqualTo(2);
       assertThat(launcher.stderr()).contains("maxConns: must be at least minConns (5), got 2");
     }
-    try (LauncherProcess launcher = run("client", "--proxy", "127.0.0.1:1", "--input", "no-such-folder",
+    try (JarProcess launcher = run("client", "--proxy", "127.0.0.1:1", "--input", "no-such-folder",
       "--output", "out", "-w", "10", "-h", "10")) {
       assertThat(launcher.exitCode()).isEqualTo(2);
       assertThat(launcher.stderr()).contains("--input: no such folder: no-such-folder");
@@ -234,7 +303,7 @@ class LauncherCliTest {
   void clientWithoutAProxyFailsEveryImageAndExits1() throws Exception {
     Path input = Files.createDirectories(dir.resolve("in"));
     Files.copy(TestImages.benchImage("meadow_"), input.resolve("m.png"));
-    try (LauncherProcess launcher = run("client", "--proxy", "127.0.0.1:1", "--input", "in", "--output", "out",
+    try (JarProcess launcher = run("client", "--proxy", "127.0.0.1:1", "--input", "in", "--output", "out",
       "-w", "10", "-h", "10")) {
       assertThat(launcher.exitCode()).isEqualTo(1);
       assertThat(launcher.stdout()).contains("1 sent, 0 resized, 1 failed").contains("m.png: cannot connect to the proxy");
@@ -245,7 +314,7 @@ class LauncherCliTest {
   @Test
   void theDemoResizesTheSamplesThroughThreeBackendsAndExits0() throws Exception {
     Path output = dir.resolve("resized");
-    try (LauncherProcess demo = LauncherProcess.start(dir, Map.of(), java.util.List.of(
+    try (JarProcess demo = JarProcess.launcher(dir, Map.of(), List.of(
         "-Dverticles.client.config.input=" + Path.of("samples").toAbsolutePath(),
         "-Dverticles.client.config.output=" + output),
       "-conf", Path.of("src/main/resources/conf/demo.json").toAbsolutePath().toString())) {

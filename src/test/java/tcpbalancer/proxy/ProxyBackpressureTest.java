@@ -19,7 +19,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import tcpbalancer.launcher.LauncherProcess;
+import tcpbalancer.testing.JarProcess;
 
 /**
  * A slow reader must not make the proxy buffer what a fast upstream sends. The proxy runs in its own JVM with a
@@ -52,10 +52,10 @@ class ProxyBackpressureTest {
     NetServer source = vertx.createNetServer().connectHandler(socket -> send(socket, chunk, CHUNKS_PER_CONNECTION));
     int sourcePort = source.listen(0, "127.0.0.1").await().actualPort();
 
-    try (LauncherProcess proxy = LauncherProcess.start(dir, Map.of(),
+    try (JarProcess proxy = JarProcess.launcher(dir, Map.of(),
       List.of("-Xmx64m", "-XX:MaxDirectMemorySize=32m", "-Dio.netty.leakDetection.level=paranoid"),
       "proxy", "-p", "0", "--host", "127.0.0.1", "--instances", "1", "-u", "127.0.0.1:" + sourcePort)) {
-      int proxyPort = Integer.parseInt(proxy.awaitLog("listening on 127\\.0\\.0\\.1:(\\d+)").group(1));
+      int proxyPort = Integer.parseInt(proxy.awaitLine("listening on 127\\.0\\.0\\.1:(\\d+)").group(1));
 
       NetClient client = vertx.createNetClient();
       List<Future<Long>> received = new ArrayList<>();
