@@ -303,8 +303,9 @@ class LauncherCliTest {
   void clientWithoutAProxyFailsEveryImageAndExits1() throws Exception {
     Path input = Files.createDirectories(dir.resolve("in"));
     Files.copy(TestImages.benchImage("meadow_"), input.resolve("m.png"));
+    // One second of reconnecting instead of the default minute: the client still has to give up by itself.
     try (JarProcess launcher = run("client", "--proxy", "127.0.0.1:1", "--input", "in", "--output", "out",
-      "-w", "10", "-h", "10")) {
+      "-w", "10", "-h", "10", "--reconnect-timeout", "1")) {
       assertThat(launcher.exitCode()).isEqualTo(1);
       assertThat(launcher.stdout()).contains("1 sent, 0 resized, 1 failed").contains("m.png: cannot connect to the proxy");
     }
