@@ -80,9 +80,12 @@ public final class ImageResizer {
       int boxHeight = orientation.swapsAxes() ? width : height;
       Decoded decoded = decode(reader, input, encoded, format, boxWidth, boxHeight, mode);
       BufferedImage source = decoded.image();
-      BufferedImage resized = resize(source, decoded.target());
       boolean grey = source.getColorModel().getNumColorComponents() == 1 && !source.getColorModel().hasAlpha();
+      // imgscalr's drawing would brighten grey with alpha: its samples are copied as sRGB first (see StoredGrey).
+      BufferedImage scalable = StoredGrey.asSrgb(source);
+      BufferedImage resized = resize(scalable, decoded.target());
       source.flush();
+      scalable.flush();
       return new Scaled(orientation.apply(resized), format, grey);
     } finally {
       reader.dispose();
