@@ -7,21 +7,16 @@ import com.drew.metadata.exif.ExifIFD0Directory;
 import com.drew.metadata.exif.ExifReader;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
-import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReadParam;
 import javax.imageio.ImageReader;
-import javax.imageio.ImageWriteParam;
-import javax.imageio.ImageWriter;
 import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.MemoryCacheImageInputStream;
-import javax.imageio.stream.MemoryCacheImageOutputStream;
 import org.imgscalr.Scalr;
 import tcpbalancer.protocol.ResizeMode;
 import tcpbalancer.protocol.Status;
@@ -41,24 +36,24 @@ import tcpbalancer.protocol.StatusException;
  */
 public final class ImageResizer {
 
-  private static final String JPEG = "jpeg";
-  private static final String PNG = "png";
+  static final String JPEG = "jpeg";
+  static final String PNG = "png";
   /** A subsampled read keeps at least this many source pixels per result pixel, each way. */
   static final int OVERSAMPLING = 4;
 
   private final long maxPixels;
   private final long maxResultPixels;
-  private final float jpegQuality;
+  private final ResultEncoder encoder;
 
   public ImageResizer(ResizeWorkerOptions options) {
     this.maxPixels = options.maxPixels();
     this.maxResultPixels = options.maxResultPixels();
-    this.jpegQuality = options.jpegQuality() / 100f;
+    this.encoder = new ResultEncoder(options.jpegQuality() / 100f);
   }
 
   public ResizedImage resize(byte[] encoded, int width, int height, ResizeMode mode) {
     Scaled scaled = scale(encoded, width, height, mode);
-    byte[] bytes = encode(scaled.image(), scaled.format(), scaled.grey());
+    byte[] bytes = encoder.encode(scaled.image(), scaled.format(), scaled.grey());
     return new ResizedImage(bytes, scaled.format(), scaled.image().getWidth(), scaled.image().getHeight());
   }
 
@@ -80,9 +75,12 @@ public final class ImageResizer {
       int boxHeight = orientation.swapsAxes() ? width : height;
       Decoded decoded = decode(reader, input, encoded, format, boxWidth, boxHeight, mode);
       BufferedImage source = decoded.image();
-      BufferedImage resized = resize(source, decoded.target());
       boolean grey = source.getColorModel().getNumColorComponents() == 1 && !source.getColorModel().hasAlpha();
+      // imgscalr's drawing would brighten grey with alpha: its samples are copied as sRGB first (see StoredGrey).
+      BufferedImage scalable = StoredGrey.asSrgb(source);
+      BufferedImage resized = resize(scalable, decoded.target());
       source.flush();
+      scalable.flush();
       return new Scaled(orientation.apply(resized), format, grey);
     } finally {
       reader.dispose();
@@ -248,52 +246,6 @@ public final class ImageResizer {
     int width = (int) Math.max(1, Math.min(boxWidth, Math.round(sourceWidth * scale)));
     int height = (int) Math.max(1, Math.min(boxHeight, Math.round(sourceHeight * scale)));
     return new Dimensions(width, height);
-  }
-
-  private byte[] encode(BufferedImage image, String format, boolean grey) {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (MemoryCacheImageOutputStream output = new MemoryCacheImageOutputStream(bytes)) {
-      if (JPEG.equals(format)) {
-        writeJpeg(grey ? convert(image, BufferedImage.TYPE_BYTE_GRAY) : opaque(image), output);
-      } else if (!ImageIO.write(image, PNG, output)) {
-        throw new StatusException(Status.INTERNAL_ERROR, "no PNG writer is available");
-      }
-    } catch (IOException e) {
-      throw new StatusException(Status.INTERNAL_ERROR, "the result cannot be encoded: " + e.getMessage(), e);
-    }
-    return bytes.toByteArray();
-  }
-
-  private void writeJpeg(BufferedImage image, MemoryCacheImageOutputStream output) throws IOException {
-    ImageWriter writer = ImageIO.getImageWritersByFormatName(JPEG).next();
-    try {
-      ImageWriteParam param = writer.getDefaultWriteParam();
-      param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
-      param.setCompressionQuality(jpegQuality);
-      writer.setOutput(output);
-      writer.write(null, new IIOImage(image, null, null), param);
-    } finally {
-      writer.dispose();
-    }
-  }
-
-  /** JPEG has no alpha channel: an image with one is drawn onto an opaque one. */
-  private static BufferedImage opaque(BufferedImage image) {
-    return image.getColorModel().hasAlpha() ? convert(image, BufferedImage.TYPE_INT_RGB) : image;
-  }
-
-  private static BufferedImage convert(BufferedImage image, int type) {
-    if (image.getType() == type) {
-      return image;
-    }
-    BufferedImage converted = new BufferedImage(image.getWidth(), image.getHeight(), type);
-    var graphics = converted.createGraphics();
-    try {
-      graphics.drawImage(image, 0, 0, null);
-    } finally {
-      graphics.dispose();
-    }
-    return converted;
   }
 
   record Dimensions(int width, int height) {
