@@ -9,6 +9,7 @@ import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
+import java.net.BindException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.Set;
@@ -50,7 +51,7 @@ public class ProxyVerticle extends VerticleBase {
     Promise<Void> runtimeReady = ((ContextInternal) context).promise();
     runtime.ready().onComplete(runtimeReady);
     runtimeReady.future()
-      .compose(v -> server.listen(options.port(), options.host()))
+      .compose(v -> server.listen(options.port(), options.host()).recover(this::cannotListen))
       .onComplete(listening -> {
         if (gate.pass(listening, this::undoStart)) {
           log.info("Proxy {} listening on {}:{}, balancing ({}) over {}", options.name(), options.host(),
@@ -58,6 +59,14 @@ public class ProxyVerticle extends VerticleBase {
         }
       });
     return gate.future();
+  }
+
+  /** A bind failure names the address: "Address already in use" alone does not say which port. */
+  private Future<NetServer> cannotListen(Throwable failure) {
+    BindException named = new BindException("cannot listen on " + options.host() + ":" + options.port() + ": "
+      + failure.getMessage());
+    named.initCause(failure);
+    return Future.failedFuture(named);
   }
 
   /** The port the proxy listens on (useful when the configured port is 0). */
