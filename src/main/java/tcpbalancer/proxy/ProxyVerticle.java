@@ -54,8 +54,9 @@ public class ProxyVerticle extends VerticleBase {
       .compose(v -> server.listen(options.port(), options.host()).recover(this::cannotListen))
       .onComplete(listening -> {
         if (gate.pass(listening, this::undoStart)) {
-          log.info("Proxy {} listening on {}:{}, balancing ({}) over {}", options.name(), options.host(),
-            listening.result().actualPort(), options.strategy(), runtime.describeUpstreams());
+          log.info("Proxy {} listening on {}:{}, balancing ({}) over {}, health check: {}", options.name(),
+            options.host(), listening.result().actualPort(), options.strategy(), runtime.describeUpstreams(),
+            options.check());
         }
       });
     return gate.future();
