@@ -7,6 +7,7 @@ import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /**
  * Active health checks, as HAProxy's {@code check inter rise fall}: every {@code checkIntervalMillis} each
@@ -20,6 +21,7 @@ final class HealthChecker {
   private final UpstreamGroup group;
   private final ProxyOptions options;
   private final NetClient client;
+  private final Consumer<UpstreamState> onDown;
   /**
    * Upstreams whose check is still waiting: a hung one gets no second connection on top of the first. Its next
    * check, if it came due meanwhile (timeout over interval), starts when this one ends.
@@ -29,8 +31,10 @@ final class HealthChecker {
   private volatile boolean stopped;
   private long timer = -1;
 
-  HealthChecker(Vertx vertx, UpstreamGroup group, ProxyOptions options) {
+  /** {@code onDown} hears of each upstream the checks take down, on the checker's event loop. */
+  HealthChecker(Vertx vertx, UpstreamGroup group, ProxyOptions options, Consumer<UpstreamState> onDown) {
     this.vertx = vertx;
+    this.onDown = onDown;
     this.group = group;
     this.options = options;
     this.client = vertx.createNetClient(new NetClientOptions().setConnectTimeout(options.checkTimeoutMillis()));
@@ -64,7 +68,9 @@ final class HealthChecker {
       if (result.succeeded()) {
         upstream.checkPassed(options.rise());
       } else {
-        upstream.checkFailed(result.cause(), options.fall());
+        if (upstream.checkFailed(result.cause(), options.fall())) {
+          onDown.accept(upstream);
+        }
       }
       if (overdue.remove(upstream)) {
         checkNow(upstream);

@@ -18,6 +18,7 @@ public record ProxyOptions(
   int maxConns, int queueSize, int queueTimeoutMillis,
   int connectTimeoutMillis, int idleTimeoutSeconds, int retries,
   int failuresBeforeDown, HealthCheck check, int checkIntervalMillis, int checkTimeoutMillis, int rise, int fall,
+  boolean closeWhenDown,
   int drainTimeoutMillis, int statsIntervalMillis) {
 
   public static final String DEFAULT_HOST = "0.0.0.0";
@@ -35,11 +36,12 @@ public record ProxyOptions(
   public static final int DEFAULT_CHECK_TIMEOUT_MILLIS = 1_000;
   public static final int DEFAULT_RISE = 2;
   public static final int DEFAULT_FALL = 3;
+  public static final boolean DEFAULT_CLOSE_WHEN_DOWN = true;
   public static final int DEFAULT_DRAIN_TIMEOUT_MILLIS = 10_000;
   public static final int DEFAULT_STATS_INTERVAL_MILLIS = 10_000;
   public static final Set<String> KEYS = Set.of("host", "port", "name", "upstreams", "strategy", "maxConns",
     "queueSize", "queueTimeoutMillis", "connectTimeoutMillis", "idleTimeoutSeconds", "retries",
-    "failuresBeforeDown", "check", "checkIntervalMillis", "checkTimeoutMillis", "rise", "fall", "drainTimeoutMillis",
+    "failuresBeforeDown", "check", "checkIntervalMillis", "checkTimeoutMillis", "rise", "fall", "closeWhenDown", "drainTimeoutMillis",
     "statsIntervalMillis");
 
   public static ProxyOptions fromJson(JsonObject json, String path) {
@@ -69,6 +71,7 @@ public record ProxyOptions(
       fields.integer("checkTimeoutMillis", DEFAULT_CHECK_TIMEOUT_MILLIS, 1, 600_000),
       fields.integer("rise", DEFAULT_RISE, 1, 1000),
       fields.integer("fall", DEFAULT_FALL, 1, 1000),
+      fields.bool("closeWhenDown", DEFAULT_CLOSE_WHEN_DOWN),
       fields.integer("drainTimeoutMillis", DEFAULT_DRAIN_TIMEOUT_MILLIS, 0, 3_600_000),
       fields.integer("statsIntervalMillis", DEFAULT_STATS_INTERVAL_MILLIS, 100, 86_400_000));
   }
@@ -77,7 +80,7 @@ public record ProxyOptions(
   public ProxyOptions withUpstreams(List<Upstream> newUpstreams) {
     return new ProxyOptions(host, port, name, newUpstreams, strategy, maxConns, queueSize, queueTimeoutMillis,
       connectTimeoutMillis, idleTimeoutSeconds, retries, failuresBeforeDown, check, checkIntervalMillis,
-      checkTimeoutMillis, rise, fall, drainTimeoutMillis, statsIntervalMillis);
+      checkTimeoutMillis, rise, fall, closeWhenDown, drainTimeoutMillis, statsIntervalMillis);
   }
 
   /**

@@ -12,8 +12,10 @@ import io.vertx.core.net.NetSocket;
 import java.net.BindException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,12 +34,24 @@ public class ProxyVerticle extends VerticleBase {
   private NetClient upstreamClient;
   private final Set<ProxyConnection> connections = new LinkedHashSet<>();
   private Promise<Void> drained;
+  /** The checks took an upstream down: its clients had better resend elsewhere now than wait for their timeout. */
+  private final Consumer<UpstreamState> closeConnectionsTo = upstream -> context.runOnContext(v -> {
+    List<ProxyConnection> doomed = connections.stream().filter(c -> c.relaysTo(upstream)).toList();
+    if (!doomed.isEmpty()) {
+      log.warn("Proxy {}: closing {} connections to {}, which is down", options.name(), doomed.size(),
+        upstream.upstream().address());
+      doomed.forEach(ProxyConnection::close);
+    }
+  });
 
   /** Makes everything ready (the shared runtime, the upstream client) and opens the port last. */
   @Override
   public Future<?> start() {
     options = ProxyOptions.fromJson(config(), "config");
     runtime = ProxyRuntime.acquire(vertx, options, deploymentID());
+    if (options.closeWhenDown()) {
+      runtime.onCheckedDown(closeConnectionsTo);
+    }
     upstreamClient = vertx.createNetClient(new NetClientOptions()
       .setConnectTimeout(options.connectTimeoutMillis())
       .setIdleTimeout(options.idleTimeoutSeconds())
@@ -102,6 +116,7 @@ public class ProxyVerticle extends VerticleBase {
 
   private void releaseRuntime() {
     if (runtime != null) {
+      runtime.removeOnCheckedDown(closeConnectionsTo);
       runtime.release(deploymentID());
       runtime = null;
     }

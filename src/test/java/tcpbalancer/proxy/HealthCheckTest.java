@@ -117,7 +117,7 @@ class HealthCheckTest {
 
   /** One check of {@code address} as a proxy configured with {@code check} runs it. */
   private static Future<Void> check(Vertx vertx, Object check, String address) {
-    HealthChecker checker = new HealthChecker(vertx, null, options(check));
+    HealthChecker checker = new HealthChecker(vertx, null, options(check), upstream -> { });
     return checker.check(Upstream.parseAddress(address, "test", 1, 0)).onComplete(done -> checker.stop());
   }
 

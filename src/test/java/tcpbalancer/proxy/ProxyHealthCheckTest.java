@@ -5,6 +5,7 @@ import static tcpbalancer.proxy.ProxyTestSupport.eventually;
 
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -66,11 +67,11 @@ class ProxyHealthCheckTest {
         long bound = (long) FALL * INTERVAL + TIMEOUT + SCHEDULING_SLACK;
         Future<Void> down = eventually(vertx, bound - (System.currentTimeMillis() - deployedAt[0]),
           () -> !hung.isUp());
-        // The run starts at once: its connections to the hung backend time out and their requests are resent.
+        // The run starts at once, with the client's own request timeout of 120 s: the connections through the hung
+        // backend are closed when it is taken down, and their requests resent at once.
         JsonObject client = new JsonObject().put("proxy", "127.0.0.1:" + p.actualPort())
           .put("input", input.toString()).put("output", dir.resolve("out").toString()).put("width", 100)
-          .put("height", 100).put("minConns", 3).put("maxConns", 3).put("window", 1).put("times", 2)
-          .put("requestTimeoutMillis", 5_000);
+          .put("height", 100).put("minConns", 3).put("maxConns", 3).put("window", 1).put("times", 2);
         Future<RunReport> run = runClient(vertx, client);
         return Future.all(down, run).map(v -> run.result());
       })
@@ -99,6 +100,21 @@ class ProxyHealthCheckTest {
               return eventually(vertx, (long) RISE * INTERVAL + TIMEOUT + SCHEDULING_SLACK, state::isUp);
             });
         }))
+      .onComplete(test.succeedingThenComplete());
+  }
+
+  @Test
+  void theConnectionsOfABackendTakenDownAreClosed(Vertx vertx, VertxTestContext test) {
+    long bound = (long) FALL * INTERVAL + TIMEOUT + SCHEDULING_SLACK;
+    FakeBackend.hung(vertx)
+      .compose(fake -> deployProxy(vertx, new JsonObject().put("upstreams", new JsonArray().add(fake.address()))))
+      .compose(p -> vertx.createNetClient().connect(p.actualPort(), "127.0.0.1"))
+      .compose(socket -> {
+        Promise<Void> closed = Promise.promise();
+        socket.closeHandler(v -> closed.complete());
+        socket.write("a request the hung backend never answers");
+        return closed.future().timeout(bound, TimeUnit.MILLISECONDS);
+      })
       .onComplete(test.succeedingThenComplete());
   }
 

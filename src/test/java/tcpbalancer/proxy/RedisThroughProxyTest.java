@@ -152,8 +152,9 @@ class RedisThroughProxyTest {
   }
 
   private static HealthChecker checker(JsonObject check) {
-    return new HealthChecker(vertx, null, ProxyOptions.fromJson(new JsonObject().put("port", 0).put("check", check)
-      .put("upstreams", new JsonArray().add(redisState.upstream().address())), "config"));
+    ProxyOptions options = ProxyOptions.fromJson(new JsonObject().put("port", 0).put("check", check)
+      .put("upstreams", new JsonArray().add(redisState.upstream().address())), "config");
+    return new HealthChecker(vertx, null, options, upstream -> { });
   }
 
   private static String hex(String text) {
