@@ -41,8 +41,8 @@ public record ProxyOptions(
   public static final int DEFAULT_STATS_INTERVAL_MILLIS = 10_000;
   public static final Set<String> KEYS = Set.of("host", "port", "name", "upstreams", "strategy", "maxConns",
     "queueSize", "queueTimeoutMillis", "connectTimeoutMillis", "idleTimeoutSeconds", "retries",
-    "failuresBeforeDown", "check", "checkIntervalMillis", "checkTimeoutMillis", "rise", "fall", "closeWhenDown", "drainTimeoutMillis",
-    "statsIntervalMillis");
+    "failuresBeforeDown", "check", "checkIntervalMillis", "checkTimeoutMillis", "rise", "fall", "closeWhenDown",
+    "drainTimeoutMillis", "statsIntervalMillis");
 
   public static ProxyOptions fromJson(JsonObject json, String path) {
     JsonObject config = json == null ? new JsonObject() : json;

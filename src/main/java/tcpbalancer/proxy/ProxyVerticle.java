@@ -49,7 +49,7 @@ public class ProxyVerticle extends VerticleBase {
   public Future<?> start() {
     options = ProxyOptions.fromJson(config(), "config");
     runtime = ProxyRuntime.acquire(vertx, options, deploymentID());
-    if (options.closeWhenDown()) {
+    if (runtime.options().closeWhenDown()) {
       runtime.onCheckedDown(closeConnectionsTo);
     }
     upstreamClient = vertx.createNetClient(new NetClientOptions()

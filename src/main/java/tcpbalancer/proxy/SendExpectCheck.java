@@ -28,13 +28,14 @@ record SendExpectCheck(Buffer send, Buffer expect) implements HealthCheck {
   static SendExpectCheck fromJson(JsonObject json, String path) {
     ConfigFields fields = new ConfigFields(json, path);
     fields.rejectUnknownKeys(KEYS);
-    Buffer send = json.getValue("send") == null ? Buffer.buffer() : hex(fields.string("send", null), fields.path("send"));
+    String send = fields.string("send", null);
     String expect = fields.string("expect", null);
     if (expect == null) {
       throw new ConfigException(fields.path("expect") + ": required, the first bytes of the answer as hex, "
         + "such as \"2b504f4e47\" for \"+PONG\"");
     }
-    return new SendExpectCheck(send, hex(expect, fields.path("expect")));
+    return new SendExpectCheck(send == null ? Buffer.buffer() : hex(send, fields.path("send")),
+      hex(expect, fields.path("expect")));
   }
 
   private static Buffer hex(String text, String path) {

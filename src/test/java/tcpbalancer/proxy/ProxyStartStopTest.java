@@ -31,8 +31,8 @@ class ProxyStartStopTest {
   @Test
   void theInstancesShareOneRuntimeWhichTheLastStopEnds(Vertx vertx, VertxTestContext test) {
     startUpstreams(vertx, "a")
-      .compose(ups -> deploy(vertx, new JsonObject().put("host", "127.0.0.1").put("port", 0).put("name", "shared").put("check", "connect")
-        .put("upstreams", addresses(ups)), 3))
+      .compose(ups -> deploy(vertx, new JsonObject().put("host", "127.0.0.1").put("port", 0).put("name", "shared")
+        .put("check", "connect").put("upstreams", addresses(ups)), 3))
       .compose(deployed -> {
         ProxyRuntime runtime = ProxyRuntime.of(vertx, "shared");
         test.verify(() -> assertThat(deployed.instances()).hasSize(3)

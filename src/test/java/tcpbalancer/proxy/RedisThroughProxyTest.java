@@ -41,7 +41,8 @@ class RedisThroughProxyTest {
   private static int proxyPort;
   private static UpstreamState redisState;
   /** Redis is not a tcpbalancer backend: it is checked with PING, which it answers +PONG. */
-  private static final JsonObject REDIS_PING = new JsonObject().put("send", hex("PING\r\n")).put("expect", hex("+PONG"));
+  private static final JsonObject REDIS_PING = new JsonObject().put("send", hex("PING\r\n"))
+    .put("expect", hex("+PONG"));
 
   @BeforeAll
   static void startRedisAndProxy() throws Exception {
