@@ -14,6 +14,7 @@ import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -51,19 +52,19 @@ class ProxyHealthCheckTest {
     int images = TestImages.benchImages().size();
     Path input = TestImages.benchImages().get(0).getParent();
     long[] deployedAt = new long[1];
-    ProxyVerticle[] proxy = new ProxyVerticle[1];
+    List<UpstreamState> upstreams = new ArrayList<>(); // the proxy's, which the end of the test undeploys
     vertx.deployVerticle(ResizeWorkerVerticle::new,
         new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setInstances(2))
       .compose(w -> Future.all(backend(vertx, "b1"), backend(vertx, "b2"), FakeBackend.hung(vertx)))
       .compose(all -> {
-        JsonArray upstreams = new JsonArray().add(all.<String>resultAt(0)).add(all.<FakeBackend>resultAt(2).address())
+        JsonArray addresses = new JsonArray().add(all.<String>resultAt(0)).add(all.<FakeBackend>resultAt(2).address())
           .add(all.<String>resultAt(1));
         deployedAt[0] = System.currentTimeMillis();
-        return deployProxy(vertx, new JsonObject().put("upstreams", upstreams)); // the default check: resize
+        return deployProxy(vertx, new JsonObject().put("upstreams", addresses)); // the default check: resize
       })
       .compose(p -> {
-        proxy[0] = p;
-        UpstreamState hung = p.runtime().upstreams().get(1);
+        upstreams.addAll(p.runtime().upstreams());
+        UpstreamState hung = upstreams.get(1);
         long bound = (long) FALL * INTERVAL + TIMEOUT + SCHEDULING_SLACK;
         Future<Void> down = eventually(vertx, bound - (System.currentTimeMillis() - deployedAt[0]),
           () -> !hung.isUp());
@@ -73,7 +74,7 @@ class ProxyHealthCheckTest {
           .put("input", input.toString()).put("output", dir.resolve("out").toString()).put("width", 100)
           .put("height", 100).put("minConns", 3).put("maxConns", 3).put("window", 1).put("times", 2);
         Future<RunReport> run = runClient(vertx, client);
-        return Future.all(down, run).map(v -> run.result());
+        return Future.all(down, run).compose(v -> stopChecks(vertx, p)).map(v -> run.result());
       })
       .onComplete(test.succeeding(report -> test.verify(() -> {
         assertThat(report.exitCode()).as(report.toText()).isZero();
@@ -81,7 +82,6 @@ class ProxyHealthCheckTest {
         assertThat(report.backends().keySet()).containsExactlyInAnyOrder("b1", "b2");
         assertThat(report.toJson().getJsonObject("images").getLong("resent"))
           .as("requests sent through the hung backend before it was down, resent elsewhere").isPositive();
-        List<UpstreamState> upstreams = proxy[0].runtime().upstreams();
         assertThat(upstreams.get(1).isUp()).as("the hung backend").isFalse();
         assertThat(upstreams.get(0).isUp() && upstreams.get(2).isUp()).as("the answering backends").isTrue();
         test.completeNow();
@@ -98,7 +98,8 @@ class ProxyHealthCheckTest {
             .compose(v -> {
               fake.answer(Status.OK);
               return eventually(vertx, (long) RISE * INTERVAL + TIMEOUT + SCHEDULING_SLACK, state::isUp);
-            });
+            })
+            .compose(v -> stopChecks(vertx, p));
         }))
       .onComplete(test.succeedingThenComplete());
   }
@@ -108,14 +109,21 @@ class ProxyHealthCheckTest {
     long bound = (long) FALL * INTERVAL + TIMEOUT + SCHEDULING_SLACK;
     FakeBackend.hung(vertx)
       .compose(fake -> deployProxy(vertx, new JsonObject().put("upstreams", new JsonArray().add(fake.address()))))
-      .compose(p -> vertx.createNetClient().connect(p.actualPort(), "127.0.0.1"))
-      .compose(socket -> {
+      .compose(p -> vertx.createNetClient().connect(p.actualPort(), "127.0.0.1").compose(socket -> {
         Promise<Void> closed = Promise.promise();
         socket.closeHandler(v -> closed.complete());
         socket.write("a request the hung backend never answers");
         return closed.future().timeout(bound, TimeUnit.MILLISECONDS);
-      })
+      }).compose(v -> stopChecks(vertx, p)))
       .onComplete(test.succeedingThenComplete());
+  }
+
+  /**
+   * Undeploys the proxy before the test ends: a check connecting while Vert.x closes makes the upstream's server
+   * log "Failed to register an accepted channel".
+   */
+  private static Future<Void> stopChecks(Vertx vertx, ProxyVerticle proxy) {
+    return vertx.undeploy(proxy.deploymentID());
   }
 
   private static Future<String> backend(Vertx vertx, String name) {
@@ -127,7 +135,7 @@ class ProxyHealthCheckTest {
   private static Future<ProxyVerticle> deployProxy(Vertx vertx, JsonObject config) {
     JsonObject full = new JsonObject().put("host", "127.0.0.1").put("port", 0).put("name", "checked")
       .put("checkIntervalMillis", INTERVAL).put("checkTimeoutMillis", TIMEOUT).put("fall", FALL).put("rise", RISE)
-      .mergeIn(config); // and the default check
+      .put("drainTimeoutMillis", 0).mergeIn(config); // and the default check
     return ProxyTestSupport.deploy(vertx, full, 2).map(deployed -> deployed.instances().get(0));
   }
 
