@@ -306,11 +306,12 @@ def three_backends(settings, work, workers):
     return Server("backends", ours(settings, "-conf", str(conf)), ports, work), ports
 
 
-def start_proxy(settings, kind, work, backend_ports):
-    """Our proxy or HAProxy (`kind`: "ours" or "haproxy") on a free port, balancing over `backend_ports`."""
+def start_proxy(settings, kind, work, backend_ports, check="resize"):
+    """Our proxy or HAProxy (`kind`: "ours" or "haproxy") on a free port, balancing over `backend_ports`;
+    `check` is our proxy's health check ("connect" for upstreams that are not tcpbalancer backends)."""
     port = free_port()
     if kind == "ours":
-        upstreams = [arg for p in backend_ports for arg in ("-u", f"127.0.0.1:{p}")]
+        upstreams = [arg for p in backend_ports for arg in ("-u", f"127.0.0.1:{p}")] + ["--check", check]
         instances = [] if settings.proxy_instances is None else ["--instances", str(settings.proxy_instances)]
         return Server("proxy-ours", ours(settings, "proxy", "-p", str(port), "--host", "127.0.0.1", *instances,
                                          *upstreams, jvm_opts=settings.proxy_jvm_opts), [port], work), port
@@ -404,7 +405,7 @@ def redis_run(settings, work, kind):
         proxy = None
         port = redis_port
         if kind != "direct":
-            proxy, port = start_proxy(settings, kind, work, [redis_port])
+            proxy, port = start_proxy(settings, kind, work, [redis_port], check="connect")
         try:
             benchmark = ["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-n", "100000", "-c", "50",
                          "-t", "set,get", "--csv"]

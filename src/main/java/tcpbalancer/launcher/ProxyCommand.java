@@ -32,6 +32,11 @@ final class ProxyCommand implements ProgramCommand {
     + "least-connections or power-of-two-choices")
   String strategy;
 
+  @Option(names = "--check", paramLabel = "KIND", description = "health check: resize (default: the upstreams "
+    + "must answer a dry-run resize request, as tcpbalancer backends do) or connect (a TCP connect, for other "
+    + "protocols)")
+  String check;
+
   @Option(names = "--host", paramLabel = "HOST", defaultValue = "0.0.0.0",
     description = "address to listen on (default: ${DEFAULT-VALUE})")
   String host;
@@ -66,6 +71,9 @@ final class ProxyCommand implements ProgramCommand {
     }
     if (strategy != null) {
       proxy.put("strategy", strategy);
+    }
+    if (check != null) {
+      proxy.put("check", check);
     }
     JsonObject entry = new JsonObject().put("verticle", VerticleKind.PROXY.configName()).put("config", proxy);
     if (instances != null) {

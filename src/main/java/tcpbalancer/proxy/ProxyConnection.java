@@ -67,7 +67,12 @@ final class ProxyConnection {
     });
   }
 
-  /** Closes the connection now, whatever it is doing (the end of a drain). */
+  /** True while the connection relays to {@code upstream}. */
+  boolean relaysTo(UpstreamState upstream) {
+    return relay != null && reserved == upstream;
+  }
+
+  /** Closes the connection now, whatever it is doing (the end of a drain, its upstream taken down). */
   void close() {
     if (relay != null) {
       relay.closeBoth();

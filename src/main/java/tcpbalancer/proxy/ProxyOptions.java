@@ -17,7 +17,8 @@ public record ProxyOptions(
   String host, int port, String name, List<Upstream> upstreams, Strategy strategy,
   int maxConns, int queueSize, int queueTimeoutMillis,
   int connectTimeoutMillis, int idleTimeoutSeconds, int retries,
-  int failuresBeforeDown, int checkIntervalMillis, int checkTimeoutMillis, int rise, int fall,
+  int failuresBeforeDown, HealthCheck check, int checkIntervalMillis, int checkTimeoutMillis, int rise, int fall,
+  boolean closeWhenDown,
   int drainTimeoutMillis, int statsIntervalMillis) {
 
   public static final String DEFAULT_HOST = "0.0.0.0";
@@ -29,16 +30,19 @@ public record ProxyOptions(
   public static final int DEFAULT_IDLE_TIMEOUT_SECONDS = 300;
   public static final int DEFAULT_RETRIES = 3;
   public static final int DEFAULT_FAILURES_BEFORE_DOWN = 3;
+  /** This proxy fronts tcpbalancer backends: by default they must answer a dry-run resize request. */
+  public static final HealthCheck DEFAULT_CHECK = new ResizeCheck();
   public static final int DEFAULT_CHECK_INTERVAL_MILLIS = 2_000;
   public static final int DEFAULT_CHECK_TIMEOUT_MILLIS = 1_000;
   public static final int DEFAULT_RISE = 2;
   public static final int DEFAULT_FALL = 3;
+  public static final boolean DEFAULT_CLOSE_WHEN_DOWN = true;
   public static final int DEFAULT_DRAIN_TIMEOUT_MILLIS = 10_000;
   public static final int DEFAULT_STATS_INTERVAL_MILLIS = 10_000;
   public static final Set<String> KEYS = Set.of("host", "port", "name", "upstreams", "strategy", "maxConns",
     "queueSize", "queueTimeoutMillis", "connectTimeoutMillis", "idleTimeoutSeconds", "retries",
-    "failuresBeforeDown", "checkIntervalMillis", "checkTimeoutMillis", "rise", "fall", "drainTimeoutMillis",
-    "statsIntervalMillis");
+    "failuresBeforeDown", "check", "checkIntervalMillis", "checkTimeoutMillis", "rise", "fall", "closeWhenDown",
+    "drainTimeoutMillis", "statsIntervalMillis");
 
   public static ProxyOptions fromJson(JsonObject json, String path) {
     JsonObject config = json == null ? new JsonObject() : json;
@@ -61,10 +65,13 @@ public record ProxyOptions(
       fields.integer("idleTimeoutSeconds", DEFAULT_IDLE_TIMEOUT_SECONDS, 0, 86_400),
       fields.integer("retries", DEFAULT_RETRIES, 0, 100),
       fields.integer("failuresBeforeDown", DEFAULT_FAILURES_BEFORE_DOWN, 1, 1000),
+      config.getValue("check") == null ? DEFAULT_CHECK : HealthCheck.fromJson(config.getValue("check"),
+        fields.path("check")),
       fields.integer("checkIntervalMillis", DEFAULT_CHECK_INTERVAL_MILLIS, 10, 3_600_000),
       fields.integer("checkTimeoutMillis", DEFAULT_CHECK_TIMEOUT_MILLIS, 1, 600_000),
       fields.integer("rise", DEFAULT_RISE, 1, 1000),
       fields.integer("fall", DEFAULT_FALL, 1, 1000),
+      fields.bool("closeWhenDown", DEFAULT_CLOSE_WHEN_DOWN),
       fields.integer("drainTimeoutMillis", DEFAULT_DRAIN_TIMEOUT_MILLIS, 0, 3_600_000),
       fields.integer("statsIntervalMillis", DEFAULT_STATS_INTERVAL_MILLIS, 100, 86_400_000));
   }
@@ -72,8 +79,8 @@ public record ProxyOptions(
   /** These options with another upstream list: what a live reload changes. */
   public ProxyOptions withUpstreams(List<Upstream> newUpstreams) {
     return new ProxyOptions(host, port, name, newUpstreams, strategy, maxConns, queueSize, queueTimeoutMillis,
-      connectTimeoutMillis, idleTimeoutSeconds, retries, failuresBeforeDown, checkIntervalMillis, checkTimeoutMillis,
-      rise, fall, drainTimeoutMillis, statsIntervalMillis);
+      connectTimeoutMillis, idleTimeoutSeconds, retries, failuresBeforeDown, check, checkIntervalMillis,
+      checkTimeoutMillis, rise, fall, closeWhenDown, drainTimeoutMillis, statsIntervalMillis);
   }
 
   /**

@@ -8,6 +8,8 @@ import io.vertx.core.shareddata.Shareable;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tcpbalancer.config.ConfigException;
@@ -33,6 +35,8 @@ public final class ProxyRuntime {
   private final Map<String, Integer> holders = new HashMap<>();
   /** Instances holding this runtime; guarded by the registry. */
   private int holds;
+  /** What each instance does when the checks take an upstream down: see {@link #onCheckedDown}. */
+  private final List<Consumer<UpstreamState>> checkedDownListeners = new CopyOnWriteArrayList<>();
   private MessageConsumer<JsonObject> configUpdates;
   private long statsTimer = -1;
   private Future<Void> ready;
@@ -44,7 +48,7 @@ public final class ProxyRuntime {
     this.group = new UpstreamGroup(options.name(), options.strategy().create(), source.initial());
     this.limiter = new ConnectionLimiter(vertx, options.maxConns(), options.queueSize(),
       options.queueTimeoutMillis());
-    this.healthChecker = new HealthChecker(vertx, group, options);
+    this.healthChecker = new HealthChecker(vertx, group, options, this::checksTookDown);
   }
 
   /**
@@ -95,6 +99,22 @@ public final class ProxyRuntime {
   /** Client connections waiting for a slot (all instances). */
   public int queued() {
     return limiter.waiting();
+  }
+
+  /**
+   * Calls {@code listener} with each upstream the health checks take down, on the checker's event loop: for the
+   * instances, which close their connections to it (when {@code closeWhenDown}).
+   */
+  void onCheckedDown(Consumer<UpstreamState> listener) {
+    checkedDownListeners.add(listener);
+  }
+
+  void removeOnCheckedDown(Consumer<UpstreamState> listener) {
+    checkedDownListeners.remove(listener);
+  }
+
+  private void checksTookDown(UpstreamState upstream) {
+    checkedDownListeners.forEach(listener -> listener.accept(upstream));
   }
 
   ConnectionLimiter limiter() {

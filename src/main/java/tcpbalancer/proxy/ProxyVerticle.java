@@ -9,10 +9,13 @@ import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
+import java.net.BindException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tcpbalancer.config.Listening;
@@ -32,12 +35,24 @@ public class ProxyVerticle extends VerticleBase {
   private NetClient upstreamClient;
   private final Set<ProxyConnection> connections = new LinkedHashSet<>();
   private Promise<Void> drained;
+  /** The checks took an upstream down: its clients had better resend elsewhere now than wait for their timeout. */
+  private final Consumer<UpstreamState> closeConnectionsTo = upstream -> context.runOnContext(v -> {
+    List<ProxyConnection> doomed = connections.stream().filter(c -> c.relaysTo(upstream)).toList();
+    if (!doomed.isEmpty()) {
+      log.warn("Proxy {}: closing {} connections to {}, which is down", options.name(), doomed.size(),
+        upstream.upstream().address());
+      doomed.forEach(ProxyConnection::close);
+    }
+  });
 
   /** Makes everything ready (the shared runtime, the upstream client) and opens the port last. */
   @Override
   public Future<?> start() {
     options = ProxyOptions.fromJson(config(), "config");
     runtime = ProxyRuntime.acquire(vertx, options, deploymentID());
+    if (runtime.options().closeWhenDown()) {
+      runtime.onCheckedDown(closeConnectionsTo);
+    }
     upstreamClient = vertx.createNetClient(new NetClientOptions()
       .setConnectTimeout(options.connectTimeoutMillis())
       .setIdleTimeout(options.idleTimeoutSeconds())
@@ -51,15 +66,24 @@ public class ProxyVerticle extends VerticleBase {
     Promise<Void> runtimeReady = ((ContextInternal) context).promise();
     runtime.ready().onComplete(runtimeReady);
     runtimeReady.future()
-      .compose(v -> server.listen(options.port(), options.host()))
+      .compose(v -> server.listen(options.port(), options.host()).recover(this::cannotListen))
       .onComplete(listening -> {
         if (gate.pass(listening, this::undoStart)) {
-          log.info("Proxy {} listening on {}:{}, balancing ({}) over {}", options.name(), options.host(),
-            listening.result().actualPort(), options.strategy(), runtime.describeUpstreams());
+          log.info("Proxy {} listening on {}:{}, balancing ({}) over {}, health check: {}", options.name(),
+            options.host(), listening.result().actualPort(), options.strategy(), runtime.describeUpstreams(),
+            options.check());
           Listening.announce(vertx, options.name(), options.host(), listening.result().actualPort());
         }
       });
     return gate.future();
+  }
+
+  /** A bind failure names the address: "Address already in use" alone does not say which port. */
+  private Future<NetServer> cannotListen(Throwable failure) {
+    BindException named = new BindException("cannot listen on " + options.host() + ":" + options.port() + ": "
+      + failure.getMessage());
+    named.initCause(failure);
+    return Future.failedFuture(named);
   }
 
   /** The port the proxy listens on (useful when the configured port is 0). */
@@ -94,6 +118,7 @@ public class ProxyVerticle extends VerticleBase {
 
   private void releaseRuntime() {
     if (runtime != null) {
+      runtime.removeOnCheckedDown(closeConnectionsTo);
       runtime.release(deploymentID());
       runtime = null;
     }

@@ -109,13 +109,15 @@ public final class UpstreamState {
     }
   }
 
-  /** Active health: {@code fall} failed checks in a row take an up upstream down. */
-  synchronized void checkFailed(Throwable cause, int fall) {
+  /** Active health: {@code fall} failed checks in a row take an up upstream down; true when this one did. */
+  synchronized boolean checkFailed(Throwable cause, int fall) {
     checksPassedInARow = 0;
     checksFailedInARow++;
     if (up && checksFailedInARow >= fall) {
       markDown(checksFailedInARow + " health checks failed in a row (last: " + cause.getMessage() + ")");
+      return true;
     }
+    return false;
   }
 
   private void markDown(String why) {

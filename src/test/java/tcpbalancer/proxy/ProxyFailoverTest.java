@@ -50,8 +50,9 @@ class ProxyFailoverTest {
         late[0] = ups.get(2);
         return late[0].kill().map(v -> ups); // its port now refuses connections
       })
+      // Checks every 500 ms, not 50: the clients' connects, not a check, must be what finds "late" refusing.
       .compose(ups -> deployProxy(vertx, new JsonObject().put("upstreams", addresses(ups))
-        .put("failuresBeforeDown", 1).put("fall", 1).put("rise", 2), 2))
+        .put("failuresBeforeDown", 1).put("fall", 1).put("rise", 2).put("checkIntervalMillis", 500), 2))
       .compose(p -> {
         proxy[0] = p;
         List<Future<String>> reached = new ArrayList<>();

@@ -50,7 +50,7 @@ class ProxyReloadTest {
       .compose(started -> {
         ups.addAll(started);
         JsonObject config = new JsonObject().put("host", "127.0.0.1").put("port", 0).put("name", "reloaded")
-          .put("upstreams", new JsonArray().add(ups.get(0).address()));
+          .put("check", "connect").put("upstreams", new JsonArray().add(ups.get(0).address()));
         return deploy(vertx, config, 2);
       })
       .compose(deployed -> {
@@ -61,7 +61,7 @@ class ProxyReloadTest {
       .compose(open -> open.greeting.compose(first -> {
         assertThat(first).isEqualTo("old");
         JsonObject changed = new JsonObject().put("host", "127.0.0.1").put("port", 0).put("name", "reloaded")
-          .put("upstreams", new JsonArray().add(ups.get(1).address()));
+          .put("check", "connect").put("upstreams", new JsonArray().add(ups.get(1).address()));
         Future<List<UpstreamState>> applied = whenUpstreams(proxies.get(0).runtime().group(), list -> list.size() == 1
           && list.get(0).upstream().address().equals(ups.get(1).address()));
         vertx.eventBus().publish(ConfigUpdates.ADDRESS, ConfigUpdates.message(deploymentId[0], changed));

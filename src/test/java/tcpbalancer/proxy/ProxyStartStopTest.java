@@ -14,6 +14,9 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -29,7 +32,7 @@ class ProxyStartStopTest {
   void theInstancesShareOneRuntimeWhichTheLastStopEnds(Vertx vertx, VertxTestContext test) {
     startUpstreams(vertx, "a")
       .compose(ups -> deploy(vertx, new JsonObject().put("host", "127.0.0.1").put("port", 0).put("name", "shared")
-        .put("upstreams", addresses(ups)), 3))
+        .put("check", "connect").put("upstreams", addresses(ups)), 3))
       .compose(deployed -> {
         ProxyRuntime runtime = ProxyRuntime.of(vertx, "shared");
         test.verify(() -> assertThat(deployed.instances()).hasSize(3)
@@ -50,6 +53,18 @@ class ProxyStartStopTest {
         .put("upstreams", new JsonArray().add("127.0.0.1:1")), 2))
       .onComplete(test.failing(e -> test.verify(() -> {
         assertThat(ProxyRuntime.of(vertx, "unlucky")).isNull();
+        test.completeNow();
+      })));
+  }
+
+  @Test
+  void aPortInUseIsNamedInTheFailure(Vertx vertx, VertxTestContext test) throws IOException {
+    ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1")); // another process's port
+    deployProxies(vertx, new JsonObject().put("port", taken.getLocalPort())
+        .put("upstreams", new JsonArray().add("127.0.0.1:1")), 1)
+      .onComplete(test.failing(e -> test.verify(() -> {
+        taken.close();
+        assertThat(e).hasMessage("cannot listen on 127.0.0.1:" + taken.getLocalPort() + ": Address already in use");
         test.completeNow();
       })));
   }

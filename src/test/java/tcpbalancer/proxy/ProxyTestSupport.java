@@ -30,9 +30,10 @@ final class ProxyTestSupport {
     return deployProxies(vertx, config, instances).map(all -> all.get(0));
   }
 
+  /** Test upstreams greet and echo: they are checked with a connect, not with the default resize request. */
   static Future<List<ProxyVerticle>> deployProxies(Vertx vertx, JsonObject config, int instances) {
     JsonObject full = new JsonObject().put("host", "127.0.0.1").put("port", 0).put("name", "test-proxy")
-      .put("checkIntervalMillis", 50).put("checkTimeoutMillis", 500).mergeIn(config);
+      .put("check", "connect").put("checkIntervalMillis", 50).put("checkTimeoutMillis", 500).mergeIn(config);
     return deploy(vertx, full, instances).map(Deployed::instances);
   }
 

@@ -1,6 +1,7 @@
 package tcpbalancer.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -17,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -37,6 +39,10 @@ class RedisThroughProxyTest {
   private static Vertx vertx;
   private static Process redis;
   private static int proxyPort;
+  private static UpstreamState redisState;
+  /** Redis is not a tcpbalancer backend: it is checked with PING, which it answers +PONG. */
+  private static final JsonObject REDIS_PING = new JsonObject().put("send", hex("PING\r\n"))
+    .put("expect", hex("+PONG"));
 
   @BeforeAll
   static void startRedisAndProxy() throws Exception {
@@ -59,8 +65,10 @@ class RedisThroughProxyTest {
       proxies.add(proxy);
       return proxy;
     }, new DeploymentOptions().setConfig(new JsonObject().put("host", "127.0.0.1").put("port", 0)
-      .put("upstreams", new JsonArray().add("127.0.0.1:" + redisPort)))).await();
+      .put("upstreams", new JsonArray().add("127.0.0.1:" + redisPort))
+      .put("check", REDIS_PING).put("checkIntervalMillis", 100).put("fall", 1))).await();
     proxyPort = proxies.get(0).actualPort();
+    redisState = proxies.get(0).runtime().upstreams().get(0);
   }
 
   @AfterAll
@@ -82,6 +90,20 @@ class RedisThroughProxyTest {
   }
 
   @Test
+  void thePingCheckPassesRedisAndAWrongAnswerFailsIt() {
+    HealthChecker ping = checker(REDIS_PING);
+    HealthChecker expectingPang = checker(REDIS_PING.copy().put("expect", hex("+PANG")));
+    try {
+      ping.check(redisState.upstream()).await();
+      assertThatThrownBy(() -> expectingPang.check(redisState.upstream()).await())
+        .hasMessage("unexpected bytes 2b504f4e47 (expected 2b50414e47)");
+    } finally {
+      ping.stop();
+      expectingPang.stop();
+    }
+  }
+
+  @Test
   void redisBenchmarkRunsWithoutErrors() throws Exception {
     String output = run("redis-benchmark", "-h", "127.0.0.1", "-p", String.valueOf(proxyPort),
       "-n", "20000", "-c", "20", "-t", "set,get,incr,lpush,lpop", "-q");
@@ -94,6 +116,7 @@ class RedisThroughProxyTest {
     }
     assertThat(commands).as(output).containsExactlyInAnyOrder("SET", "GET", "INCR", "LPUSH", "LPOP");
     assertThat(output).doesNotContainIgnoringCase("error");
+    assertThat(redisState.isUp()).as("one failed PING check, every 100 ms, would have taken it down").isTrue();
   }
 
   private static String run(String... command) throws Exception {
@@ -127,6 +150,16 @@ class RedisThroughProxyTest {
       }
     }
     fail("redis-server exited before it was ready:\n" + seen);
+  }
+
+  private static HealthChecker checker(JsonObject check) {
+    ProxyOptions options = ProxyOptions.fromJson(new JsonObject().put("port", 0).put("check", check)
+      .put("upstreams", new JsonArray().add(redisState.upstream().address())), "config");
+    return new HealthChecker(vertx, null, options, upstream -> { });
+  }
+
+  private static String hex(String text) {
+    return HexFormat.of().formatHex(text.getBytes(StandardCharsets.US_ASCII));
   }
 
   /** A port for redis-server, which cannot report a port it picked itself. */
