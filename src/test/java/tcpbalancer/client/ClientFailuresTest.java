@@ -97,7 +97,7 @@ class ClientFailuresTest {
     Path input = dir.resolve("in");
     Files.createDirectories(input);
     Files.copy(TestImages.benchImage("meadow_"), input.resolve("m.png"));
-    vertx.createNetServer().connectHandler(socket -> socket.handler(ignored -> { })).listen(0, "127.0.0.1")
+    vertx.createNetServer().connectHandler(socket -> socket.handler(ignored -> { })).listen(0, Topology.HOST)
       .compose(silent -> runClient(vertx, clientConfig(silent.actualPort(), input.toString(), dir.resolve("out")
         .toString()).put("requestTimeoutMillis", 200).put("retries", 1)))
       .onComplete(test.succeeding(report -> test.verify(() -> {

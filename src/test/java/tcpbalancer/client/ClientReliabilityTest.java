@@ -59,7 +59,7 @@ class ClientReliabilityTest {
     Path input = dir.resolve("in");
     Files.createDirectories(input);
     Files.write(input.resolve("a.jpg"), new byte[] {1, 2, 3});
-    vertx.createNetServer().connectHandler(socket -> socket.close()).listen(0, "127.0.0.1")
+    vertx.createNetServer().connectHandler(socket -> socket.close()).listen(0, Topology.HOST)
       .compose(server -> {
         int port = server.actualPort();
         return server.close().compose(v -> runClient(vertx, clientConfig(port, input.toString(),
