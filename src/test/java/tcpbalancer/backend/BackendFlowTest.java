@@ -2,10 +2,8 @@ package tcpbalancer.backend;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -33,6 +31,7 @@ import tcpbalancer.protocol.ResizeMode;
 import tcpbalancer.protocol.ResizeRequest;
 import tcpbalancer.protocol.ResizeResponse;
 import tcpbalancer.protocol.Status;
+import tcpbalancer.testing.Topology;
 
 /** The backend's flow control and time limits: budgets, stalls, half-closed clients, request slots. */
 @ExtendWith(VertxExtension.class)
@@ -42,25 +41,21 @@ class BackendFlowTest {
   private static final int MAX_FRAME = 32 * 1024 * 1024;
 
   private final List<NetClient> clients = new ArrayList<>();
-  private String backendDeployment;
+  /** The topology of the last {@link #startBackend}. */
+  private Topology.Deployment backend;
 
   @AfterEach
   void closeClients() {
     clients.forEach(NetClient::close);
   }
 
+  /** Deploys resize workers (unless {@code workers} is 0) and the backend b1; returns its port. */
   private Future<Integer> startBackend(Vertx vertx, int workers, JsonObject backendConfig) {
-    JsonObject config = new JsonObject().put("host", "127.0.0.1").put("port", 0).put("name", "b1").mergeIn(backendConfig);
-    BackendVerticle backend = new BackendVerticle();
-    Future<String> workersDeployed = workers == 0 ? Future.succeededFuture()
-      : vertx.deployVerticle(ResizeWorkerVerticle::new,
-        new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setInstances(workers));
-    return workersDeployed
-      .compose(id -> vertx.deployVerticle(backend, new DeploymentOptions().setConfig(config)))
-      .map(id -> {
-        backendDeployment = id;
-        return backend.actualPort();
-      });
+    Topology topology = workers == 0 ? new Topology() : new Topology().workers(workers);
+    return topology.backend("b1", backendConfig).deploy(vertx).map(deployment -> {
+      backend = deployment;
+      return deployment.port("b1");
+    });
   }
 
   private NetClient client(Vertx vertx) {
@@ -88,12 +83,12 @@ class BackendFlowTest {
     JsonObject config = new JsonObject().put("maxBufferedBytes", budget).put("bodyTimeoutMillis", 300);
     List<Future<List<Frame>>> closedWithFrames = new ArrayList<>();
     startBackend(vertx, 1, config).compose(port -> {
-      ByteBudget bytes = BackendLimits.find(vertx, backendDeployment).bodies();
+      ByteBudget bytes = BackendLimits.find(vertx, backend.deploymentId("b1")).bodies();
       vertx.setPeriodic(10, id -> test.verify(() -> assertThat(bytes.held()).isLessThanOrEqualTo(budget)));
       for (int i = 0; i < stalled; i++) {
         Promise<List<Frame>> closed = Promise.promise();
         closedWithFrames.add(closed.future());
-        client(vertx).connect(port, "127.0.0.1").onComplete(test.succeeding(socket -> {
+        client(vertx).connect(port, Topology.HOST).onComplete(test.succeeding(socket -> {
           List<Frame> frames = new ArrayList<>();
           FrameParser.on(socket, MAX_FRAME).frameHandler(frames::add);
           socket.closeHandler(v -> closed.complete(frames));
@@ -101,7 +96,7 @@ class BackendFlowTest {
         }));
       }
       // A well-behaved client meanwhile: its request waits for room in the budget, then is served.
-      return ResizeConnection.connect(client(vertx), SocketAddress.inetSocketAddress(port, "127.0.0.1"), MAX_FRAME)
+      return ResizeConnection.connect(client(vertx), SocketAddress.inetSocketAddress(port, Topology.HOST), MAX_FRAME)
         .compose(connection -> connection.send(smallRequest("good.png")))
         .compose(answer -> Future.all(closedWithFrames).map(all -> answer));
     }).onComplete(test.succeeding(answer -> test.verify(() -> {
@@ -114,7 +109,7 @@ class BackendFlowTest {
           assertThat(error.message()).contains("10000 of 100000 received");
         });
       }
-      ByteBudget bytes = BackendLimits.find(vertx, backendDeployment).bodies();
+      ByteBudget bytes = BackendLimits.find(vertx, backend.deploymentId("b1")).bodies();
       assertThat(bytes.peak()).isLessThanOrEqualTo(budget).isGreaterThanOrEqualTo(body);
       assertThat(bytes.held()).as("every byte given back").isZero();
       test.completeNow();
@@ -124,7 +119,7 @@ class BackendFlowTest {
   @Test
   void aFrameLargerThanTheWholeBudgetIsRefused(Vertx vertx, VertxTestContext test) {
     startBackend(vertx, 0, new JsonObject().put("maxBufferedBytes", 50_000))
-      .compose(port -> client(vertx).connect(port, "127.0.0.1"))
+      .compose(port -> client(vertx).connect(port, Topology.HOST))
       .onComplete(test.succeeding(socket -> {
         List<Frame> frames = new ArrayList<>();
         FrameParser.on(socket, MAX_FRAME).frameHandler(frames::add);
@@ -141,7 +136,7 @@ class BackendFlowTest {
   @Test
   void aConnectionThatSendsNothingIsClosedWhenIdle(Vertx vertx, VertxTestContext test) {
     startBackend(vertx, 0, new JsonObject().put("idleTimeoutSeconds", 1))
-      .compose(port -> client(vertx).connect(port, "127.0.0.1"))
+      .compose(port -> client(vertx).connect(port, Topology.HOST))
       .onComplete(test.succeeding(socket -> {
         long opened = System.nanoTime();
         socket.closeHandler(v -> test.verify(() -> {
@@ -155,7 +150,7 @@ class BackendFlowTest {
   void aClientThatShutsDownItsOutputGetsEveryAnswerThenTheConnectionCloses(Vertx vertx) throws Exception {
     int port = startBackend(vertx, 2, new JsonObject().put("maxInFlightPerConnection", 1))
       .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    try (Socket socket = new Socket("127.0.0.1", port)) {
+    try (Socket socket = new Socket(Topology.HOST, port)) {
       socket.setSoTimeout(30_000);
       OutputStream out = socket.getOutputStream();
       for (int id = 1; id <= 3; id++) {
@@ -184,7 +179,7 @@ class BackendFlowTest {
     Buffer large = Buffer.buffer(TestImages.synthetic(3000, 2000, "jpeg"));
     startBackend(vertx, 1, new JsonObject().put("maxInFlight", 1))
       .compose(port -> {
-        SocketAddress address = SocketAddress.inetSocketAddress(port, "127.0.0.1");
+        SocketAddress address = SocketAddress.inetSocketAddress(port, Topology.HOST);
         List<Future<ResizeResponse>> answers = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
           int n = i;
@@ -202,7 +197,7 @@ class BackendFlowTest {
   @Test
   void requestIdZeroIsRefusedAsReserved(Vertx vertx, VertxTestContext test) {
     startBackend(vertx, 0, new JsonObject())
-      .compose(port -> client(vertx).connect(port, "127.0.0.1"))
+      .compose(port -> client(vertx).connect(port, Topology.HOST))
       .onComplete(test.succeeding(socket -> {
         List<Frame> frames = new ArrayList<>();
         FrameParser.on(socket, MAX_FRAME).frameHandler(frames::add);
@@ -222,10 +217,10 @@ class BackendFlowTest {
   @Test
   void aPortInUseIsNamedInTheFailure(Vertx vertx, VertxTestContext test) {
     startBackend(vertx, 0, new JsonObject())
-      .compose(port -> vertx.deployVerticle(new BackendVerticle(), new DeploymentOptions().setConfig(
-        new JsonObject().put("host", "127.0.0.1").put("port", port))).map(port))
+      .compose(port -> new Topology().backend("b2", new JsonObject().put("port", port)).deploy(vertx))
       .onComplete(test.failing(e -> test.verify(() -> {
-        assertThat(e.getMessage()).startsWith("cannot listen on 127.0.0.1:").contains("in use");
+        assertThat(e).hasMessageStartingWith("b2 (backend) did not start");
+        assertThat(e.getCause().getMessage()).startsWith("cannot listen on 127.0.0.1:").contains("in use");
         test.completeNow();
       })));
   }

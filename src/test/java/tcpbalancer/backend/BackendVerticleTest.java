@@ -3,9 +3,7 @@ package tcpbalancer.backend;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
-import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -32,6 +30,7 @@ import tcpbalancer.protocol.ResizeMode;
 import tcpbalancer.protocol.ResizeRequest;
 import tcpbalancer.protocol.ResizeResponse;
 import tcpbalancer.protocol.Status;
+import tcpbalancer.testing.Topology;
 
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
@@ -46,27 +45,22 @@ class BackendVerticleTest {
     clients.forEach(NetClient::close);
   }
 
-  private String lastBackendDeployment;
+  /** The topology of the last {@link #startBackend}. */
+  private Topology.Deployment backend;
 
-  /** Deploys resize workers (unless {@code workers} is 0) and one backend on loopback; returns its port. */
+  /** Deploys resize workers (unless {@code workers} is 0) and the backend b1; returns its port. */
   private Future<Integer> startBackend(Vertx vertx, int workers, JsonObject backendConfig) {
-    JsonObject config = new JsonObject().put("host", "127.0.0.1").put("port", 0).put("name", "b1").mergeIn(backendConfig);
-    BackendVerticle backend = new BackendVerticle();
-    Future<String> workersDeployed = workers == 0 ? Future.succeededFuture()
-      : vertx.deployVerticle(ResizeWorkerVerticle::new,
-        new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setInstances(workers));
-    return workersDeployed
-      .compose(id -> vertx.deployVerticle(backend, new DeploymentOptions().setConfig(config)))
-      .map(id -> {
-        lastBackendDeployment = id;
-        return backend.actualPort();
-      });
+    Topology topology = workers == 0 ? new Topology() : new Topology().workers(workers);
+    return topology.backend("b1", backendConfig).deploy(vertx).map(deployment -> {
+      backend = deployment;
+      return deployment.port("b1");
+    });
   }
 
   private Future<ResizeConnection> connect(Vertx vertx, int port) {
     NetClient client = vertx.createNetClient();
     clients.add(client);
-    return ResizeConnection.connect(client, SocketAddress.inetSocketAddress(port, "127.0.0.1"), MAX_FRAME);
+    return ResizeConnection.connect(client, SocketAddress.inetSocketAddress(port, Topology.HOST), MAX_FRAME);
   }
 
   private static ResizeRequest request(Path file, int width, int height) {
@@ -273,7 +267,7 @@ class BackendVerticleTest {
     NetClient client = vertx.createNetClient();
     clients.add(client);
     startBackend(vertx, 1, config).onComplete(test.succeeding(port ->
-      client.connect(port, "127.0.0.1").onComplete(test.succeeding(socket -> {
+      client.connect(port, Topology.HOST).onComplete(test.succeeding(socket -> {
         List<Frame> frames = new ArrayList<>();
         FrameParser.on(socket, MAX_FRAME).frameHandler(frames::add);
         socket.closeHandler(closed -> test.verify(() -> {
@@ -308,7 +302,7 @@ class BackendVerticleTest {
     NetClient client = vertx.createNetClient();
     clients.add(client);
     startBackend(vertx, 0, new JsonObject())
-      .compose(port -> client.connect(port, "127.0.0.1"))
+      .compose(port -> client.connect(port, Topology.HOST))
       .onComplete(test.succeeding(socket -> {
         List<Frame> frames = new ArrayList<>();
         FrameParser.on(socket, MAX_FRAME).frameHandler(frame -> {
@@ -344,7 +338,7 @@ class BackendVerticleTest {
         io.vertx.core.Promise<Void> stopped = io.vertx.core.Promise.promise();
         vertx.eventBus().addOutboundInterceptor(delivery -> {
           if (delivery.message().address().startsWith(ResizeWorkerVerticle.ADDRESS)) {
-            vertx.undeploy(lastBackendDeployment).onComplete(stopped);
+            backend.undeploy("b1").onComplete(stopped);
           }
           delivery.next();
         });
@@ -355,7 +349,7 @@ class BackendVerticleTest {
         }).compose(v -> connection.send(request(big, 10, 10)).transform(ar -> Future.succeededFuture(ar.failed())))
           .compose(refused -> {
             assertThat(refused).as("the drained connection is closed: no more answers on it").isTrue();
-            return vertx.createNetClient().connect(port[0], "127.0.0.1")
+            return vertx.createNetClient().connect(port[0], Topology.HOST)
               .transform(ar -> Future.succeededFuture(ar.succeeded()));
           });
       })

@@ -3,15 +3,12 @@ package tcpbalancer.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.offset;
 import static tcpbalancer.client.ClientTestSupport.clientConfig;
-import static tcpbalancer.client.ClientTestSupport.deployBackend;
-import static tcpbalancer.client.ClientTestSupport.deployBackends;
-import static tcpbalancer.client.ClientTestSupport.deployProxy;
-import static tcpbalancer.client.ClientTestSupport.deployWorkers;
 import static tcpbalancer.client.ClientTestSupport.files;
 import static tcpbalancer.client.ClientTestSupport.runClient;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
@@ -20,7 +17,6 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -29,10 +25,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import tcpbalancer.TestImages;
-import tcpbalancer.client.ClientTestSupport.Backend;
 import tcpbalancer.protocol.Frame;
 import tcpbalancer.protocol.ResizeResponse;
 import tcpbalancer.protocol.Status;
+import tcpbalancer.proxy.ProxyRuntime;
+import tcpbalancer.testing.Topology;
 
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 120, timeUnit = TimeUnit.SECONDS)
@@ -49,10 +46,9 @@ class ClientEndToEndTest {
   void everyImageIsResizedThroughTheProxyAndThreeBackends(Vertx vertx, VertxTestContext test) {
     Path output = dir.resolve("out");
     List<Path> images = TestImages.benchImages();
-    deployWorkers(vertx, 2)
-      .compose(w -> deployBackends(vertx, "b1", "b2", "b3"))
-      .compose(backends -> deployProxy(vertx, backends))
-      .compose(proxy -> runClient(vertx, clientConfig(proxy.actualPort(), inputFolder().toString(), output.toString())
+    new Topology().workers(2).backend("b1").backend("b2").backend("b3").proxy("lb", "b1", "b2", "b3").deploy(vertx)
+      .compose(deployed -> runClient(vertx, clientConfig(deployed.port("lb"), inputFolder().toString(),
+        output.toString())
         .put("minConns", 3).put("maxConns", 3).put("window", 1).put("times", 2)
         .put("report", dir.resolve("report.json").toString())))
       .onComplete(test.succeeding(report -> test.verify(() -> {
@@ -96,9 +92,9 @@ class ClientEndToEndTest {
       Files.write(input.resolve(name), new byte[] {1, 2, 3});
     }
     int times = 5;
-    deployBackends(vertx, "dry")
-      .compose(backends -> deployProxy(vertx, backends))
-      .compose(proxy -> runClient(vertx, clientConfig(proxy.actualPort(), input.toString(), dir.resolve("out").toString())
+    new Topology().backend("dry").proxy("lb", "dry").deploy(vertx)
+      .compose(deployed -> runClient(vertx, clientConfig(deployed.port("lb"), input.toString(),
+        dir.resolve("out").toString())
         .put("dryRun", true).put("times", times).put("minConns", 2).put("maxConns", 4)))
       .onComplete(test.succeeding(report -> test.verify(() -> {
         JsonObject json = report.toJson();
@@ -132,10 +128,9 @@ class ClientEndToEndTest {
       Files.write(input.resolve("image-" + i + ".jpg"), new byte[] {1, 2, 3});
     }
     int times = 4;
-    deployBackends(vertx, "dry")
-      .compose(backends -> deployProxy(vertx, backends))
-      .compose(proxy -> {
-        JsonObject config = clientConfig(proxy.actualPort(), input.toString(), dir.resolve("out").toString())
+    new Topology().backend("dry").proxy("lb", "dry").deploy(vertx)
+      .compose(deployed -> {
+        JsonObject config = clientConfig(deployed.port("lb"), input.toString(), dir.resolve("out").toString())
           .put("dryRun", true).put("times", times).put("eventLoops", 2);
         Future<RunReport> threeConnections = runClient(vertx, config.copy().put("minConns", 3).put("maxConns", 3));
         return threeConnections.compose(three -> runClient(vertx, config.copy().put("minConns", 1).put("maxConns", 1))
@@ -168,31 +163,29 @@ class ClientEndToEndTest {
     // The proxy reaches "doomed" through a relay that says when it has answered once and has another request on
     // the way: then the relay stops listening and drops its connections, and "doomed" goes without drain time, as
     // in a crash. Its unanswered request must be resent elsewhere.
-    deployWorkers(vertx, 2)
-      .compose(w -> deployBackend(vertx, "doomed", new JsonObject().put("drainTimeoutMillis", 0)))
-      .compose(doomed -> TappedRelay.start(vertx, doomed.port()).compose(relay -> deployBackends(vertx, "b2", "b3")
-        .compose(others -> {
-          List<Backend> upstreams = new ArrayList<>(List.of(new Backend(doomed.deploymentId(), relay.port())));
-          upstreams.addAll(others);
-          return deployProxy(vertx, upstreams);
-        })
-        .compose(proxy -> {
-          Future<Void> killed = relay.requestAfterAnswer()
-            .compose(v -> relay.close())
-            .compose(v -> vertx.undeploy(doomed.deploymentId()));
-          return runClient(vertx, clientConfig(proxy.actualPort(), inputFolder().toString(), output.toString())
-              .put("minConns", 3).put("maxConns", 3).put("window", 1).put("times", 3))
-            .compose(report -> relay.requestAfterAnswer().isComplete()
-              ? killed.map(v -> Map.entry(proxy, report))
-              : Future.failedFuture("the run ended before doomed was killed"));
-        })))
-      .onComplete(test.succeeding(run -> test.verify(() -> {
-        RunReport report = run.getValue();
+    new Topology().workers(2).backend("doomed", new JsonObject().put("drainTimeoutMillis", 0)).backend("b2")
+      .backend("b3").deploy(vertx)
+      .compose(backends -> TappedRelay.start(vertx, backends.port("doomed")).compose(relay -> {
+        JsonArray upstreams = new JsonArray().add(Topology.HOST + ":" + relay.port()).add(backends.upstream("b2"))
+          .add(backends.upstream("b3"));
+        return new Topology().proxy("lb", new JsonObject().put("upstreams", upstreams)).deploy(vertx)
+          .compose(proxy -> {
+            Future<Void> killed = relay.requestAfterAnswer()
+              .compose(v -> relay.close())
+              .compose(v -> backends.undeploy("doomed"));
+            return runClient(vertx, clientConfig(proxy.port("lb"), inputFolder().toString(), output.toString())
+                .put("minConns", 3).put("maxConns", 3).put("window", 1).put("times", 3))
+              .compose(report -> relay.requestAfterAnswer().isComplete()
+                ? killed.map(report)
+                : Future.failedFuture("the run ended before doomed was killed"));
+          });
+      }))
+      .onComplete(test.succeeding(report -> test.verify(() -> {
         assertThat(report.exitCode()).as(report.toText()).isZero();
         assertThat(report.resizedCount()).isEqualTo(3L * images);
         assertThat(report.toJson().getJsonObject("images").getLong("resent")).isPositive();
         assertThat(files(output)).hasSize(images);
-        assertThat(run.getKey().runtime().upstreams().get(0).isUp()).isFalse();
+        assertThat(ProxyRuntime.of(vertx, "lb").upstreams().get(0).isUp()).isFalse();
         test.completeNow();
       })));
   }

@@ -3,9 +3,6 @@ package tcpbalancer.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static tcpbalancer.client.ClientTestSupport.clientConfig;
-import static tcpbalancer.client.ClientTestSupport.deployBackends;
-import static tcpbalancer.client.ClientTestSupport.deployProxy;
-import static tcpbalancer.client.ClientTestSupport.deployWorkers;
 import static tcpbalancer.client.ClientTestSupport.files;
 import static tcpbalancer.client.ClientTestSupport.runClient;
 
@@ -29,6 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import tcpbalancer.TestImages;
+import tcpbalancer.testing.Topology;
 
 /**
  * What a run does with what cannot be resized: every such image is reported with its reason, nothing stalls
@@ -53,10 +51,8 @@ class ClientFailuresTest {
     }
     Files.copy(TestImages.benchImage("meadow_"), input.resolve("good.png"));
     Path output = dir.resolve("out");
-    deployWorkers(vertx, 2)
-      .compose(w -> deployBackends(vertx, "b1"))
-      .compose(backends -> deployProxy(vertx, backends))
-      .compose(proxy -> runClient(vertx, clientConfig(proxy.actualPort(), input.toString(), output.toString())))
+    new Topology().workers(2).backend("b1").proxy("lb", "b1").deploy(vertx)
+      .compose(deployed -> runClient(vertx, clientConfig(deployed.port("lb"), input.toString(), output.toString())))
       .onComplete(test.succeeding(report -> test.verify(() -> {
         assertThat(report.exitCode()).isEqualTo(1);
         assertThat(report.resizedCount()).isEqualTo(1);
@@ -101,7 +97,7 @@ class ClientFailuresTest {
     Path input = dir.resolve("in");
     Files.createDirectories(input);
     Files.copy(TestImages.benchImage("meadow_"), input.resolve("m.png"));
-    vertx.createNetServer().connectHandler(socket -> socket.handler(ignored -> { })).listen(0, "127.0.0.1")
+    vertx.createNetServer().connectHandler(socket -> socket.handler(ignored -> { })).listen(0, Topology.HOST)
       .compose(silent -> runClient(vertx, clientConfig(silent.actualPort(), input.toString(), dir.resolve("out")
         .toString()).put("requestTimeoutMillis", 200).put("retries", 1)))
       .onComplete(test.succeeding(report -> test.verify(() -> {
@@ -131,11 +127,9 @@ class ClientFailuresTest {
     Files.createDirectories(input);
     Files.copy(TestImages.benchImage("meadow_"), input.resolve("big.png"));          // 378 KB
     Files.copy(TestImages.benchImage("architecture_"), input.resolve("small.jpg"));  // 234 KB
-    deployWorkers(vertx, 1)
-      .compose(w -> deployBackends(vertx, "b1"))
-      .compose(backends -> deployProxy(vertx, backends))
-      .compose(proxy -> runClient(vertx, clientConfig(proxy.actualPort(), input.toString(), dir.resolve("out").toString())
-        .put("maxFrameSize", 300_000).put("window", 2)))
+    new Topology().workers(1).backend("b1").proxy("lb", "b1").deploy(vertx)
+      .compose(deployed -> runClient(vertx, clientConfig(deployed.port("lb"), input.toString(),
+        dir.resolve("out").toString()).put("maxFrameSize", 300_000).put("window", 2)))
       .onComplete(test.succeeding(report -> test.verify(() -> {
         assertThat(report.resizedCount()).as(report.toText()).isEqualTo(1);
         assertThat(report.failures()).containsOnlyKeys("big.png");
@@ -144,6 +138,7 @@ class ClientFailuresTest {
         test.completeNow();
       })));
   }
+
   @Test
   void aWriteErrorCarriesTheOperatingSystemsReason(Vertx vertx, VertxTestContext test) throws IOException {
     Path input = dir.resolve("in");

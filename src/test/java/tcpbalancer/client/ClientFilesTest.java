@@ -3,9 +3,6 @@ package tcpbalancer.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static tcpbalancer.client.ClientTestSupport.clientConfig;
-import static tcpbalancer.client.ClientTestSupport.deployBackends;
-import static tcpbalancer.client.ClientTestSupport.deployProxy;
-import static tcpbalancer.client.ClientTestSupport.deployWorkers;
 import static tcpbalancer.client.ClientTestSupport.files;
 import static tcpbalancer.client.ClientTestSupport.runClient;
 
@@ -21,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import tcpbalancer.TestImages;
+import tcpbalancer.testing.Topology;
 
 /** Which files a run reads and which it writes: one result per input, whatever the names; only regular files. */
 @ExtendWith(VertxExtension.class)
@@ -41,10 +39,8 @@ class ClientFilesTest {
     for (String name : new String[] {"a b.jpg", "a_b.jpg", "c.JPG", "c.jpg", "C.jpeg"}) {
       Files.copy(TestImages.benchImage("architecture_"), input.resolve(name));
     }
-    deployWorkers(vertx, 2)
-      .compose(w -> deployBackends(vertx, "b1"))
-      .compose(backends -> deployProxy(vertx, backends))
-      .compose(proxy -> runClient(vertx, clientConfig(proxy.actualPort(), input.toString(), output.toString())
+    new Topology().workers(2).backend("b1").proxy("lb", "b1").deploy(vertx)
+      .compose(deployed -> runClient(vertx, clientConfig(deployed.port("lb"), input.toString(), output.toString())
         .put("times", 3).put("minConns", 2).put("eventLoops", 2)))
       .onComplete(test.succeeding(report -> test.verify(() -> {
         assertThat(report.exitCode()).as(report.toText()).isZero();
@@ -65,9 +61,8 @@ class ClientFilesTest {
     Files.createSymbolicLink(input.resolve("zero.jpg"), Path.of("/dev/zero"));
     boolean fifo = new ProcessBuilder("mkfifo", input.resolve("pipe.png").toString()).start().waitFor() == 0;
     assumeTrue(fifo, "mkfifo is not available");
-    deployBackends(vertx, "dry")
-      .compose(backends -> deployProxy(vertx, backends))
-      .compose(proxy -> runClient(vertx, clientConfig(proxy.actualPort(), input.toString(),
+    new Topology().backend("dry").proxy("lb", "dry").deploy(vertx)
+      .compose(deployed -> runClient(vertx, clientConfig(deployed.port("lb"), input.toString(),
         dir.resolve("out").toString()).put("dryRun", true)))
       .onComplete(test.succeeding(report -> test.verify(() -> {
         assertThat(report.exitCode()).as(report.toText()).isZero();

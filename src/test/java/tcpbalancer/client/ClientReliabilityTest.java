@@ -2,8 +2,6 @@ package tcpbalancer.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static tcpbalancer.client.ClientTestSupport.clientConfig;
-import static tcpbalancer.client.ClientTestSupport.deployBackend;
-import static tcpbalancer.client.ClientTestSupport.deployWorkers;
 import static tcpbalancer.client.ClientTestSupport.files;
 import static tcpbalancer.client.ClientTestSupport.runClient;
 
@@ -20,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import tcpbalancer.TestImages;
+import tcpbalancer.testing.Topology;
 
 /** A run rides out what a loaded or restarting system does to it: outages, busy answers, slow answers. */
 @ExtendWith(VertxExtension.class)
@@ -38,8 +37,8 @@ class ClientReliabilityTest {
       Files.write(input.resolve(String.format("image-%03d.jpg", i)), new byte[] {1, 2, 3});
     }
     // Down for 6 s early in the run: longer than a handful of quick reconnects can bridge.
-    deployBackend(vertx, "b1")
-      .compose(backend -> RestartingRelay.start(vertx, backend.port(), 10, 6_000))
+    new Topology().backend("b1").deploy(vertx)
+      .compose(deployed -> RestartingRelay.start(vertx, deployed.port("b1"), 10, 6_000))
       .compose(proxy -> runClient(vertx, clientConfig(proxy.port(), input.toString(), dir.resolve("out").toString())
           .put("dryRun", true).put("window", 4))
         .map(report -> {
@@ -60,7 +59,7 @@ class ClientReliabilityTest {
     Path input = dir.resolve("in");
     Files.createDirectories(input);
     Files.write(input.resolve("a.jpg"), new byte[] {1, 2, 3});
-    vertx.createNetServer().connectHandler(socket -> socket.close()).listen(0, "127.0.0.1")
+    vertx.createNetServer().connectHandler(socket -> socket.close()).listen(0, Topology.HOST)
       .compose(server -> {
         int port = server.actualPort();
         return server.close().compose(v -> runClient(vertx, clientConfig(port, input.toString(),
@@ -85,9 +84,9 @@ class ClientReliabilityTest {
     }
     // 8 connections x window 4 against a backend that takes 2 requests at a time: most answers are busy, far more
     // than the 3 resends meant for lost connections.
-    deployWorkers(vertx, 1)
-      .compose(w -> deployBackend(vertx, "tight", new JsonObject().put("maxInFlight", 2)))
-      .compose(backend -> runClient(vertx, clientConfig(backend.port(), input.toString(), dir.resolve("out").toString())
+    new Topology().workers(1).backend("tight", new JsonObject().put("maxInFlight", 2)).deploy(vertx)
+      .compose(deployed -> runClient(vertx, clientConfig(deployed.port("tight"), input.toString(),
+        dir.resolve("out").toString())
         .put("minConns", 8).put("maxConns", 8).put("window", 4).put("eventLoops", 2)))
       .onComplete(test.succeeding(report -> test.verify(() -> {
         assertThat(report.exitCode()).as(report.toText()).isZero();

@@ -10,6 +10,7 @@ import tcpbalancer.protocol.FrameParser;
 import tcpbalancer.protocol.ResizeRequest;
 import tcpbalancer.protocol.ResizeResponse;
 import tcpbalancer.protocol.Status;
+import tcpbalancer.testing.Topology;
 
 /** A backend played by a test: each request gets the answer the test's script gives, or none (null). */
 final class FakeBackend {
@@ -42,6 +43,6 @@ final class FakeBackend {
         }
       });
     });
-    return server.listen(0, "127.0.0.1").map(NetServer::actualPort);
+    return server.listen(0, Topology.HOST).map(NetServer::actualPort);
   }
 }

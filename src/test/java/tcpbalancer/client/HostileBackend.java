@@ -10,6 +10,7 @@ import tcpbalancer.protocol.Frame;
 import tcpbalancer.protocol.FrameParser;
 import tcpbalancer.protocol.ResizeResponse;
 import tcpbalancer.protocol.Status;
+import tcpbalancer.testing.Topology;
 
 /** A backend that answers "ok" with the names it is given, in turn: paths meant to escape the output folder. */
 final class HostileBackend {
@@ -31,6 +32,6 @@ final class HostileBackend {
         socket.write(new ResizeResponse(Status.OK, 200, 150, 1, "png", "evil", name, "", png)
           .toFrame(frame.requestId()).encode());
       }));
-    return server.listen(0, "127.0.0.1").map(NetServer::actualPort);
+    return server.listen(0, Topology.HOST).map(NetServer::actualPort);
   }
 }

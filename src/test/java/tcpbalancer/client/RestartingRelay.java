@@ -8,6 +8,7 @@ import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetSocket;
 import java.util.HashSet;
 import java.util.Set;
+import tcpbalancer.testing.Topology;
 
 /**
  * A TCP relay in front of one server that plays a proxy crashing and restarting: once it has relayed a given
@@ -58,11 +59,11 @@ final class RestartingRelay {
   private Future<Void> listen(int onPort) {
     server = vertx.createNetServer().connectHandler(inbound -> {
       inbound.pause();
-      client.connect(targetPort, "127.0.0.1")
+      client.connect(targetPort, Topology.HOST)
         .onSuccess(outbound -> relay(inbound, outbound))
         .onFailure(e -> inbound.close());
     });
-    return server.listen(onPort, "127.0.0.1").map(s -> {
+    return server.listen(onPort, Topology.HOST).map(s -> {
       port = s.actualPort();
       return null;
     });

@@ -6,6 +6,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetSocket;
+import tcpbalancer.testing.Topology;
 
 /**
  * A TCP relay in front of one server, so that a test can act at a given moment of a conversation instead of
@@ -22,7 +23,7 @@ final class TappedRelay {
     client = vertx.createNetClient();
     server = vertx.createNetServer().connectHandler(inbound -> {
       inbound.pause();
-      client.connect(targetPort, "127.0.0.1")
+      client.connect(targetPort, Topology.HOST)
         .onSuccess(outbound -> relay(inbound, outbound))
         .onFailure(e -> inbound.close());
     });
@@ -31,7 +32,7 @@ final class TappedRelay {
   /** Listens on a free loopback port, relaying to {@code targetPort} on loopback. */
   static Future<TappedRelay> start(Vertx vertx, int targetPort) {
     TappedRelay relay = new TappedRelay(vertx, targetPort);
-    return relay.server.listen(0, "127.0.0.1").map(relay);
+    return relay.server.listen(0, Topology.HOST).map(relay);
   }
 
   int port() {

@@ -26,6 +26,7 @@ import tcpbalancer.TestImages;
 import tcpbalancer.client.ResizeConnection;
 import tcpbalancer.config.ConfigException;
 import tcpbalancer.config.ConfigUpdates;
+import tcpbalancer.config.Listening;
 import tcpbalancer.protocol.ResizeMode;
 import tcpbalancer.protocol.ResizeRequest;
 import tcpbalancer.protocol.ResizeResponse;
@@ -74,6 +75,26 @@ class DeploymentVerticleTest {
         assertThat(answers).extracting(ResizeResponse::backend).containsExactlyInAnyOrder("b1", "b2");
         test.completeNow();
       })));
+  }
+
+  /** What the fixture's {@code undeploy(server)} relies on: one child of a plan stops, its siblings serve on. */
+  @Test
+  void oneServerOfARunningPlanCanBeUndeployedAlone(Vertx vertx, VertxTestContext test) {
+    NetClient client = vertx.createNetClient();
+    new Topology().backend("b1").backend("b2").deploy(vertx)
+      .compose(deployed -> deployed.undeploy("b2")
+        .compose(v -> ResizeConnection.connect(client, SocketAddress.inetSocketAddress(deployed.port("b1"),
+          Topology.HOST), 1 << 24))
+        .compose(connection -> connection.send(new ResizeRequest("x.jpg", "jpeg", 8, 8, ResizeMode.FIT, true,
+          Buffer.buffer())))
+        .onComplete(test.succeeding(answer -> test.verify(() -> {
+          assertThat(answer.status()).isEqualTo(Status.OK);
+          assertThat(answer.backend()).isEqualTo("b1");
+          assertThat(Listening.of(vertx, "b2")).as("b2 no longer listens").isEmpty();
+          assertThat(vertx.deploymentIDs()).contains(deployed.deploymentId("b1"))
+            .doesNotContain(deployed.deploymentId("b2"));
+          test.completeNow();
+        }))));
   }
 
   @Test
