@@ -2,6 +2,8 @@ package tcpbalancer.proxy;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import tcpbalancer.flow.PermitQueue;
 
@@ -16,6 +18,8 @@ final class ConnectionLimiter {
   private final int maxConns;
   private final int queueTimeoutMillis;
   private final AtomicInteger active = new AtomicInteger();
+  // Copy-on-write: with nobody listening, a connection pays one volatile read.
+  private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
 
   ConnectionLimiter(Vertx vertx, int maxConns, int queueSize, int queueTimeoutMillis) {
     this.slots = PermitQueue.counting(vertx, maxConns, queueSize);
@@ -25,19 +29,28 @@ final class ConnectionLimiter {
 
   /** Completes, on the caller's context, when the connection may proceed; fails when it is refused. */
   Future<Void> acquire() {
-    return slots.acquire(queueTimeoutMillis).transform(slot -> {
-      if (slot.succeeded()) {
+    Future<PermitQueue.Permit> slot = slots.acquire(queueTimeoutMillis);
+    boolean queued = !slot.isComplete();
+    if (queued) {
+      changed();
+    }
+    return slot.transform(taken -> {
+      if (taken.succeeded()) {
         active.incrementAndGet();
+        changed();
         return Future.succeededFuture();
       }
-      if (slot.cause() instanceof PermitQueue.Refused refused) {
+      if (queued) {
+        changed(); // it left the queue without a slot
+      }
+      if (taken.cause() instanceof PermitQueue.Refused refused) {
         return Future.failedFuture(new LimitException(refused.timedOut()
           ? "waited " + queueTimeoutMillis + " ms for one of the proxy's " + maxConns
             + " connection slots (queueTimeoutMillis)"
           : "the proxy has " + maxConns + " connections (maxConns) and " + refused.waiting()
             + " waiting (queueSize)"));
       }
-      return Future.failedFuture(slot.cause());
+      return Future.failedFuture(taken.cause());
     });
   }
 
@@ -45,6 +58,7 @@ final class ConnectionLimiter {
   void release() {
     active.decrementAndGet();
     slots.release(PermitQueue.Permit.INSTANCE);
+    changed();
   }
 
   /** Connections holding a slot. */
@@ -55,6 +69,23 @@ final class ConnectionLimiter {
   /** Connections waiting for a slot. */
   int waiting() {
     return slots.waiting();
+  }
+
+  /**
+   * Calls {@code listener} each time {@link #active} or {@link #waiting} changes, on the thread that changed it.
+   */
+  void onChange(Runnable listener) {
+    listeners.add(listener);
+  }
+
+  void removeOnChange(Runnable listener) {
+    listeners.remove(listener);
+  }
+
+  private void changed() {
+    if (!listeners.isEmpty()) {
+      listeners.forEach(Runnable::run);
+    }
   }
 
   /** A connection refused by the limit. */

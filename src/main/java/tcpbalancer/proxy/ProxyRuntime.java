@@ -102,6 +102,18 @@ public final class ProxyRuntime {
   }
 
   /**
+   * Calls {@code listener} each time {@link #inboundActive} or {@link #queued} changes, on the thread that changed
+   * it: for whoever reports on the proxy.
+   */
+  public void onInboundChange(Runnable listener) {
+    limiter.onChange(listener);
+  }
+
+  public void removeOnInboundChange(Runnable listener) {
+    limiter.removeOnChange(listener);
+  }
+
+  /**
    * Calls {@code listener} with each upstream the health checks take down, on the checker's event loop: for the
    * instances, which close their connections to it (when {@code closeWhenDown}).
    */

@@ -1,6 +1,11 @@
 package tcpbalancer.proxy;
 
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tcpbalancer.flow.BoundedCounter;
@@ -13,13 +18,21 @@ public final class UpstreamState {
 
   private static final Logger log = LoggerFactory.getLogger(UpstreamState.class);
 
+  /** The upstream {@code address} went up or down at {@code at}, for {@code reason}. */
+  public record StateChange(String address, boolean up, String reason, Instant at) {
+  }
+
   private volatile Upstream upstream;
   private final BoundedCounter active = new BoundedCounter();
   private final AtomicLong total = new AtomicLong();
   private final AtomicLong connectFailures = new AtomicLong();
   private final AtomicLong bytesToUpstream = new AtomicLong();
   private final AtomicLong bytesFromUpstream = new AtomicLong();
+  // Copy-on-write: with nobody listening, a connection pays one volatile read for each.
+  private final List<Consumer<StateChange>> stateListeners = new CopyOnWriteArrayList<>();
+  private final List<Consumer<UpstreamState>> activeListeners = new CopyOnWriteArrayList<>();
   private boolean up = true;
+  private StateChange lastStateChange;
   private int failuresInARow;
   private int checksPassedInARow;
   private int checksFailedInARow;
@@ -39,6 +52,35 @@ public final class UpstreamState {
 
   public synchronized boolean isUp() {
     return up;
+  }
+
+  /** The last time the upstream went down or came back, and why; empty while it has stayed up since it was added. */
+  public synchronized Optional<StateChange> lastStateChange() {
+    return Optional.ofNullable(lastStateChange);
+  }
+
+  /**
+   * Calls {@code listener} each time the upstream goes down or comes back, on the thread that changed it and
+   * outside this object's lock: for whoever reports on the upstreams.
+   */
+  public void onStateChange(Consumer<StateChange> listener) {
+    stateListeners.add(listener);
+  }
+
+  public void removeOnStateChange(Consumer<StateChange> listener) {
+    stateListeners.remove(listener);
+  }
+
+  /**
+   * Calls {@code listener} with this upstream each time a connection takes or gives back a slot on it, on the
+   * thread that did: {@link #active()} then says how many it has.
+   */
+  public void onActiveChange(Consumer<UpstreamState> listener) {
+    activeListeners.add(listener);
+  }
+
+  public void removeOnActiveChange(Consumer<UpstreamState> listener) {
+    activeListeners.remove(listener);
   }
 
   public int active() {
@@ -68,11 +110,22 @@ public final class UpstreamState {
 
   /** Takes a connection slot unless the upstream is at its own maximum. */
   boolean tryReserve() {
-    return active.tryIncrement(upstream.maxConns());
+    if (!active.tryIncrement(upstream.maxConns())) {
+      return false;
+    }
+    activeChanged();
+    return true;
   }
 
   void release() {
     active.decrement();
+    activeChanged();
+  }
+
+  private void activeChanged() {
+    if (!activeListeners.isEmpty()) {
+      activeListeners.forEach(listener -> listener.accept(this));
+    }
   }
 
   void addBytesToUpstream(long bytes) {
@@ -90,40 +143,67 @@ public final class UpstreamState {
   }
 
   /** Passive health: {@code threshold} connect failures in a row mark the upstream down. */
-  synchronized void connectFailed(Throwable cause, int threshold) {
+  void connectFailed(Throwable cause, int threshold) {
     connectFailures.incrementAndGet();
-    failuresInARow++;
-    if (up && failuresInARow >= threshold) {
-      markDown(failuresInARow + " connect failures in a row (last: " + cause.getMessage() + ")");
+    StateChange change = null;
+    synchronized (this) {
+      failuresInARow++;
+      if (up && failuresInARow >= threshold) {
+        change = markDown(failuresInARow + " connect failures in a row (last: " + cause.getMessage() + ")");
+      }
     }
+    announce(change);
   }
 
   /** Active health: {@code rise} passed checks in a row bring a down upstream back. */
-  synchronized void checkPassed(int rise) {
-    checksFailedInARow = 0;
-    checksPassedInARow++;
-    if (!up && checksPassedInARow >= rise) {
-      up = true;
-      failuresInARow = 0;
-      log.warn("Upstream {} is UP: {} health checks passed in a row", upstream.address(), checksPassedInARow);
+  void checkPassed(int rise) {
+    StateChange change = null;
+    synchronized (this) {
+      checksFailedInARow = 0;
+      checksPassedInARow++;
+      if (!up && checksPassedInARow >= rise) {
+        up = true;
+        failuresInARow = 0;
+        change = changed(checksPassedInARow + " health checks passed in a row");
+      }
     }
+    announce(change);
   }
 
   /** Active health: {@code fall} failed checks in a row take an up upstream down; true when this one did. */
-  synchronized boolean checkFailed(Throwable cause, int fall) {
-    checksPassedInARow = 0;
-    checksFailedInARow++;
-    if (up && checksFailedInARow >= fall) {
-      markDown(checksFailedInARow + " health checks failed in a row (last: " + cause.getMessage() + ")");
-      return true;
+  boolean checkFailed(Throwable cause, int fall) {
+    StateChange change = null;
+    synchronized (this) {
+      checksPassedInARow = 0;
+      checksFailedInARow++;
+      if (up && checksFailedInARow >= fall) {
+        change = markDown(checksFailedInARow + " health checks failed in a row (last: " + cause.getMessage() + ")");
+      }
     }
-    return false;
+    announce(change);
+    return change != null;
   }
 
-  private void markDown(String why) {
+  /** Called under this object's lock. */
+  private StateChange markDown(String why) {
     up = false;
     checksPassedInARow = 0;
-    log.warn("Upstream {} is DOWN: {}", upstream.address(), why);
+    return changed(why);
+  }
+
+  /** Called under this object's lock, once {@code up} is the new state. */
+  private StateChange changed(String why) {
+    lastStateChange = new StateChange(upstream.address(), up, why, Instant.now());
+    return lastStateChange;
+  }
+
+  /** Outside the lock: a listener may read this state, and connections asking {@link #isUp} never wait on one. */
+  private void announce(StateChange change) {
+    if (change == null) {
+      return;
+    }
+    log.warn("Upstream {} is {}: {}", change.address(), change.up() ? "UP" : "DOWN", change.reason());
+    stateListeners.forEach(listener -> listener.accept(change));
   }
 
   @Override

@@ -2,44 +2,24 @@ package tcpbalancer.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static tcpbalancer.proxy.ProxyTestClient.upstreamOf;
-import static tcpbalancer.proxy.ProxyTestSupport.*;
 
-import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.net.NetClient;
-import io.vertx.core.net.NetServer;
 import io.vertx.junit5.Timeout;
-import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import tcpbalancer.config.ConfigUpdates;
 
 /** Connections are spread over the upstreams as the strategy says, across the instances of one proxy. */
-@ExtendWith(VertxExtension.class)
 @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
-class ProxyBalancingTest {
-
-  private NetClient client;
-
-  @BeforeEach
-  void createClient(Vertx vertx) {
-    client = vertx.createNetClient();
-  }
+class ProxyBalancingTest extends ProxyTestSupport {
 
   @Test
   void roundRobinGivesEachUpstreamItsShareAcrossInstances(Vertx vertx, VertxTestContext test) {
@@ -90,7 +70,8 @@ class ProxyBalancingTest {
     List<ProxyTestClient> kept = new ArrayList<>();
     ProxyVerticle[] proxy = new ProxyVerticle[1];
     startUpstreams(vertx, "busy", "idle")
-      .compose(ups -> deployProxy(vertx, new JsonObject().put("upstreams", addresses(ups)).put("strategy", strategy), 2))
+      .compose(ups -> deployProxy(vertx, new JsonObject().put("upstreams", addresses(ups)).put("strategy", strategy),
+        2))
       .compose(p -> {
         proxy[0] = p;
         return openSequentially(client, p.actualPort(), 10, kept);
@@ -103,7 +84,7 @@ class ProxyBalancingTest {
           }
         }
         UpstreamState idle = proxy[0].runtime().upstreams().get(1);
-        return eventually(vertx, 5_000, () -> idle.active() == 0);
+        return whenActive(idle, active -> active == 0).timeout(5, TimeUnit.SECONDS);
       })
       .compose(v -> openSequentially(client, proxy[0].actualPort(), 4, new ArrayList<>()))
       .onComplete(test.succeeding(names -> test.verify(() -> {

@@ -1,66 +1,33 @@
 package tcpbalancer.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static tcpbalancer.proxy.ProxyTestClient.upstreamOf;
-import static tcpbalancer.proxy.ProxyTestSupport.*;
 
-import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.net.NetClient;
-import io.vertx.core.net.NetServer;
 import io.vertx.junit5.Timeout;
-import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
-import tcpbalancer.config.ConfigUpdates;
 
 /** A stop lets open connections finish for the drain time, serves no new one, and closes the rest. */
-@ExtendWith(VertxExtension.class)
 @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
-class ProxyDrainTest {
-
-  private NetClient client;
-
-  @BeforeEach
-  void createClient(Vertx vertx) {
-    client = vertx.createNetClient();
-  }
+class ProxyDrainTest extends ProxyTestSupport {
 
   @Test
   void undeployDrainsOpenConnectionsThenStops(Vertx vertx, VertxTestContext test) {
-    String[] deploymentId = new String[1];
-    ProxyVerticle[] proxy = new ProxyVerticle[1];
-    List<ProxyVerticle> instances = new ArrayList<>();
+    Deployed[] deployed = new Deployed[1];
     startUpstreams(vertx, "a")
-      .compose(ups -> vertx.deployVerticle(() -> {
-        ProxyVerticle p = new ProxyVerticle();
-        instances.add(p);
-        return p;
-      }, new DeploymentOptions().setConfig(new JsonObject().put("host", "127.0.0.1").put("port", 0)
-        .put("upstreams", addresses(ups)).put("drainTimeoutMillis", 30_000))))
-      .compose(id -> {
-        deploymentId[0] = id;
-        proxy[0] = instances.get(0);
-        return ProxyTestClient.connect(client, proxy[0].actualPort());
+      .compose(ups -> deploy(vertx, drainingFor(30_000, ups), 1))
+      .compose(d -> {
+        deployed[0] = d;
+        return ProxyTestClient.connect(client, d.instances().get(0).actualPort());
       })
       .compose(open -> open.greeting.compose(g -> {
-        int port = proxy[0].actualPort();
-        Future<Void> undeployed = vertx.undeploy(deploymentId[0]);
+        int port = deployed[0].instances().get(0).actualPort();
+        Future<Void> undeployed = vertx.undeploy(deployed[0].id());
         Promise<String> echoed = Promise.promise();
         open.socket.handler(b -> echoed.tryComplete(b.toString()));
         open.socket.write("still here");
@@ -88,16 +55,16 @@ class ProxyDrainTest {
 
   @Test
   void connectionsStillOpenAfterTheDrainTimeAreClosed(Vertx vertx, VertxTestContext test) {
-    List<ProxyVerticle> instances = new ArrayList<>();
     startUpstreams(vertx, "a")
-      .compose(ups -> vertx.deployVerticle(() -> {
-        ProxyVerticle p = new ProxyVerticle();
-        instances.add(p);
-        return p;
-      }, new DeploymentOptions().setConfig(new JsonObject().put("host", "127.0.0.1").put("port", 0)
-        .put("upstreams", addresses(ups)).put("drainTimeoutMillis", 100))))
-      .compose(id -> ProxyTestClient.connect(client, instances.get(0).actualPort())
-        .compose(open -> open.greeting.compose(g -> vertx.undeploy(id)).compose(v -> open.closed)))
+      .compose(ups -> deploy(vertx, drainingFor(100, ups), 1))
+      .compose(deployed -> ProxyTestClient.connect(client, deployed.instances().get(0).actualPort())
+        .compose(open -> open.greeting.compose(g -> vertx.undeploy(deployed.id())).compose(v -> open.closed)))
       .onComplete(test.succeedingThenComplete());
+  }
+
+  /** A proxy of the default config (and its default check) to {@code upstreams}, draining for {@code millis}. */
+  private static JsonObject drainingFor(int millis, List<TestUpstream> upstreams) {
+    return new JsonObject().put("host", "127.0.0.1").put("port", 0).put("upstreams", addresses(upstreams))
+      .put("drainTimeoutMillis", millis);
   }
 }

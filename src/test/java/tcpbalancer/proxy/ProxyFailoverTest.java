@@ -2,44 +2,20 @@ package tcpbalancer.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static tcpbalancer.proxy.ProxyTestClient.upstreamOf;
-import static tcpbalancer.proxy.ProxyTestSupport.*;
 
-import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.net.NetClient;
-import io.vertx.core.net.NetServer;
 import io.vertx.junit5.Timeout;
-import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
-import tcpbalancer.config.ConfigUpdates;
 
 /** An upstream that refuses or dies is skipped, marked down, and taken back when it answers again. */
-@ExtendWith(VertxExtension.class)
 @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
-class ProxyFailoverTest {
-
-  private NetClient client;
-
-  @BeforeEach
-  void createClient(Vertx vertx) {
-    client = vertx.createNetClient();
-  }
+class ProxyFailoverTest extends ProxyTestSupport {
 
   @Test
   void aRefusingUpstreamIsSkippedMarkedDownAndComesBack(Vertx vertx, VertxTestContext test) {
@@ -67,7 +43,7 @@ class ProxyFailoverTest {
         UpstreamState lateState = proxy[0].runtime().upstreams().get(2);
         assertThat(lateState.isUp()).isFalse();
         assertThat(lateState.connectFailures()).isPositive();
-        return late[0].listen(late[0].port).compose(v -> eventually(vertx, 10_000, lateState::isUp));
+        return late[0].listen(late[0].port).compose(v -> whenUp(lateState, true).timeout(10, TimeUnit.SECONDS));
       })
       .compose(v -> openSequentially(client, proxy[0].actualPort(), 3, new ArrayList<>()))
       .onComplete(test.succeeding(names -> test.verify(() -> {
@@ -103,7 +79,8 @@ class ProxyFailoverTest {
       .compose(v -> openSequentially(client, port[0], 4, new ArrayList<>()))
       .onComplete(test.succeeding(names -> test.verify(() -> {
         assertThat(names).containsOnly("survivor");
-        assertThat(kept.stream().filter(c -> !c.closed.isComplete()).count()).as("survivor's clients stay").isEqualTo(2);
+        assertThat(kept.stream().filter(c -> !c.closed.isComplete()).count()).as("survivor's clients stay")
+          .isEqualTo(2);
         test.completeNow();
       })));
   }

@@ -1,7 +1,7 @@
 package tcpbalancer.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static tcpbalancer.proxy.ProxyTestSupport.eventually;
+import static tcpbalancer.proxy.ProxyTestSupport.whenUp;
 
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -43,6 +43,9 @@ class ProxyHealthCheckTest {
   private static final int RISE = 2;
   /** Timers and event loops on a machine busy with other builds run late by this much at most. */
   private static final int SCHEDULING_SLACK = 1_000;
+  /** The longest the checks may take to find a backend hung, or answering again. */
+  private static final long DOWN_WITHIN = (long) FALL * INTERVAL + TIMEOUT + SCHEDULING_SLACK;
+  private static final long UP_WITHIN = (long) RISE * INTERVAL + TIMEOUT + SCHEDULING_SLACK;
 
   @TempDir
   Path dir;
@@ -65,9 +68,8 @@ class ProxyHealthCheckTest {
       .compose(p -> {
         upstreams.addAll(p.runtime().upstreams());
         UpstreamState hung = upstreams.get(1);
-        long bound = (long) FALL * INTERVAL + TIMEOUT + SCHEDULING_SLACK;
-        Future<Void> down = eventually(vertx, bound - (System.currentTimeMillis() - deployedAt[0]),
-          () -> !hung.isUp());
+        Future<Void> down = whenUp(hung, false)
+          .timeout(DOWN_WITHIN - (System.currentTimeMillis() - deployedAt[0]), TimeUnit.MILLISECONDS);
         // The run starts at once, with the client's own request timeout of 120 s: the connections through the hung
         // backend are closed when it is taken down, and their requests resent at once.
         JsonObject client = new JsonObject().put("proxy", "127.0.0.1:" + p.actualPort())
@@ -83,6 +85,8 @@ class ProxyHealthCheckTest {
         assertThat(report.toJson().getJsonObject("images").getLong("resent"))
           .as("requests sent through the hung backend before it was down, resent elsewhere").isPositive();
         assertThat(upstreams.get(1).isUp()).as("the hung backend").isFalse();
+        assertThat(upstreams.get(1).lastStateChange()).get().extracting(UpstreamState.StateChange::reason)
+          .isEqualTo(FALL + " health checks failed in a row (last: no answer within " + TIMEOUT + " ms)");
         assertThat(upstreams.get(0).isUp() && upstreams.get(2).isUp()).as("the answering backends").isTrue();
         test.completeNow();
       })));
@@ -94,26 +98,30 @@ class ProxyHealthCheckTest {
       .compose(fake -> deployProxy(vertx, new JsonObject().put("upstreams", new JsonArray().add(fake.address())))
         .compose(p -> {
           UpstreamState state = p.runtime().upstreams().get(0);
-          return eventually(vertx, (long) FALL * INTERVAL + TIMEOUT + SCHEDULING_SLACK, () -> !state.isUp())
+          return whenUp(state, false).timeout(DOWN_WITHIN, TimeUnit.MILLISECONDS)
             .compose(v -> {
               fake.answer(Status.OK);
-              return eventually(vertx, (long) RISE * INTERVAL + TIMEOUT + SCHEDULING_SLACK, state::isUp);
+              return whenUp(state, true).timeout(UP_WITHIN, TimeUnit.MILLISECONDS);
             })
-            .compose(v -> stopChecks(vertx, p));
+            .compose(v -> stopChecks(vertx, p))
+            .map(v -> state.lastStateChange());
         }))
-      .onComplete(test.succeedingThenComplete());
+      .onComplete(test.succeeding(change -> test.verify(() -> {
+        assertThat(change).get().extracting(UpstreamState.StateChange::up, UpstreamState.StateChange::reason)
+          .containsExactly(true, RISE + " health checks passed in a row");
+        test.completeNow();
+      })));
   }
 
   @Test
   void theConnectionsOfABackendTakenDownAreClosed(Vertx vertx, VertxTestContext test) {
-    long bound = (long) FALL * INTERVAL + TIMEOUT + SCHEDULING_SLACK;
     FakeBackend.hung(vertx)
       .compose(fake -> deployProxy(vertx, new JsonObject().put("upstreams", new JsonArray().add(fake.address()))))
       .compose(p -> vertx.createNetClient().connect(p.actualPort(), "127.0.0.1").compose(socket -> {
         Promise<Void> closed = Promise.promise();
         socket.closeHandler(v -> closed.complete());
         socket.write("a request the hung backend never answers");
-        return closed.future().timeout(bound, TimeUnit.MILLISECONDS);
+        return closed.future().timeout(DOWN_WITHIN, TimeUnit.MILLISECONDS);
       }).compose(v -> stopChecks(vertx, p)))
       .onComplete(test.succeedingThenComplete());
   }

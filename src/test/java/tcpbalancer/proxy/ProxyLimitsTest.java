@@ -1,45 +1,18 @@
 package tcpbalancer.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static tcpbalancer.proxy.ProxyTestClient.upstreamOf;
-import static tcpbalancer.proxy.ProxyTestSupport.*;
 
-import io.vertx.core.DeploymentOptions;
-import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.net.NetClient;
-import io.vertx.core.net.NetServer;
 import io.vertx.junit5.Timeout;
-import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
-import tcpbalancer.config.ConfigUpdates;
 
 /** Past {@code maxConns} a connection waits in a bounded queue for a slot, shared by the instances. */
-@ExtendWith(VertxExtension.class)
 @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
-class ProxyLimitsTest {
-
-  private NetClient client;
-
-  @BeforeEach
-  void createClient(Vertx vertx) {
-    client = vertx.createNetClient();
-  }
+class ProxyLimitsTest extends ProxyTestSupport {
 
   @Test
   void pastMaxConnsAConnectionWaitsForASlotEvenOnAnotherInstance(Vertx vertx, VertxTestContext test) {
@@ -55,12 +28,13 @@ class ProxyLimitsTest {
         return ProxyTestClient.connect(client, ports[0]);
       })
       .compose(first -> first.greeting.compose(g -> ProxyTestClient.connect(client, ports[1])).compose(second ->
-        eventually(vertx, 5_000, () -> proxy[0].runtime().queued() == 1).compose(queued -> {
-          assertThat(second.greeting.isComplete()).as("the second waits while the first holds the slot").isFalse();
-          assertThat(proxy[0].runtime().inboundActive()).isEqualTo(1);
-          first.socket.close();
-          return second.greeting;
-        })))
+        whenInbound(proxy[0].runtime(), runtime -> runtime.queued() == 1).timeout(5, TimeUnit.SECONDS)
+          .compose(queued -> {
+            assertThat(second.greeting.isComplete()).as("the second waits while the first holds the slot").isFalse();
+            assertThat(proxy[0].runtime().inboundActive()).isEqualTo(1);
+            first.socket.close();
+            return second.greeting;
+          })))
       .onComplete(test.succeeding(greeting -> test.verify(() -> {
         assertThat(greeting).isEqualTo("a");
         test.completeNow();

@@ -1,45 +1,24 @@
 package tcpbalancer.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static tcpbalancer.proxy.ProxyTestClient.upstreamOf;
-import static tcpbalancer.proxy.ProxyTestSupport.*;
 
-import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetServer;
 import io.vertx.junit5.Timeout;
-import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
-import tcpbalancer.config.ConfigUpdates;
 
 /** Bytes pass unchanged both ways, with backpressure, up to the end a side sends; idle connections are cut. */
-@ExtendWith(VertxExtension.class)
 @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
-class ProxyRelayTest {
-
-  private NetClient client;
-
-  @BeforeEach
-  void createClient(Vertx vertx) {
-    client = vertx.createNetClient();
-  }
+class ProxyRelayTest extends ProxyTestSupport {
 
   @Test
   void largeTransfersBothWaysArriveByteExact(Vertx vertx, VertxTestContext test) {
@@ -105,7 +84,8 @@ class ProxyRelayTest {
       socket.write(payload).onComplete(written -> socket.close());
     });
     sender.listen(0, "127.0.0.1")
-      .compose(s -> deployProxy(vertx, new JsonObject().put("upstreams", new JsonArray().add("127.0.0.1:" + s.actualPort())), 1))
+      .compose(s -> deployProxy(vertx,
+        new JsonObject().put("upstreams", new JsonArray().add("127.0.0.1:" + s.actualPort())), 1))
       .compose(proxy -> client.connect(proxy.actualPort(), "127.0.0.1"))
       .onComplete(test.succeeding(socket -> {
         socket.pause(); // the proxy must hold what it could not deliver, and deliver the end after it
@@ -124,7 +104,8 @@ class ProxyRelayTest {
   void onlyIdleConnectionsAreClosedByTheIdleTimeout(Vertx vertx, VertxTestContext test) {
     int[] port = new int[1];
     startUpstreams(vertx, "a")
-      .compose(ups -> deployProxy(vertx, new JsonObject().put("upstreams", addresses(ups)).put("idleTimeoutSeconds", 1), 1))
+      .compose(ups -> deployProxy(vertx, new JsonObject().put("upstreams", addresses(ups))
+        .put("idleTimeoutSeconds", 1), 1))
       .compose(proxy -> {
         port[0] = proxy.actualPort();
         return Future.all(ProxyTestClient.connect(client, port[0]), ProxyTestClient.connect(client, port[0]));

@@ -1,45 +1,23 @@
 package tcpbalancer.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static tcpbalancer.proxy.ProxyTestClient.upstreamOf;
-import static tcpbalancer.proxy.ProxyTestSupport.*;
 
-import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.net.NetClient;
-import io.vertx.core.net.NetServer;
 import io.vertx.junit5.Timeout;
-import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 import tcpbalancer.config.ConfigUpdates;
 
 /** A changed config applies its upstream list to new connections while open ones finish. */
-@ExtendWith(VertxExtension.class)
 @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
-class ProxyReloadTest {
-
-  private NetClient client;
-
-  @BeforeEach
-  void createClient(Vertx vertx) {
-    client = vertx.createNetClient();
-  }
+class ProxyReloadTest extends ProxyTestSupport {
 
   @Test
   void aNewUpstreamListAppliesToNewConnectionsWhileOpenOnesFinish(Vertx vertx, VertxTestContext test) {

@@ -7,19 +7,31 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetClient;
+import io.vertx.junit5.VertxExtension;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import java.util.function.IntPredicate;
 import java.util.function.Predicate;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.extension.ExtendWith;
 
-/** Deploying proxies and upstreams for the proxy tests, and waiting for what they do. */
-final class ProxyTestSupport {
+/**
+ * The base of the proxy tests: a client to connect through the proxy with, deploying proxies and upstreams, and
+ * waiting for what they announce (a list reloaded, an upstream up or down, a connection count changed).
+ */
+@ExtendWith(VertxExtension.class)
+abstract class ProxyTestSupport {
 
-  private ProxyTestSupport() {
+  /** Connects to the proxies under test; Vert.x closes it with itself. */
+  NetClient client;
+
+  @BeforeEach
+  void createClient(Vertx vertx) {
+    client = vertx.createNetClient();
   }
 
   /**
@@ -97,22 +109,44 @@ final class ProxyTestSupport {
     return met.future().onComplete(done -> group.removeOnChange(listener));
   }
 
-  /**
-   * Completes once {@code condition} holds, checking every 20 ms, failing after {@code timeoutMillis}. Only for
-   * what the proxy announces no event for: a counter going down, a health check passing.
-   */
-  static Future<Void> eventually(Vertx vertx, long timeoutMillis, BooleanSupplier condition) {
-    Promise<Void> done = Promise.promise();
-    long deadline = System.currentTimeMillis() + timeoutMillis;
-    vertx.setPeriodic(0, 20, id -> {
-      if (condition.getAsBoolean()) {
-        vertx.cancelTimer(id);
-        done.tryComplete();
-      } else if (System.currentTimeMillis() > deadline) {
-        vertx.cancelTimer(id);
-        done.tryFail("condition not met within " + timeoutMillis + " ms");
+  /** Completes when {@code upstream} is up (or down): now, or at the change that makes it so. */
+  static Future<Void> whenUp(UpstreamState upstream, boolean up) {
+    Promise<Void> met = Promise.promise();
+    Consumer<UpstreamState.StateChange> listener = change -> {
+      if (change.up() == up) {
+        met.tryComplete();
       }
-    });
-    return done.future();
+    };
+    upstream.onStateChange(listener);
+    if (upstream.isUp() == up) {
+      met.tryComplete();
+    }
+    return met.future().onComplete(done -> upstream.removeOnStateChange(listener));
+  }
+
+  /** Completes when the connections on {@code upstream} satisfy {@code condition}: now, or when a slot changes. */
+  static Future<Void> whenActive(UpstreamState upstream, IntPredicate condition) {
+    Promise<Void> met = Promise.promise();
+    Consumer<UpstreamState> listener = changed -> {
+      if (condition.test(changed.active())) {
+        met.tryComplete();
+      }
+    };
+    upstream.onActiveChange(listener);
+    listener.accept(upstream);
+    return met.future().onComplete(done -> upstream.removeOnActiveChange(listener));
+  }
+
+  /** Completes when the proxy's inbound connections satisfy {@code condition}: now, or at the change that does. */
+  static Future<Void> whenInbound(ProxyRuntime runtime, Predicate<ProxyRuntime> condition) {
+    Promise<Void> met = Promise.promise();
+    Runnable listener = () -> {
+      if (condition.test(runtime)) {
+        met.tryComplete();
+      }
+    };
+    runtime.onInboundChange(listener);
+    listener.run();
+    return met.future().onComplete(done -> runtime.removeOnInboundChange(listener));
   }
 }

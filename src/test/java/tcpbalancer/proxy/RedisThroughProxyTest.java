@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -20,7 +19,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -59,16 +57,11 @@ class RedisThroughProxyTest {
     awaitOutput(redis, "Ready to accept connections");
 
     vertx = Vertx.vertx();
-    List<ProxyVerticle> proxies = new CopyOnWriteArrayList<>();
-    vertx.deployVerticle(() -> {
-      ProxyVerticle proxy = new ProxyVerticle();
-      proxies.add(proxy);
-      return proxy;
-    }, new DeploymentOptions().setConfig(new JsonObject().put("host", "127.0.0.1").put("port", 0)
+    ProxyVerticle proxy = ProxyTestSupport.deploy(vertx, new JsonObject().put("host", "127.0.0.1").put("port", 0)
       .put("upstreams", new JsonArray().add("127.0.0.1:" + redisPort))
-      .put("check", REDIS_PING).put("checkIntervalMillis", 100).put("fall", 1))).await();
-    proxyPort = proxies.get(0).actualPort();
-    redisState = proxies.get(0).runtime().upstreams().get(0);
+      .put("check", REDIS_PING).put("checkIntervalMillis", 100).put("fall", 1), 1).await().instances().get(0);
+    proxyPort = proxy.actualPort();
+    redisState = proxy.runtime().upstreams().get(0);
   }
 
   @AfterAll
