@@ -15,8 +15,8 @@ import tcpbalancer.protocol.ResizeMode;
  */
 public record ClientOptions(HostAndPort proxy, String input, String output, int width, int height, ResizeMode mode,
                             int minConns, int maxConns, int times, boolean dryRun, int window, int retries,
-                            String report, int maxFrameSize, int requestTimeoutMillis, int reconnectTimeoutMillis,
-                            int eventLoops) {
+                            String report, String histogram, int maxFrameSize, int requestTimeoutMillis,
+                            int reconnectTimeoutMillis, int eventLoops) {
 
   public static final int DEFAULT_WINDOW = 4;
   public static final int DEFAULT_RETRIES = 3;
@@ -30,8 +30,8 @@ public record ClientOptions(HostAndPort proxy, String input, String output, int 
   /** A load client drives its connections from every core by default. */
   public static final int DEFAULT_EVENT_LOOPS = Runtime.getRuntime().availableProcessors();
   public static final Set<String> KEYS = Set.of("proxy", "input", "output", "width", "height", "mode", "minConns",
-    "maxConns", "times", "dryRun", "window", "retries", "report", "maxFrameSize", "requestTimeoutMillis",
-    "reconnectTimeoutMillis", "eventLoops");
+    "maxConns", "times", "dryRun", "window", "retries", "report", "histogram", "maxFrameSize",
+    "requestTimeoutMillis", "reconnectTimeoutMillis", "eventLoops");
 
   public static ClientOptions fromJson(JsonObject json, String path) {
     JsonObject config = json == null ? new JsonObject() : json;
@@ -62,6 +62,7 @@ public record ClientOptions(HostAndPort proxy, String input, String output, int 
       fields.integer("window", DEFAULT_WINDOW, 1, 1024),
       fields.integer("retries", DEFAULT_RETRIES, 0, 100),
       fields.string("report", ""),
+      fields.string("histogram", ""),
       fields.integer("maxFrameSize", Frame.DEFAULT_MAX_BODY_SIZE, 1024, Integer.MAX_VALUE),
       fields.integer("requestTimeoutMillis", DEFAULT_REQUEST_TIMEOUT_MILLIS, 1, Integer.MAX_VALUE),
       fields.integer("reconnectTimeoutMillis", DEFAULT_RECONNECT_TIMEOUT_MILLIS, 0, Integer.MAX_VALUE),
@@ -71,6 +72,6 @@ public record ClientOptions(HostAndPort proxy, String input, String output, int 
   /** The same settings with another range of connections per round: one event loop's share of a run. */
   ClientOptions withConnections(int fewest, int most) {
     return new ClientOptions(proxy, input, output, width, height, mode, fewest, most, times, dryRun, window, retries,
-      report, maxFrameSize, requestTimeoutMillis, reconnectTimeoutMillis, eventLoops);
+      report, histogram, maxFrameSize, requestTimeoutMillis, reconnectTimeoutMillis, eventLoops);
   }
 }

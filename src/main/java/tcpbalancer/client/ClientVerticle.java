@@ -3,7 +3,6 @@ package tcpbalancer.client;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,7 +18,10 @@ import org.slf4j.LoggerFactory;
  */
 public class ClientVerticle extends VerticleBase {
 
-  /** Local event bus address of the {@code {"exitCode": N, "report": {...}}} message sent when a run is over. */
+  /**
+   * Local event bus address of the {@code {"exitCode": N, "report": {...}}} message sent when a run is over; it
+   * also has an {@code "error"} when a report file could not be written.
+   */
   public static final String DONE_ADDRESS = "tcpbalancer.client.done";
 
   private static final Logger log = LoggerFactory.getLogger(ClientVerticle.class);
@@ -55,11 +57,12 @@ public class ClientVerticle extends VerticleBase {
         }
         report.finish();
         printAndSave(report).onComplete(saved -> {
-          if (saved.failed()) {
-            log.error("Cannot write the report to {}: {}", options.report(), saved.cause().getMessage());
-          }
           JsonObject done = new JsonObject().put("exitCode", saved.succeeded() ? report.exitCode() : 1)
             .put("report", report.toJson());
+          if (saved.failed()) {
+            log.error("Client: {}", saved.cause().getMessage());
+            done.put("error", saved.cause().getMessage());
+          }
           finished.tryComplete(report);
           vertx.eventBus().publish(DONE_ADDRESS, done);
         });
@@ -99,10 +102,6 @@ public class ClientVerticle extends VerticleBase {
       System.out.flush();
       return null;
     });
-    if (options.report().isEmpty()) {
-      return printed;
-    }
-    return printed.compose(v -> vertx.fileSystem().writeFile(options.report(),
-      Buffer.buffer(report.toJson().encodePrettily() + "\n")));
+    return printed.compose(v -> ReportFiles.write(vertx, options, report));
   }
 }

@@ -8,11 +8,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
-import org.HdrHistogram.Histogram;
 
 /**
- * What a client run did: counts, bytes, rates, latency percentiles (HdrHistogram) and the spread over
+ * What a client run did: counts, bytes, rates, latencies ({@link LatencyHistogram}) and the spread over
  * backends. Each lane of a run keeps its own, updated from its event loop only; they are added up when the run is
  * over.
  */
@@ -21,7 +19,7 @@ public final class RunReport {
   private final ClientOptions options;
   private final int imagesPerRound;
   private final List<String> skippedFiles;
-  private final Histogram latencyMicros = new Histogram(TimeUnit.HOURS.toMicros(1), 3);
+  private final LatencyHistogram latency = new LatencyHistogram();
   private final Map<String, Long> backends = new TreeMap<>();
   private final Map<String, String> failures = new LinkedHashMap<>();
   private final long startNanos = System.nanoTime();
@@ -64,7 +62,7 @@ public final class RunReport {
 
   /** An image's final answer came {@code latencyNanos} after its first send: resends and waits included. */
   void latency(long latencyNanos) {
-    latencyMicros.recordValue(Math.min(latencyMicros.getHighestTrackableValue(), Math.max(0, latencyNanos / 1_000)));
+    latency.record(latencyNanos);
   }
 
   /** Result files this lane wrote (each once, however many rounds wrote it). */
@@ -103,7 +101,7 @@ public final class RunReport {
     connections += lane.connections;
     bytesSent += lane.bytesSent;
     bytesReceived += lane.bytesReceived;
-    latencyMicros.add(lane.latencyMicros);
+    latency.add(lane.latency);
     lane.backends.forEach((backend, count) -> backends.merge(backend, count, Long::sum));
     lane.failures.forEach(failures::putIfAbsent);
   }
@@ -137,14 +135,16 @@ public final class RunReport {
     return Math.max(1e-9, (endNanos - startNanos) / 1e9);
   }
 
-  private double percentileMillis(double percentile) {
-    return latencyMicros.getTotalCount() == 0 ? 0 : latencyMicros.getValueAtPercentile(percentile) / 1000.0;
+  /** The latencies as HdrHistogram's percentile distribution text (.hgrm), in milliseconds. */
+  String histogramText() {
+    return latency.hgrm();
   }
 
   public JsonObject toJson() {
-    JsonObject latency = new JsonObject()
-      .put("p50", percentileMillis(50)).put("p90", percentileMillis(90)).put("p99", percentileMillis(99))
-      .put("max", latencyMicros.getTotalCount() == 0 ? 0 : latencyMicros.getMaxValue() / 1000.0);
+    JsonObject latencyMillis = new JsonObject()
+      .put("p50", latency.percentileMillis(50)).put("p90", latency.percentileMillis(90))
+      .put("p99", latency.percentileMillis(99)).put("max", latency.maxMillis())
+      .put("distribution", latency.distribution());
     JsonArray failureList = new JsonArray();
     failures.forEach((file, reason) -> failureList.add(new JsonObject().put("file", file).put("reason", reason)));
     return new JsonObject()
@@ -163,7 +163,7 @@ public final class RunReport {
       .put("seconds", seconds())
       .put("connectionsPerSecond", connections / seconds())
       .put("requestsPerSecond", answers / seconds())
-      .put("latencyMillis", latency)
+      .put("latencyMillis", latencyMillis)
       .put("backends", new JsonObject(new LinkedHashMap<>(backends)))
       .put("exitCode", exitCode());
   }
@@ -179,8 +179,8 @@ public final class RunReport {
     line(text, "  bytes       %s sent, %s received", size(bytesSent), size(bytesReceived));
     line(text, "  rate        %.2f s: %.1f connections/s, %.1f requests/s", seconds(), connections / seconds(),
       answers / seconds());
-    line(text, "  latency     p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms", percentileMillis(50),
-      percentileMillis(90), percentileMillis(99), latencyMicros.getTotalCount() == 0 ? 0 : latencyMicros.getMaxValue() / 1000.0);
+    line(text, "  latency     p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms", latency.percentileMillis(50),
+      latency.percentileMillis(90), latency.percentileMillis(99), latency.maxMillis());
     List<String> spread = new ArrayList<>();
     backends.forEach((name, count) -> spread.add(name + " " + count));
     line(text, "  backends    %s", spread.isEmpty() ? "(none answered)" : String.join(", ", spread));

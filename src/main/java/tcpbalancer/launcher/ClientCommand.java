@@ -55,8 +55,13 @@ final class ClientCommand implements ProgramCommand {
   @Option(names = "--window", paramLabel = "N", description = "requests in flight per connection (default: 4)")
   Integer window;
 
-  @Option(names = "--report", paramLabel = "FILE", description = "also write the report as JSON to FILE")
+  @Option(names = "--report", paramLabel = "FILE",
+    description = "also write the report as JSON to FILE, with the latency percentile distribution")
   String report;
+
+  @Option(names = "--histogram", paramLabel = "FILE.hgrm",
+    description = "also write the latency histogram (ms) to FILE in HdrHistogram's percentile text, for its plotters")
+  String histogram;
 
   @Option(names = "--retries", paramLabel = "N",
     description = "resends of a request whose connection broke (default: 3); busy answers use none")
@@ -99,6 +104,9 @@ final class ClientCommand implements ProgramCommand {
     }
     if (report != null) {
       client.put("report", report);
+    }
+    if (histogram != null) {
+      client.put("histogram", histogram);
     }
     if (retries != null) {
       client.put("retries", retries);
