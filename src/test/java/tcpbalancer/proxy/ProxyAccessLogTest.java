@@ -8,7 +8,6 @@ import static tcpbalancer.proxy.ProxyTestSupport.startUpstreams;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -18,10 +17,11 @@ import io.vertx.core.net.NetClient;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -72,7 +72,12 @@ class ProxyAccessLogTest {
       .compose(connection -> connection.greeting.compose(greeting -> {
         clientAddress[0] = connection.socket.localAddress().toString();
         Promise<Void> echoed = Promise.promise();
-        connection.socket.handler(echo -> echoed.tryComplete()); // the 5 bytes come back in one read on loopback
+        Buffer echo = Buffer.buffer();
+        connection.socket.handler(chunk -> {
+          if (echo.appendBuffer(chunk).length() == 5) {
+            echoed.complete();
+          }
+        });
         connection.socket.write(Buffer.buffer("hello"));
         return echoed.future().compose(v -> connection.socket.close());
       }))
@@ -181,6 +186,27 @@ class ProxyAccessLogTest {
   }
 
   @Test
+  void aConnectionToAnUpstreamTheChecksTakeDownIsLoggedAsUpstreamDown(Vertx vertx, VertxTestContext test) {
+    AtomicBoolean healthy = new AtomicBoolean(true);
+    // Greets each connection with "ok" while healthy: the check expects it, the relayed client just reads it.
+    vertx.createNetServer()
+      .connectHandler(socket -> socket.write(Buffer.buffer(healthy.get() ? "ok\n" : "no\n")))
+      .listen(0, "127.0.0.1")
+      .compose(server -> deployProxy(vertx, new JsonObject().put("accessLog", true)
+        .put("upstreams", new JsonArray().add("127.0.0.1:" + server.actualPort()))
+        .put("check", new JsonObject().put("expect", "6f6b")), 1))
+      .compose(proxy -> ProxyTestClient.connect(client, proxy.actualPort()))
+      .compose(connection -> connection.greeting.compose(greeting -> {
+        healthy.set(false);
+        return firstLine.future();
+      }))
+      .onComplete(test.succeeding(line -> test.verify(() -> {
+        assertThat(textFields(line)).containsEntry("bytes_out", "3").containsEntry("end", "upstream-down");
+        test.completeNow();
+      })));
+  }
+
+  @Test
   void theJsonFormatIsOneObjectWithTheSameFields(Vertx vertx, VertxTestContext test) {
     String[] upstream = new String[1];
     startUpstreams(vertx, "a")
@@ -227,7 +253,7 @@ class ProxyAccessLogTest {
 
   /** A text line's fields, in their order. */
   private static Map<String, String> textFields(String line) {
-    Map<String, String> fields = new java.util.LinkedHashMap<>();
+    Map<String, String> fields = new LinkedHashMap<>();
     for (String field : line.split(" ")) {
       int equals = field.indexOf('=');
       fields.put(field.substring(0, equals), field.substring(equals + 1));
