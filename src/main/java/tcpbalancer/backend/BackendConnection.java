@@ -211,10 +211,6 @@ final class BackendConnection {
     }
     heldBytes -= request.bytes();
     limits.bodies().release(request.bytes());
-    if (!response.ok()) {
-      log.debug("Request {} from {} refused: {}: {}", request.id(), socket.remoteAddress(), response.status(),
-        response.message());
-    }
     Buffer frame;
     try {
       frame = response.toFrame(request.id()).encode();
@@ -223,6 +219,7 @@ final class BackendConnection {
         + e.getMessage()).toFrame(request.id()).encode();
     }
     socket.write(frame);
+    RequestLog.answered(request, response, socket.remoteAddress());
     updateFlow();
   }
 

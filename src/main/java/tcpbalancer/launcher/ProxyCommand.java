@@ -41,6 +41,14 @@ final class ProxyCommand implements ProgramCommand {
     description = "address to listen on (default: ${DEFAULT-VALUE})")
   String host;
 
+  @Option(names = "--access-log", description = "log one line per client connection when it closes, to logger "
+    + "tcpbalancer.access (default: off)")
+  boolean accessLog;
+
+  @Option(names = "--access-log-format", paramLabel = "FORMAT",
+    description = "text (default: key=value fields) or json (one object per line)")
+  String accessLogFormat;
+
   @Option(names = "--instances", paramLabel = "N", description = "proxy verticles, sharing the port "
     + "(default: one per core)")
   Integer instances;
@@ -74,6 +82,12 @@ final class ProxyCommand implements ProgramCommand {
     }
     if (check != null) {
       proxy.put("check", check);
+    }
+    if (accessLog) {
+      proxy.put("accessLog", true);
+    }
+    if (accessLogFormat != null) {
+      proxy.put("accessLogFormat", accessLogFormat);
     }
     JsonObject entry = new JsonObject().put("verticle", VerticleKind.PROXY.configName()).put("config", proxy);
     if (instances != null) {

@@ -28,6 +28,10 @@ final class ProxyConnection {
   private NetSocket upstreamSocket;
   private Relay relay;
   private boolean released;
+  /** Its access-log line; null when the access log is off, so that nothing is recorded. */
+  private final AccessEntry access;
+  /** Set when the proxy ends the connection for a reason of its own: refused, connect failed, closed. */
+  private EndReason endedBy;
 
   ProxyConnection(NetSocket client, ProxyRuntime runtime, NetClient upstreamClient,
                   Consumer<ProxyConnection> onReleased) {
@@ -35,12 +39,18 @@ final class ProxyConnection {
     this.runtime = runtime;
     this.upstreamClient = upstreamClient;
     this.onReleased = onReleased;
+    ProxyOptions options = runtime.options();
+    this.access = options.accessLog() ? new AccessEntry(options.accessLogFormat(), options.name(), client) : null;
   }
 
   void start() {
     Relay.hold(client, this::release); // not a byte is read until an upstream is connected
     runtime.limiter().acquire().onComplete(slot -> {
+      if (access != null) {
+        access.queueLeft();
+      }
       if (slot.failed()) {
+        endedBy = EndReason.REFUSED;
         log.warn("Refusing connection from {}: {}", client.remoteAddress(), slot.cause().getMessage());
         client.close();
         release();
@@ -53,6 +63,7 @@ final class ProxyConnection {
       }
       connectUpstream(new HashSet<>(), 0).onComplete(connected -> {
         if (connected.failed()) {
+          endedBy = EndReason.CONNECT_FAILED;
           log.warn("Closing connection from {}: {}", client.remoteAddress(), connected.cause().getMessage());
           client.close();
           release();
@@ -72,8 +83,11 @@ final class ProxyConnection {
     return relay != null && reserved == upstream;
   }
 
-  /** Closes the connection now, whatever it is doing (the end of a drain, its upstream taken down). */
-  void close() {
+  /** Closes the connection now, whatever it is doing: the end of a drain, its upstream taken down. */
+  void close(EndReason reason) {
+    if (endedBy == null) {
+      endedBy = reason;
+    }
     if (relay != null) {
       relay.closeBoth();
     } else {
@@ -100,8 +114,26 @@ final class ProxyConnection {
     }
     if (!released) {
       released = true;
+      if (access != null) {
+        access.write(endReason(), relay == null ? 0 : relay.bytesFromClient(),
+          relay == null ? 0 : relay.bytesFromUpstream());
+      }
       onReleased.accept(this);
     }
+  }
+
+  /** Only the access log asks, once the connection ended. */
+  private EndReason endReason() {
+    if (endedBy != null) {
+      return endedBy;
+    }
+    if (access.idled()) {
+      return EndReason.IDLE_TIMEOUT;
+    }
+    if (relay != null && relay.upstreamClosedFirst()) {
+      return EndReason.UPSTREAM_CLOSED;
+    }
+    return access.draining() ? EndReason.DRAINED : EndReason.CLIENT_CLOSED;
   }
 
   /** Connects to a healthy upstream; on failure tries the next one, up to {@code retries} more times. */
@@ -114,11 +146,17 @@ final class ProxyConnection {
         : "every upstream that is up failed to connect (" + tried.size() + " tried)");
     }
     reserved = chosen;
+    if (access != null) {
+      access.connecting(chosen.upstream().address());
+    }
     return upstreamClient.connect(chosen.upstream().socketAddress())
       .<Void>map(socket -> {
         Relay.hold(socket, () -> { });
         chosen.connected();
         upstreamSocket = socket;
+        if (access != null) {
+          access.connected(socket);
+        }
         return null;
       })
       .recover(failure -> {

@@ -19,7 +19,7 @@ public record ProxyOptions(
   int connectTimeoutMillis, int idleTimeoutSeconds, int retries,
   int failuresBeforeDown, HealthCheck check, int checkIntervalMillis, int checkTimeoutMillis, int rise, int fall,
   boolean closeWhenDown,
-  int drainTimeoutMillis, int statsIntervalMillis) {
+  int drainTimeoutMillis, int statsIntervalMillis, boolean accessLog, AccessLogFormat accessLogFormat) {
 
   public static final String DEFAULT_HOST = "0.0.0.0";
   public static final Strategy DEFAULT_STRATEGY = Strategy.ROUND_ROBIN;
@@ -39,10 +39,12 @@ public record ProxyOptions(
   public static final boolean DEFAULT_CLOSE_WHEN_DOWN = true;
   public static final int DEFAULT_DRAIN_TIMEOUT_MILLIS = 10_000;
   public static final int DEFAULT_STATS_INTERVAL_MILLIS = 10_000;
+  public static final boolean DEFAULT_ACCESS_LOG = false;
+  public static final AccessLogFormat DEFAULT_ACCESS_LOG_FORMAT = AccessLogFormat.TEXT;
   public static final Set<String> KEYS = Set.of("host", "port", "name", "upstreams", "strategy", "maxConns",
     "queueSize", "queueTimeoutMillis", "connectTimeoutMillis", "idleTimeoutSeconds", "retries",
     "failuresBeforeDown", "check", "checkIntervalMillis", "checkTimeoutMillis", "rise", "fall", "closeWhenDown",
-    "drainTimeoutMillis", "statsIntervalMillis");
+    "drainTimeoutMillis", "statsIntervalMillis", "accessLog", "accessLogFormat");
 
   public static ProxyOptions fromJson(JsonObject json, String path) {
     JsonObject config = json == null ? new JsonObject() : json;
@@ -73,14 +75,17 @@ public record ProxyOptions(
       fields.integer("fall", DEFAULT_FALL, 1, 1000),
       fields.bool("closeWhenDown", DEFAULT_CLOSE_WHEN_DOWN),
       fields.integer("drainTimeoutMillis", DEFAULT_DRAIN_TIMEOUT_MILLIS, 0, 3_600_000),
-      fields.integer("statsIntervalMillis", DEFAULT_STATS_INTERVAL_MILLIS, 100, 86_400_000));
+      fields.integer("statsIntervalMillis", DEFAULT_STATS_INTERVAL_MILLIS, 100, 86_400_000),
+      fields.bool("accessLog", DEFAULT_ACCESS_LOG),
+      fields.named("accessLogFormat", AccessLogFormat.class, DEFAULT_ACCESS_LOG_FORMAT));
   }
 
   /** These options with another upstream list: what a live reload changes. */
   public ProxyOptions withUpstreams(List<Upstream> newUpstreams) {
     return new ProxyOptions(host, port, name, newUpstreams, strategy, maxConns, queueSize, queueTimeoutMillis,
       connectTimeoutMillis, idleTimeoutSeconds, retries, failuresBeforeDown, check, checkIntervalMillis,
-      checkTimeoutMillis, rise, fall, closeWhenDown, drainTimeoutMillis, statsIntervalMillis);
+      checkTimeoutMillis, rise, fall, closeWhenDown, drainTimeoutMillis, statsIntervalMillis, accessLog,
+      accessLogFormat);
   }
 
   /**

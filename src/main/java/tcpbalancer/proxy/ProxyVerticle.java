@@ -41,7 +41,7 @@ public class ProxyVerticle extends VerticleBase {
     if (!doomed.isEmpty()) {
       log.warn("Proxy {}: closing {} connections to {}, which is down", options.name(), doomed.size(),
         upstream.upstream().address());
-      doomed.forEach(ProxyConnection::close);
+      doomed.forEach(connection -> connection.close(EndReason.UPSTREAM_DOWN));
     }
   });
 
@@ -137,7 +137,7 @@ public class ProxyVerticle extends VerticleBase {
     // closes those left; a connection is over once its upstream side has closed too.
     return server.shutdown(options.drainTimeoutMillis(), TimeUnit.MILLISECONDS)
       .compose(v -> {
-        new ArrayList<>(connections).forEach(ProxyConnection::close);
+        new ArrayList<>(connections).forEach(connection -> connection.close(EndReason.DRAINED));
         return connections.isEmpty() ? Future.succeededFuture() : drained.future();
       })
       .compose(v -> upstreamClient.close());

@@ -33,6 +33,9 @@ final class Relay {
   private final UpstreamState upstream;
   private final Runnable onClosed;
   private int socketsClosed;
+  private boolean upstreamClosedFirst;
+  private long bytesFromClient;
+  private long bytesFromUpstream;
 
   Relay(NetSocket client, NetSocket upstreamSocket, UpstreamState upstream, Runnable onClosed) {
     this.client = (NetSocketInternal) client;
@@ -57,12 +60,21 @@ final class Relay {
   }
 
   void start() {
-    Direction toUpstream = new Direction(client, upstreamSocket, upstream::addBytesToUpstream);
-    Direction toClient = new Direction(upstreamSocket, client, upstream::addBytesFromUpstream);
+    Direction toUpstream = new Direction(client, upstreamSocket, bytes -> {
+      upstream.addBytesToUpstream(bytes);
+      bytesFromClient += bytes;
+    });
+    Direction toClient = new Direction(upstreamSocket, client, bytes -> {
+      upstream.addBytesFromUpstream(bytes);
+      bytesFromUpstream += bytes;
+    });
     client.exceptionHandler(e -> client.close());
     upstreamSocket.exceptionHandler(e -> upstreamSocket.close());
     client.closeHandler(v -> sideClosed(toUpstream, toClient));
-    upstreamSocket.closeHandler(v -> sideClosed(toClient, toUpstream));
+    upstreamSocket.closeHandler(v -> {
+      upstreamClosedFirst = socketsClosed == 0;
+      sideClosed(toClient, toUpstream);
+    });
     client.messageHandler(toUpstream);
     upstreamSocket.messageHandler(toClient);
     client.resume();
@@ -73,6 +85,21 @@ final class Relay {
   void closeBoth() {
     client.close();
     upstreamSocket.close();
+  }
+
+  /** Whether the upstream closed before the client did. */
+  boolean upstreamClosedFirst() {
+    return upstreamClosedFirst;
+  }
+
+  /** The bytes this connection's client sent to its upstream. */
+  long bytesFromClient() {
+    return bytesFromClient;
+  }
+
+  /** The bytes this connection's upstream sent to its client. */
+  long bytesFromUpstream() {
+    return bytesFromUpstream;
   }
 
   /**

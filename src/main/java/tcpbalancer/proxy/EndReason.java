@@ -1,0 +1,26 @@
+package tcpbalancer.proxy;
+
+import tcpbalancer.config.EnumNames;
+
+/** How a client connection ended, as its access-log line says ({@code end=client-closed}). */
+enum EndReason {
+  /** The client closed first (or hung up before it had an upstream). */
+  CLIENT_CLOSED,
+  /** The upstream closed first. */
+  UPSTREAM_CLOSED,
+  /** No upstream was up, or every one tried failed to connect. */
+  CONNECT_FAILED,
+  /** Nothing moved either way for {@code idleTimeoutSeconds}. */
+  IDLE_TIMEOUT,
+  /** The connection limit refused it: the queue was full, or it waited {@code queueTimeoutMillis}. */
+  REFUSED,
+  /** The proxy was stopping: the connection was open when the drain began and its upstream did not close first. */
+  DRAINED,
+  /** The health checks took its upstream down and the proxy closed it ({@code closeWhenDown}). */
+  UPSTREAM_DOWN;
+
+  @Override
+  public String toString() {
+    return EnumNames.of(this);
+  }
+}
