@@ -45,8 +45,8 @@ public record BackendOptions(String host, int port, String name, int maxFrameSiz
   public static final int DEFAULT_BODY_TIMEOUT_MILLIS = 30_000;
   public static final int DEFAULT_MAX_BUFFERED_BYTES = 256 * 1024 * 1024;
   public static final Set<String> KEYS = Set.of("host", "port", "name", "maxFrameSize", "maxInFlightPerConnection",
-    "maxInFlight", "requestTimeoutMillis", "remoteTimeoutMillis", "workerPolicy", "advertisedHost", "drainTimeoutMillis",
-    "idleTimeoutSeconds", "bodyTimeoutMillis", "maxBufferedBytes");
+    "maxInFlight", "requestTimeoutMillis", "remoteTimeoutMillis", "workerPolicy", "advertisedHost",
+    "drainTimeoutMillis", "idleTimeoutSeconds", "bodyTimeoutMillis", "maxBufferedBytes");
 
   public static BackendOptions fromJson(JsonObject json, String path) {
     ConfigFields fields = new ConfigFields(json, path);

@@ -48,6 +48,11 @@ final class WorkerDispatch {
   private Future<Message<ResizeResponse>> attempt(ResizeRequest request, long deadlineNanos, Set<String> failedNodes,
                                                   Throwable lastFailure) {
     return router.route(millisLeft(deadlineNanos), failedNodes).compose(route -> {
+      if (route == null && timedOut(lastFailure) && !failedNodes.isEmpty()) {
+        // A slow node is not a dead one: with nowhere else to go, the time left goes to the same nodes again.
+        failedNodes.clear();
+        return attempt(request, deadlineNanos, failedNodes, lastFailure);
+      }
       if (route == null) {
         return Future.failedFuture(lastFailure != null ? lastFailure
           : new ReplyException(ReplyFailure.NO_HANDLERS, "no resize worker is running"));
@@ -75,6 +80,10 @@ final class WorkerDispatch {
   /** Whether another worker may succeed: yes unless the worker answered with a failure of its own. */
   private static boolean retryable(Throwable failure) {
     return !(failure instanceof ReplyException e) || e.failureType() != ReplyFailure.RECIPIENT_FAILURE;
+  }
+
+  private static boolean timedOut(Throwable failure) {
+    return failure instanceof ReplyException e && e.failureType() == ReplyFailure.TIMEOUT;
   }
 
   private static long millisLeft(long deadlineNanos) {

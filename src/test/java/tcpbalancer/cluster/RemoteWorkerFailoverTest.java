@@ -10,7 +10,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.SocketAddress;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -29,7 +28,8 @@ import tcpbalancer.protocol.Status;
 
 /**
  * Work handed to another node's workers is not lost with that node: when the cluster drops the node, the request
- * goes to another worker at once, not after its timeout; but a worker's refusal of an image is final.
+ * goes to another worker at once, not after its timeout, and a node that keeps it past {@code remoteTimeoutMillis}
+ * loses it to another; but a worker's refusal of an image is final.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class RemoteWorkerFailoverTest {
@@ -48,30 +48,13 @@ class RemoteWorkerFailoverTest {
   @Test
   void aRequestHeldByANodeThatLeavesTheClusterIsAnsweredByAnotherNodeWithinSeconds() {
     ClusterNodes.Node front = cluster.start();
-    ClusterNodes.Node first = cluster.start();
-    ClusterNodes.Node second = cluster.start();
-    // The first worker node that receives the request holds it (its worker never gets it), like a node that hung.
-    Promise<ClusterNodes.Node> held = Promise.promise();
-    Map<ClusterNodes.Node, AtomicInteger> received = new ConcurrentHashMap<>();
-    for (ClusterNodes.Node node : List.of(first, second)) {
-      received.put(node, new AtomicInteger());
-      node.vertx().eventBus().addInboundInterceptor(delivery -> {
-        if (delivery.message().address().startsWith(ResizeWorkerVerticle.ADDRESS)) {
-          received.get(node).incrementAndGet();
-          if (held.tryComplete(node)) {
-            return; // never delivered, never answered
-          }
-        }
-        delivery.next();
-      });
-      ClusterNodes.deployWorkers(node.vertx(), 1).await();
-    }
+    HoldingNodes workers = new HoldingNodes(cluster.start(), cluster.start());
     BackendVerticle backend = ClusterNodes.deployBackend(front.vertx(), PATIENT).await();
 
     long sent = System.nanoTime();
     Future<ResizeResponse> answer = resize(front.vertx(), backend.actualPort(),
       TestImages.read(TestImages.benchImage("meadow_")));
-    ClusterNodes.Node holder = held.future().await();
+    ClusterNodes.Node holder = workers.held.future().await();
     holder.clusterManager().getHazelcastInstance().getLifecycleService().terminate();
     ResizeResponse response = answer.await();
     Duration took = Duration.ofNanos(System.nanoTime() - sent);
@@ -80,8 +63,52 @@ class RemoteWorkerFailoverTest {
     assertThat(response.width()).isEqualTo(40);
     assertThat(took).as("answered once the cluster dropped the node (about 5 s), not after 60 s")
       .isLessThan(Duration.ofSeconds(20));
-    ClusterNodes.Node other = holder == first ? second : first;
-    assertThat(received.get(other)).as("the other node resized it").hasValue(1);
+    assertThat(workers.receivedByTheOther()).as("the other node resized it").isEqualTo(1);
+  }
+
+  @Test
+  void aRemoteAttemptPastRemoteTimeoutMillisGoesToAnotherNode() {
+    ClusterNodes.Node front = cluster.start();
+    HoldingNodes workers = new HoldingNodes(cluster.start(), cluster.start());
+    BackendVerticle backend = ClusterNodes.deployBackend(front.vertx(), PATIENT.copy().put("remoteTimeoutMillis",
+      1_000)).await();
+
+    long sent = System.nanoTime();
+    ResizeResponse response = resize(front.vertx(), backend.actualPort(),
+      TestImages.read(TestImages.benchImage("meadow_"))).await();
+    Duration took = Duration.ofNanos(System.nanoTime() - sent);
+
+    assertThat(response.status()).as(response.message()).isEqualTo(Status.OK);
+    assertThat(took).as("the hung node had 1 s, not the request's 60 s").isLessThan(Duration.ofSeconds(10));
+    assertThat(workers.receivedByTheOther()).as("the other node resized it").isEqualTo(1);
+  }
+
+  /** Worker nodes; the first of them to receive a request holds it (its worker never gets it), like a hung node. */
+  private static final class HoldingNodes {
+
+    final Promise<ClusterNodes.Node> held = Promise.promise();
+    final Map<ClusterNodes.Node, AtomicInteger> received = new ConcurrentHashMap<>();
+
+    HoldingNodes(ClusterNodes.Node... nodes) {
+      for (ClusterNodes.Node node : nodes) {
+        received.put(node, new AtomicInteger());
+        node.vertx().eventBus().addInboundInterceptor(delivery -> {
+          if (delivery.message().address().startsWith(ResizeWorkerVerticle.ADDRESS)) {
+            received.get(node).incrementAndGet();
+            if (held.tryComplete(node)) {
+              return; // never delivered, never answered
+            }
+          }
+          delivery.next();
+        });
+        ClusterNodes.deployWorkers(node.vertx(), 1).await();
+      }
+    }
+
+    int receivedByTheOther() {
+      ClusterNodes.Node holder = held.future().result();
+      return received.entrySet().stream().filter(e -> e.getKey() != holder).mapToInt(e -> e.getValue().get()).sum();
+    }
   }
 
   @Test
