@@ -4,8 +4,6 @@ import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.net.NetSocket;
 import java.util.concurrent.TimeUnit;
@@ -38,9 +36,7 @@ final class BackendConnection {
   private final NetSocket socket;
   private final BackendOptions options;
   private final BackendLimits limits;
-  private final WorkerRouter router;
-  private final EventBus eventBus;
-  private final DeliveryOptions deliveryOptions;
+  private final WorkerDispatch workers;
   private final StallTimer stallTimer;
   private FrameParser parser;
   private int inFlight;
@@ -56,14 +52,12 @@ final class BackendConnection {
   private boolean broken;
   private boolean closed;
 
-  BackendConnection(NetSocket socket, BackendOptions options, BackendLimits limits, WorkerRouter router,
+  BackendConnection(NetSocket socket, BackendOptions options, BackendLimits limits, WorkerDispatch workers,
                     Vertx vertx) {
     this.socket = socket;
     this.options = options;
     this.limits = limits;
-    this.router = router;
-    this.eventBus = vertx.eventBus();
-    this.deliveryOptions = new DeliveryOptions().setSendTimeout(options.requestTimeoutMillis());
+    this.workers = workers;
     this.stallTimer = new StallTimer(vertx, TimeUnit.SECONDS.toMillis(options.idleTimeoutSeconds()),
       options.bodyTimeoutMillis(), this::stallState, this::onStall);
   }
@@ -170,28 +164,7 @@ final class BackendConnection {
   private void dispatch(Request request) {
     inFlight++;
     updateFlow();
-    router.route(options.requestTimeoutMillis()).onComplete(routed -> {
-      if (routed.failed()) {
-        finish(request, Future.failedFuture(routed.cause()));
-        return;
-      }
-      WorkerRouter.Route route = routed.result();
-      eventBus.<ResizeResponse>request(route.address(), request.resize(), deliveryOptionsAfter(request.receivedNanos()))
-        .onComplete(reply -> {
-          router.answered(route);
-          finish(request, reply);
-        });
-    });
-  }
-
-  /** The request's time limit counts from when it was read, waiting for a worker included. */
-  private DeliveryOptions deliveryOptionsAfter(long receivedNanos) {
-    long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - receivedNanos);
-    if (waitedMillis == 0) {
-      return deliveryOptions;
-    }
-    long leftMillis = Math.max(1, options.requestTimeoutMillis() - waitedMillis);
-    return new DeliveryOptions(deliveryOptions).setSendTimeout(leftMillis);
+    workers.send(request.resize(), request.receivedNanos()).onComplete(reply -> finish(request, reply));
   }
 
   private void finish(Request request, AsyncResult<Message<ResizeResponse>> reply) {

@@ -17,6 +17,8 @@ import tcpbalancer.protocol.Frame;
  * @param maxInFlight               requests all connections together may have in progress; past it a connection
  *                                  is paused until one finishes
  * @param requestTimeoutMillis      how long a request may wait for a resize worker
+ * @param remoteTimeoutMillis       how long one attempt on another node's workers may take before the request
+ *                                  is tried elsewhere (within {@code requestTimeoutMillis})
  * @param workerPolicy              which resize workers get the work when the cluster has remote ones
  * @param advertisedHost            the address a clustered backend announces; empty: the listening host, or
  *                                  the node's cluster address when listening on all interfaces
@@ -28,7 +30,8 @@ import tcpbalancer.protocol.Frame;
  *                                  requests in progress), at most a quarter of the heap (see {@link BackendLimits})
  */
 public record BackendOptions(String host, int port, String name, int maxFrameSize, int maxInFlightPerConnection,
-                             int maxInFlight, int requestTimeoutMillis, WorkerPolicy workerPolicy,
+                             int maxInFlight, int requestTimeoutMillis, int remoteTimeoutMillis,
+                             WorkerPolicy workerPolicy,
                              String advertisedHost, int drainTimeoutMillis, int idleTimeoutSeconds,
                              int bodyTimeoutMillis, int maxBufferedBytes) {
 
@@ -36,13 +39,14 @@ public record BackendOptions(String host, int port, String name, int maxFrameSiz
   public static final int DEFAULT_MAX_IN_FLIGHT_PER_CONNECTION = 8;
   public static final int DEFAULT_MAX_IN_FLIGHT = 64;
   public static final int DEFAULT_REQUEST_TIMEOUT_MILLIS = 20_000;
+  public static final int DEFAULT_REMOTE_TIMEOUT_MILLIS = 8_000;
   public static final int DEFAULT_DRAIN_TIMEOUT_MILLIS = 10_000;
   public static final int DEFAULT_IDLE_TIMEOUT_SECONDS = 300;
   public static final int DEFAULT_BODY_TIMEOUT_MILLIS = 30_000;
   public static final int DEFAULT_MAX_BUFFERED_BYTES = 256 * 1024 * 1024;
   public static final Set<String> KEYS = Set.of("host", "port", "name", "maxFrameSize", "maxInFlightPerConnection",
-    "maxInFlight", "requestTimeoutMillis", "workerPolicy", "advertisedHost", "drainTimeoutMillis",
-    "idleTimeoutSeconds", "bodyTimeoutMillis", "maxBufferedBytes");
+    "maxInFlight", "requestTimeoutMillis", "remoteTimeoutMillis", "workerPolicy", "advertisedHost",
+    "drainTimeoutMillis", "idleTimeoutSeconds", "bodyTimeoutMillis", "maxBufferedBytes");
 
   public static BackendOptions fromJson(JsonObject json, String path) {
     ConfigFields fields = new ConfigFields(json, path);
@@ -58,6 +62,7 @@ public record BackendOptions(String host, int port, String name, int maxFrameSiz
       fields.integer("maxInFlightPerConnection", DEFAULT_MAX_IN_FLIGHT_PER_CONNECTION, 1, 4096),
       fields.integer("maxInFlight", DEFAULT_MAX_IN_FLIGHT, 1, 1_000_000),
       fields.integer("requestTimeoutMillis", DEFAULT_REQUEST_TIMEOUT_MILLIS, 1, Integer.MAX_VALUE),
+      fields.integer("remoteTimeoutMillis", DEFAULT_REMOTE_TIMEOUT_MILLIS, 1, Integer.MAX_VALUE),
       fields.named("workerPolicy", WorkerPolicy.class, WorkerPolicy.PREFER_LOCAL),
       fields.string("advertisedHost", ""),
       fields.integer("drainTimeoutMillis", DEFAULT_DRAIN_TIMEOUT_MILLIS, 0, 3_600_000),

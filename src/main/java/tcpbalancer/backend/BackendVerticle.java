@@ -1,9 +1,11 @@
 package tcpbalancer.backend;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,7 +18,9 @@ import tcpbalancer.protocol.EventBusCodecs;
  * Accepts resize requests over TCP and hands each one to a {@link ResizeWorkerVerticle} over the event bus.
  * Runs on an event loop: it only decodes requests and encodes answers; no image work happens here.
  *
- * <p>Clustered, it announces its address in the {@link BackendDirectory} so proxies find it. On stop it leaves
+ * <p>Clustered, it announces its address in the {@link BackendDirectory} so proxies find it, and again whenever
+ * the announcement may have been lost: after its node merged back into the cluster (it was cut off, so the
+ * others dropped it), or when a change of membership finds the entry gone. On stop it leaves
  * gracefully: it withdraws the announcement, stops accepting, lets each connection finish the requests it has
  * (up to {@code drainTimeoutMillis}) and closes it.
  */
@@ -27,6 +31,10 @@ public class BackendVerticle extends VerticleBase {
   private BackendOptions options;
   private NetServer server;
   private BackendDirectory.Entry announced;
+  private ClusterNode node;
+  private UUID mergeListener;
+  private UUID membershipListener;
+  private boolean stopping;
 
   /**
    * Registers the event bus codecs too: the launcher registers them before any verticle starts, but a backend
@@ -37,9 +45,9 @@ public class BackendVerticle extends VerticleBase {
     EventBusCodecs.register(vertx);
     options = BackendOptions.fromJson(config(), "config");
     BackendLimits limits = BackendLimits.of(vertx, deploymentID(), options);
-    WorkerRouter router = new WorkerRouter(options.workerPolicy(), LocalWorkers.of(vertx), vertx.isClustered());
+    WorkerDispatch workers = new WorkerDispatch(vertx, options);
     server = vertx.createNetServer(new NetServerOptions().setTcpNoDelay(true));
-    server.connectHandler(socket -> new BackendConnection(socket, options, limits, router, vertx).start());
+    server.connectHandler(socket -> new BackendConnection(socket, options, limits, workers, vertx).start());
     return server.listen(options.port(), options.host())
       .recover(e -> Future.failedFuture(new IllegalStateException(
         "cannot listen on " + options.host() + ":" + options.port() + ": " + e.getMessage(), e)))
@@ -55,7 +63,7 @@ public class BackendVerticle extends VerticleBase {
   }
 
   private Future<Void> announce() {
-    ClusterNode node = ClusterNode.of(vertx);
+    node = ClusterNode.of(vertx);
     if (node == null) {
       return Future.succeededFuture();
     }
@@ -63,7 +71,37 @@ public class BackendVerticle extends VerticleBase {
       : isWildcard(options.host()) ? node.host() : options.host();
     announced = new BackendDirectory.Entry(options.name(), host, actualPort(), node.nodeId());
     return BackendDirectory.announce(vertx, announced)
-      .onSuccess(v -> log.info("Backend {} announced to the cluster at {}:{}", options.name(), host, actualPort()));
+      .onSuccess(v -> log.info("Backend {} announced to the cluster at {}:{}", options.name(), host, actualPort()))
+      .onSuccess(v -> {
+        // Hazelcast calls these on its own threads, where nothing may block: the work runs on this context.
+        Context context = vertx.getOrCreateContext();
+        mergeListener = node.onMerged(() -> context.runOnContext(x -> announceAgain("a merge")));
+        membershipListener = node.onMembershipChange(() -> context.runOnContext(x -> announceIfLost()));
+      });
+  }
+
+  private void announceIfLost() {
+    if (!stopping) {
+      BackendDirectory.contains(vertx, announced).onSuccess(present -> {
+        if (!present) {
+          announceAgain("its entry was lost");
+        }
+      });
+    }
+  }
+
+  /** Puts the entry back; while the cluster is still settling, tries again a second later. */
+  private void announceAgain(String reason) {
+    if (stopping) {
+      return;
+    }
+    BackendDirectory.announce(vertx, announced)
+      .onSuccess(v -> log.info("Backend {} announced again to the cluster after {} at {}:{}", options.name(),
+        reason, announced.host(), announced.port()))
+      .onFailure(e -> {
+        log.warn("Backend {} could not announce itself again after {}: {}", options.name(), reason, e.toString());
+        vertx.setTimer(1_000, t -> announceAgain(reason));
+      });
   }
 
   private static boolean isWildcard(String host) {
@@ -72,9 +110,19 @@ public class BackendVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    stopping = true;
+    if (mergeListener != null) {
+      try {
+        node.removeMergeListener(mergeListener);
+        node.removeListener(membershipListener);
+      } catch (RuntimeException e) {
+        log.debug("Cluster listeners of backend {} not removed: {}", options.name(), e.toString()); // cluster gone
+      }
+    }
     BackendLimits.forget(vertx, deploymentID());
-    Future<Void> withdrawn = announced == null ? Future.succeededFuture()
-      : BackendDirectory.withdraw(vertx, announced).recover(e -> Future.succeededFuture());
+    // A node cut off from the cluster (its Hazelcast gone) still drains: compose turns the throw into a failure.
+    Future<Void> withdrawn = announced == null ? Future.succeededFuture() : Future.<Void>succeededFuture()
+      .compose(v -> BackendDirectory.withdraw(vertx, announced)).recover(e -> Future.succeededFuture());
     return withdrawn.compose(v -> server.shutdown(options.drainTimeoutMillis(), TimeUnit.MILLISECONDS));
   }
 }

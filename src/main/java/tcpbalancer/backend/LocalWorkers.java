@@ -71,6 +71,11 @@ final class LocalWorkers implements Shareable {
     });
   }
 
+  /** Whether any worker runs here, idle or busy. */
+  boolean anyRunning() {
+    return queue.locked(() -> !running.isEmpty());
+  }
+
   /** The address of an idle worker, now taken, or null when every worker is busy. */
   String tryTake() {
     return queue.tryAcquire();

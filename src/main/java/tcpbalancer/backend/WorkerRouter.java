@@ -1,50 +1,79 @@
 package tcpbalancer.backend;
 
 import io.vertx.core.Future;
+import java.util.List;
+import java.util.Set;
 
-/** Picks the event bus address of a resize request according to the {@link WorkerPolicy}. */
+/**
+ * Picks the resize worker of each attempt at a request, according to the {@link WorkerPolicy}: a local worker
+ * taken for the attempt, or the workers of another node of the cluster.
+ */
 final class WorkerRouter {
 
   private final WorkerPolicy policy;
   private final LocalWorkers localWorkers;
-  /** Whether other nodes' workers can take work: without a cluster, every worker is a local one. */
-  private final boolean clustered;
+  /** Null without a cluster: then every worker is a local one. */
+  private final RemoteWorkers remoteWorkers;
+  /** Spread: which attempts go to this node's own workers (one in every live worker node's turn). */
+  private long spreadTurn;
 
-  WorkerRouter(WorkerPolicy policy, LocalWorkers localWorkers, boolean clustered) {
+  WorkerRouter(WorkerPolicy policy, LocalWorkers localWorkers, RemoteWorkers remoteWorkers) {
     this.policy = policy;
     this.localWorkers = localWorkers;
-    this.clustered = clustered;
+    this.remoteWorkers = policy == WorkerPolicy.LOCAL ? null : remoteWorkers;
   }
 
   /**
-   * Where to send the next request, once a worker can take it; if a local worker was taken,
-   * {@link #answered} must give it back. The future completes on the caller's context.
+   * Where to send the next attempt, once a worker can take it, avoiding the nodes in {@code excludedNodes}
+   * (those that failed the request already); null when no worker runs anywhere else. If a local worker was
+   * taken, {@link #answered} must give it back. The future completes on the caller's context.
    */
-  Future<Route> route(long timeoutMillis) {
+  Future<Route> route(long timeoutMillis, Set<String> excludedNodes) {
+    if (remoteWorkers == null) {
+      return local(timeoutMillis);
+    }
     if (policy == WorkerPolicy.SPREAD) {
-      return Future.succeededFuture(Route.anyWorker());
+      return remoteWorkers.candidates(excludedNodes).compose(nodes -> {
+        boolean here = localWorkers.anyRunning();
+        if (nodes.isEmpty() || (here && spreadTurn++ % (nodes.size() + 1) == 0)) {
+          return here ? local(timeoutMillis) : Future.succeededFuture(null);
+        }
+        return Future.succeededFuture(Route.remote(nodes.get(0)));
+      });
     }
     String idle = localWorkers.tryTake();
     if (idle != null) {
-      return Future.succeededFuture(new Route(idle, true));
+      return Future.succeededFuture(Route.local(idle));
     }
-    if (policy == WorkerPolicy.PREFER_LOCAL && clustered) {
-      return Future.succeededFuture(Route.anyWorker()); // the cluster may have an idle worker elsewhere
-    }
-    return localWorkers.take(timeoutMillis).map(address -> new Route(address, true));
+    // Every local worker is busy: another node may have an idle one; if none has, wait for a local one.
+    return remoteWorkers.candidates(excludedNodes).compose(nodes -> nodes.isEmpty()
+      ? localWorkers.anyRunning() ? local(timeoutMillis) : Future.succeededFuture(null)
+      : Future.succeededFuture(Route.remote(nodes.get(0))));
+  }
+
+  private Future<Route> local(long timeoutMillis) {
+    return localWorkers.take(timeoutMillis).map(Route::local);
   }
 
   void answered(Route route) {
-    if (route.localWorker()) {
+    if (!route.remote()) {
       localWorkers.release(route.address());
     }
   }
 
-  /** An event bus address, and whether it is a local worker's own, taken for this request. */
-  record Route(String address, boolean localWorker) {
+  /** A local worker's own address, taken for this attempt, or the node id of another node's workers. */
+  record Route(String address, String nodeId) {
 
-    static Route anyWorker() {
-      return new Route(ResizeWorkerVerticle.ADDRESS, false);
+    static Route local(String address) {
+      return new Route(address, null);
+    }
+
+    static Route remote(String nodeId) {
+      return new Route(ResizeWorkerVerticle.nodeAddress(nodeId), nodeId);
+    }
+
+    boolean remote() {
+      return nodeId != null;
     }
   }
 }

@@ -14,6 +14,10 @@ import java.util.Set;
  * id; a proxy lists the entries of live nodes only, so a dead node's backends vanish as soon as the cluster
  * manager drops the node, even though nobody removed them (the proxy clears them then). Announcements and
  * withdrawals are also published on {@link #CHANGED_ADDRESS} so proxies look again at once.
+ *
+ * <p>A node cut off for a while is dropped, and its entries cleared, though it still runs: when it merges back,
+ * its backends announce themselves again. Each announcement is stamped with its time, so that a proxy clearing
+ * the entry it read as dead never removes a newer announcement under the same key.
  */
 public final class BackendDirectory {
 
@@ -24,7 +28,8 @@ public final class BackendDirectory {
   public record Entry(String name, String host, int port, String nodeId) {
 
     JsonObject toJson() {
-      return new JsonObject().put("name", name).put("host", host).put("port", port).put("nodeId", nodeId);
+      return new JsonObject().put("name", name).put("host", host).put("port", port).put("nodeId", nodeId)
+        .put("announcedAt", System.currentTimeMillis());
     }
 
     static Entry fromJson(JsonObject json) {
@@ -55,16 +60,26 @@ public final class BackendDirectory {
       .onSuccess(v -> vertx.eventBus().publish(CHANGED_ADDRESS, entry.toJson()));
   }
 
-  /** The backends of live nodes; entries left by dead nodes are removed on the way. */
+  /** Whether {@code entry} is in the directory (a backend checks that its announcement survived a merge). */
+  public static Future<Boolean> contains(Vertx vertx, Entry entry) {
+    return map(vertx).compose(map -> map.get(key(entry))).map(json -> json != null);
+  }
+
+  /**
+   * The backends of live nodes; entries left by dead nodes are removed on the way, unless the node is back
+   * (or was announced again) by the time they are removed.
+   */
   public static Future<List<Entry>> list(Vertx vertx, Set<String> liveNodeIds) {
     return map(vertx).compose(map -> map.entries().map(entries -> {
       List<Entry> live = new ArrayList<>();
+      ClusterNode node = ClusterNode.of(vertx);
+      Set<String> liveNow = node != null ? node.liveNodeIds() : liveNodeIds;
       for (Map.Entry<String, JsonObject> entry : entries.entrySet()) {
         Entry backend = Entry.fromJson(entry.getValue());
         if (liveNodeIds.contains(backend.nodeId())) {
           live.add(backend);
-        } else {
-          map.remove(entry.getKey());
+        } else if (!liveNow.contains(backend.nodeId())) {
+          map.removeIfPresent(entry.getKey(), entry.getValue());
         }
       }
       live.sort((a, b) -> (a.host() + a.port()).compareTo(b.host() + b.port()));

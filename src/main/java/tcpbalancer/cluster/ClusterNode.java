@@ -1,22 +1,32 @@
 package tcpbalancer.cluster;
 
+import com.hazelcast.cluster.Member;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.core.LifecycleEvent;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.shareddata.Shareable;
+import io.vertx.core.spi.cluster.RegistrationInfo;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Consumer;
 
 /**
- * This Vert.x's place in the cluster, for verticles: its node id, the ids of the live nodes, its address, and
- * a way to hear when nodes join or leave. Absent when Vert.x is not clustered.
+ * This Vert.x's place in the cluster, for verticles: its node id, the ids of the live nodes, its address, which
+ * nodes consume an address, and ways to hear when nodes join or leave and when this node merged back after a
+ * split. Absent when Vert.x is not clustered.
  */
 public final class ClusterNode implements Shareable {
 
   private static final String MAP = "tcpbalancer.cluster";
   private static final String KEY = "node";
+  /** The member attribute in which the Vert.x cluster manager keeps a member's Vert.x node id. */
+  private static final String NODE_ID_ATTRIBUTE = "__vertx.nodeId";
 
   private final HazelcastClusterManager clusterManager;
 
@@ -61,6 +71,63 @@ public final class ClusterNode implements Shareable {
       public void memberRemoved(MembershipEvent event) {
         onChange.run();
       }
+    });
+  }
+
+  /**
+   * Calls {@code onLeft} (on a Hazelcast thread) with the Vert.x node id of each node that leaves the cluster,
+   * as soon as the cluster drops it; returns the registration (for {@link #removeListener}).
+   */
+  public UUID onNodeLeft(Consumer<String> onLeft) {
+    return clusterManager.getHazelcastInstance().getCluster().addMembershipListener(new MembershipListener() {
+      @Override
+      public void memberAdded(MembershipEvent event) {
+      }
+
+      @Override
+      public void memberRemoved(MembershipEvent event) {
+        String nodeId = nodeIdOf(event.getMember());
+        if (nodeId != null) {
+          onLeft.accept(nodeId);
+        }
+      }
+    });
+  }
+
+  private static String nodeIdOf(Member member) {
+    return member.getAttribute(NODE_ID_ATTRIBUTE);
+  }
+
+  /**
+   * Calls {@code onMerged} (on Hazelcast's merge thread: it must not block) each time this node has merged back
+   * into the cluster after a split, such as a pause longer than the heartbeat timeout. The merge keeps the larger
+   * side's data, so what this node had put in cluster-wide maps may be gone. Returns the registration (for
+   * {@link #removeMergeListener}).
+   */
+  public UUID onMerged(Runnable onMerged) {
+    return clusterManager.getHazelcastInstance().getLifecycleService().addLifecycleListener(event -> {
+      if (event.getState() == LifecycleEvent.LifecycleState.MERGED) {
+        onMerged.run();
+      }
+    });
+  }
+
+  public void removeMergeListener(UUID registration) {
+    clusterManager.getHazelcastInstance().getLifecycleService().removeLifecycleListener(registration);
+  }
+
+  /** The ids of the nodes with at least one clustered consumer of {@code address}, on the caller's context. */
+  public Future<Set<String>> nodesConsuming(String address) {
+    Promise<List<RegistrationInfo>> registrations = Promise.promise();
+    clusterManager.getRegistrations(address, registrations);
+    return registrations.future().map(list -> {
+      Set<String> nodes = new HashSet<>();
+      for (RegistrationInfo registration : list) {
+        if (!registration.localOnly()) {
+          nodes.add(registration.nodeId());
+        }
+      }
+      return nodes;
     });
   }
 

@@ -36,7 +36,7 @@ class ClusterWorkersTest {
   private static AtomicInteger countRemoteWork(Vertx vertx) {
     AtomicInteger count = new AtomicInteger();
     vertx.eventBus().addInboundInterceptor(context -> {
-      if (context.message().address().equals(ResizeWorkerVerticle.ADDRESS)) {
+      if (context.message().address().startsWith(ResizeWorkerVerticle.NODE_ADDRESS_PREFIX)) {
         count.incrementAndGet();
       }
       context.next();

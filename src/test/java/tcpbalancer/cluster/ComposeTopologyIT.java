@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -27,7 +29,7 @@ import tcpbalancer.testing.JarProcess;
  * all resized with answers from every backend, a backend host killed mid-run loses no image and is dropped within
  * seconds, and a backend started later receives traffic.
  */
-@Timeout(value = 8, unit = java.util.concurrent.TimeUnit.MINUTES)
+@Timeout(value = 10, unit = java.util.concurrent.TimeUnit.MINUTES)
 class ComposeTopologyIT {
 
   private static final Duration START = Duration.ofSeconds(90);
@@ -55,8 +57,9 @@ class ComposeTopologyIT {
     try (hosts) {
       hosts.create();
       JarProcess proxy = start(hosts, "proxy", compose.get("proxy"));
+      Map<String, JarProcess> backends = new LinkedHashMap<>();
       for (String backend : List.of("backend-1", "backend-2", "backend-3")) {
-        start(hosts, backend, compose.get(backend));
+        backends.put(backend, start(hosts, backend, compose.get(backend)));
       }
 
       // The cluster forms and the proxy, given no upstream, discovers all three backends.
@@ -85,6 +88,8 @@ class ComposeTopologyIT {
       assertThat(secondsToDrop).as("the proxy stops using the dead backend within seconds").isLessThan(15);
       assertThat(client.exitCode(START)).as(client.output()).isZero();
       assertThat(client.output()).contains((6 * samples) + " sent, " + (6 * samples) + " resized, 0 failed");
+      // Requests the others had handed to the dead host's workers were resized elsewhere once it was dropped.
+      assertThat(maxLatencyMillis(client.output())).as(client.output()).isLessThan(15_000);
 
       // A fourth backend joins later and gets traffic.
       int proxyLogBeforeJoin = proxy.lineCount();
@@ -93,6 +98,40 @@ class ComposeTopologyIT {
       String dryRun = runClient(hosts, compose.get("client"), dir.resolve("out-3"),
         List.of("--dry-run", "--times", "4"));
       assertThat(dryRun).contains("backend-4");
+
+      // backend-3's host freezes, like a paused VM: the cluster drops it, and work goes on without it.
+      JarProcess backend3 = backends.get("backend-3");
+      int proxyLogBeforeFreeze = proxy.lineCount();
+      hosts.freeze("backend-3");
+      try {
+        awaitUpstreams(hosts, proxy, proxyLogBeforeFreeze, Duration.ofSeconds(30), "backend-1", "backend-4");
+        String whileFrozen = runClient(hosts, compose.get("client"), dir.resolve("out-4"), List.of("--times", "2"));
+        assertThat(whileFrozen).contains((2 * samples) + " sent, " + (2 * samples) + " resized, 0 failed");
+      } finally {
+        hosts.thaw("backend-3");
+      }
+      // Running again, it finds itself alone, merges back into the cluster, announces itself again, and the
+      // proxy balances over it again. The merge check runs every 5 s, but probing the dead backend-2's ports
+      // first takes up to 15 s of each round.
+      int proxyLogBeforeThaw = proxy.lineCount();
+      backend3.awaitLine("Backend backend-3 announced again to the cluster after a merge", 0, Duration.ofSeconds(90));
+      awaitUpstreams(hosts, proxy, proxyLogBeforeThaw, Duration.ofSeconds(30), "backend-1", "backend-3", "backend-4");
+      String afterMerge = runClient(hosts, compose.get("client"), dir.resolve("out-5"), List.of("--times", "2"));
+      assertThat(afterMerge).contains((2 * samples) + " sent, " + (2 * samples) + " resized, 0 failed")
+        .contains("backend-3");
+
+      // The proxy is killed (kill -9) at about a third of a run and started again on the same port: the client
+      // reconnects with backoff and loses no image.
+      Path restartOutput = dir.resolve("out-6");
+      JarProcess longRun = startClient(hosts, compose.get("client"), restartOutput, List.of("--times", "60"));
+      int percent = awaitProgress(longRun, 25);
+      assertThat(percent).as("the proxy dies in the middle of the run").isLessThan(100);
+      proxy.close();
+      proxy.exitCode(Duration.ofSeconds(10));
+      proxy = start(hosts, "proxy", compose.get("proxy"));
+      assertThat(longRun.exitCode(START)).as(longRun.output()).isZero();
+      assertThat(longRun.output()).contains((60 * samples) + " sent, " + (60 * samples) + " resized, 0 failed");
+      assertThat(countImages(restartOutput)).isEqualTo(samples);
     } finally {
       processes.forEach(JarProcess::close);
     }
@@ -176,6 +215,26 @@ class ComposeTopologyIT {
         current.add(hosts.hostAt(host) != null ? hosts.hostAt(host) : host);
       }
     }
+  }
+
+  /** Waits for the client's progress line that reports at least {@code percent}; returns the share it reports. */
+  private static int awaitProgress(JarProcess client, int percent) throws InterruptedException {
+    int from = 0;
+    while (true) {
+      JarProcess.Line line = client.awaitLine("progress: \\d+/\\d+ images \\((\\d+)%\\)", from, START);
+      int reported = Integer.parseInt(line.match().group(1));
+      if (reported >= percent) {
+        return reported;
+      }
+      from = line.index() + 1;
+    }
+  }
+
+  /** The longest request latency of a client report. */
+  private static double maxLatencyMillis(String report) {
+    Matcher max = Pattern.compile("latency .* max ([0-9.]+) ms").matcher(report);
+    assertThat(max.find()).as(report).isTrue();
+    return Double.parseDouble(max.group(1));
   }
 
   private static long countImages(Path folder) throws IOException {

@@ -101,6 +101,27 @@ final class NetworkNamespaces implements AutoCloseable {
     killAndDelete(namespace(host));
   }
 
+  /**
+   * Freezes every process of the host (SIGSTOP), like a paused VM or a very long GC pause: its sockets stay open
+   * and the kernel still accepts connections into their backlogs, but nothing answers.
+   */
+  void freeze(String host) throws IOException, InterruptedException {
+    signal(host, "STOP");
+  }
+
+  /** Lets the processes of a frozen host run again (SIGCONT). */
+  void thaw(String host) throws IOException, InterruptedException {
+    signal(host, "CONT");
+  }
+
+  private void signal(String host, String signal) throws IOException, InterruptedException {
+    for (String pid : run("ip", "netns", "pids", namespace(host)).split("\\s+")) {
+      if (!pid.isBlank()) {
+        run("kill", "-" + signal, pid);
+      }
+    }
+  }
+
   private static void killAndDelete(String namespace) throws IOException, InterruptedException {
     List<ProcessHandle> processes = new ArrayList<>();
     for (String pid : run("ip", "netns", "pids", namespace).split("\\s+")) {
