@@ -41,6 +41,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping, Optional
 
+import processes
+from processes import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 JAR = ROOT / "target" / "tcpbalancer.jar"
 SHARED_IMAGES = ROOT.parent / "shared" / "bench-images"
@@ -142,12 +145,6 @@ class Settings:
                 "proxy_instances": "default" if self.proxy_instances is None else str(self.proxy_instances)}
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def wait_for_port(port, process, limit=90):
     deadline = time.time() + limit
     while time.time() < deadline:
@@ -189,12 +186,7 @@ class Server:
 
     def stop(self):
         usage = self.usage()
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        processes.stop(self.process)
         self.log.close()
         return usage
 
@@ -353,9 +345,9 @@ def proxy_run(settings, work, kind):
 def run_vips(jobs, out):
     """vipsthumbnail over the jobs, split over two parallel processes."""
     halves = [jobs[0::2], jobs[1::2]]
-    processes = [subprocess.Popen(["vipsthumbnail", "-s", "200x200", "-o", str(out) + "/%s-vips.jpg", *half],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for half in halves]
-    for process in processes:
+    vips = [subprocess.Popen(["vipsthumbnail", "-s", "200x200", "-o", str(out) + "/%s-vips.jpg", *half],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for half in halves]
+    for process in vips:
         if process.wait() != 0:
             raise Invalid("vipsthumbnail failed: " + process.stderr.read().decode(errors="replace"))
 
@@ -539,13 +531,6 @@ def run_scenario(settings, name, meta):
     (RESULTS / f"{name}.json").write_text(json.dumps({**meta, **out}, indent=2) + "\n")
 
 
-def commit():
-    try:
-        return subprocess.check_output(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], text=True).strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
 def at_least_one(text):
     try:
         value = int(text)
@@ -573,7 +558,7 @@ def main():
         settings = dataclasses.replace(settings, runs=args.runs)
     print(f"images: {settings.images} ({len(image_files(settings.images))} files; {settings.images_source})")
     RESULTS.mkdir(parents=True, exist_ok=True)
-    meta = {"commit": commit(), "date": time.strftime("%Y-%m-%d %H:%M"), "cores": os.cpu_count(),
+    meta = {"commit": processes.commit(ROOT), "date": time.strftime("%Y-%m-%d %H:%M"), "cores": os.cpu_count(),
             **settings.meta()}
     for name in args.scenarios:
         run_scenario(settings, name, meta)

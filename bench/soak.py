@@ -56,6 +56,9 @@ import threading
 import time
 from pathlib import Path
 
+import processes
+from processes import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 JAR = ROOT / "target" / "tcpbalancer.jar"
 RESULTS = ROOT / "bench" / "results"
@@ -158,13 +161,7 @@ class Server:
         raise SoakFailure(f"no VmRSS for the {self.name}")
 
     def stop(self):
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        processes.stop(self.process)
 
 
 class Soak:
@@ -347,12 +344,6 @@ def soak_jvm_opts(text, pre_touch):
     return opts
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
 def raise_fd_limit(needed):
     """The idle connections need fds in this script; the JVMs inherit the limit and need twice as many."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -360,14 +351,6 @@ def raise_fd_limit(needed):
         raise SoakFailure(f"the hard fd limit {hard} is below the {needed} the proxy needs (ulimit -Hn)")
     if soft != resource.RLIM_INFINITY and soft < needed:
         resource.setrlimit(resource.RLIMIT_NOFILE, (needed, hard))
-
-
-def commit():
-    try:
-        return subprocess.run(["git", "-C", str(ROOT), "describe", "--always", "--dirty"], capture_output=True,
-                              text=True, timeout=10).stdout.strip() or "unknown"
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
 
 
 def count(minimum):
@@ -415,7 +398,7 @@ def main():
     servers, soak, reasons, jvm_opts = [], None, [], {}
     try:
         raise_fd_limit(2 * args.idle + args.concurrency + 1024)
-        backend_port, proxy_port = free_port(), free_port()
+        backend_port, proxy_port = free_port(HOST), free_port(HOST)
         backend_opts = soak_jvm_opts(args.backend_jvm_opts, args.pre_touch)
         proxy_opts = soak_jvm_opts(args.proxy_jvm_opts, args.pre_touch)
         jvm_opts = {"proxy": proxy_opts, "backend": backend_opts}
@@ -457,7 +440,7 @@ def write_json(args, soak, reasons, jvm_opts):
     args.output.parent.mkdir(parents=True, exist_ok=True)
     settings = {key: value for key, value in vars(args).items() if key != "output"}
     with open(args.output, "w") as out:
-        json.dump({"commit": commit(), "date": time.strftime("%Y-%m-%d %H:%M"), "cores": os.cpu_count(),
+        json.dump({"commit": processes.commit(ROOT), "date": time.strftime("%Y-%m-%d %H:%M"), "cores": os.cpu_count(),
                    "settings": settings, "jvm_opts": jvm_opts, "flat": not reasons, "reasons": reasons,
                    "samples": soak.samples},
                   out, indent=2)
