@@ -64,8 +64,8 @@ public class BackendVerticle extends VerticleBase {
           "cannot listen on " + options.host() + ":" + options.port() + ": " + e.getMessage(), e))))
       .onSuccess(s -> log.info("Backend {} listening on {}:{} (request bytes held at most: {})", options.name(),
         options.host(), s.actualPort(), limits.bodies().max()))
+      .onSuccess(s -> portOpened()) // before the announcement, which tells tests the backend is up
       .onSuccess(s -> Listening.announce(vertx, options.name(), options.host(), s.actualPort()))
-      .onSuccess(s -> portOpened())
       .compose(s -> announce())
       .onFailure(e -> releaseAdmin()); // Vert.x does not stop a verticle whose start failed
   }

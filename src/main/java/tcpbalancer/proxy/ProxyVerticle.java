@@ -74,9 +74,9 @@ public class ProxyVerticle extends VerticleBase {
           log.info("Proxy {} listening on {}:{}, balancing ({}) over {}, health check: {}", options.name(),
             options.host(), listening.result().actualPort(), options.strategy(), runtime.describeUpstreams(),
             options.check());
-          Listening.announce(vertx, options.name(), options.host(), listening.result().actualPort());
-          runtime.instanceListening(true);
+          runtime.instanceListening(true); // before the announcement, which tells tests the proxy is up
           portOpen = true;
+          Listening.announce(vertx, options.name(), options.host(), listening.result().actualPort());
         }
       });
     return gate.future();
