@@ -10,6 +10,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.healthchecks.HealthCheckHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
+import java.util.List;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,6 +30,11 @@ import tcpbalancer.config.Listening;
 public final class AdminServer {
 
   private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
+  /** The paths served whatever the owner: docs/admin.md documents each (a test checks). */
+  public static final String HEALTH = "/health";
+  public static final String READY = "/ready";
+  public static final String METRICS = "/metrics";
+  public static final List<String> ENDPOINTS = List.of(HEALTH, READY, METRICS);
 
   private final HttpServer server;
 
@@ -43,9 +49,9 @@ public final class AdminServer {
   public static Future<AdminServer> start(Vertx vertx, AdminOptions options, String serverName,
                                           HealthChecks readiness, Consumer<Router> api) {
     Router router = Router.router(vertx);
-    router.get("/health").handler(context -> context.json(new JsonObject().put("status", "UP")));
-    router.get("/ready").handler(HealthCheckHandler.createWithHealthChecks(readiness));
-    router.get("/metrics").handler(metrics(vertx));
+    router.get(HEALTH).handler(context -> context.json(new JsonObject().put("status", "UP")));
+    router.get(READY).handler(HealthCheckHandler.createWithHealthChecks(readiness));
+    router.get(METRICS).handler(metrics(vertx));
     Router apiRoutes = Router.router(vertx);
     api.accept(apiRoutes);
     if (options.requiresToken()) {
