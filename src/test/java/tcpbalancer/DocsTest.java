@@ -13,6 +13,8 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import tcpbalancer.admin.AdminOptions;
+import tcpbalancer.admin.AdminServer;
 import tcpbalancer.backend.BackendOptions;
 import tcpbalancer.backend.ResizeWorkerOptions;
 import tcpbalancer.client.ClientOptions;
@@ -52,12 +54,27 @@ class DocsTest {
     assertThat(tableKeys(doc, "### A verticle entry")).containsExactlyInAnyOrderElementsOf(DeploymentPlan.ENTRY_KEYS);
     assertThat(tableKeys(doc, "### Verticle `backend`")).containsExactlyInAnyOrderElementsOf(BackendOptions.KEYS);
     assertThat(tableKeys(doc, "### Verticle `proxy`")).containsExactlyInAnyOrderElementsOf(ProxyOptions.KEYS);
+    assertThat(tableKeys(doc, "### Admin endpoint")).containsExactlyInAnyOrderElementsOf(AdminOptions.KEYS);
     assertThat(tableKeys(doc, "### Upstream entry")).containsExactlyInAnyOrderElementsOf(Upstream.KEYS);
     assertThat(tableKeys(doc, "### Verticle `client`")).containsExactlyInAnyOrderElementsOf(ClientOptions.KEYS);
     assertThat(tableKeys(doc, "### Verticle `resize-worker`"))
       .containsExactlyInAnyOrderElementsOf(ResizeWorkerOptions.KEYS);
     for (VerticleKind kind : VerticleKind.values()) {
       assertThat(doc).contains("### Verticle `" + kind.configName() + "`");
+    }
+  }
+
+  /** Every endpoint the admin server serves has its section in docs/admin.md, and every flag is in the reference. */
+  @Test
+  void theAdminReferenceDocumentsEveryEndpointAndFlag() throws IOException {
+    String admin = read("admin.md");
+    for (String endpoint : AdminServer.ENDPOINTS) {
+      assertThat(admin).contains("\n### `GET " + endpoint + "`\n");
+    }
+    String configuration = read("configuration.md");
+    for (String program : List.of("backend", "proxy")) {
+      assertThat(configuration).contains("| `--admin HOST:PORT` | `verticles." + program + ".config.admin.host`, `.port` |")
+        .contains("| `--admin-token TOKEN` (with `--admin`) | `verticles." + program + ".config.admin.token` |");
     }
   }
 

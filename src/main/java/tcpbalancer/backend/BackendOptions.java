@@ -2,6 +2,7 @@ package tcpbalancer.backend;
 
 import io.vertx.core.json.JsonObject;
 import java.util.Set;
+import tcpbalancer.admin.AdminOptions;
 import tcpbalancer.config.ConfigException;
 import tcpbalancer.config.ConfigFields;
 import tcpbalancer.protocol.Frame;
@@ -28,12 +29,13 @@ import tcpbalancer.protocol.Frame;
  *                                  0: never
  * @param maxBufferedBytes          request bytes all connections together may hold (bodies being received and
  *                                  requests in progress), at most a quarter of the heap (see {@link BackendLimits})
+ * @param admin                     the admin endpoint, one per deployment; null: off
  */
 public record BackendOptions(String host, int port, String name, int maxFrameSize, int maxInFlightPerConnection,
                              int maxInFlight, int requestTimeoutMillis, int remoteTimeoutMillis,
                              WorkerPolicy workerPolicy,
                              String advertisedHost, int drainTimeoutMillis, int idleTimeoutSeconds,
-                             int bodyTimeoutMillis, int maxBufferedBytes) {
+                             int bodyTimeoutMillis, int maxBufferedBytes, AdminOptions admin) {
 
   public static final String DEFAULT_HOST = "0.0.0.0";
   public static final int DEFAULT_MAX_IN_FLIGHT_PER_CONNECTION = 8;
@@ -46,7 +48,7 @@ public record BackendOptions(String host, int port, String name, int maxFrameSiz
   public static final int DEFAULT_MAX_BUFFERED_BYTES = 256 * 1024 * 1024;
   public static final Set<String> KEYS = Set.of("host", "port", "name", "maxFrameSize", "maxInFlightPerConnection",
     "maxInFlight", "requestTimeoutMillis", "remoteTimeoutMillis", "workerPolicy", "advertisedHost",
-    "drainTimeoutMillis", "idleTimeoutSeconds", "bodyTimeoutMillis", "maxBufferedBytes");
+    "drainTimeoutMillis", "idleTimeoutSeconds", "bodyTimeoutMillis", "maxBufferedBytes", "admin");
 
   public static BackendOptions fromJson(JsonObject json, String path) {
     ConfigFields fields = new ConfigFields(json, path);
@@ -54,9 +56,10 @@ public record BackendOptions(String host, int port, String name, int maxFrameSiz
     if (json == null || json.getValue("port") == null) {
       throw new ConfigException(fields.path("port") + ": required (the port to listen on)");
     }
+    int port = fields.integer("port", 0, 0, 65535);
     return new BackendOptions(
       fields.string("host", DEFAULT_HOST),
-      fields.integer("port", 0, 0, 65535),
+      port,
       fields.string("name", defaultName(json)),
       fields.integer("maxFrameSize", Frame.DEFAULT_MAX_BODY_SIZE, 1024, Integer.MAX_VALUE),
       fields.integer("maxInFlightPerConnection", DEFAULT_MAX_IN_FLIGHT_PER_CONNECTION, 1, 4096),
@@ -68,7 +71,8 @@ public record BackendOptions(String host, int port, String name, int maxFrameSiz
       fields.integer("drainTimeoutMillis", DEFAULT_DRAIN_TIMEOUT_MILLIS, 0, 3_600_000),
       fields.integer("idleTimeoutSeconds", DEFAULT_IDLE_TIMEOUT_SECONDS, 0, 86_400),
       fields.integer("bodyTimeoutMillis", DEFAULT_BODY_TIMEOUT_MILLIS, 0, 3_600_000),
-      fields.integer("maxBufferedBytes", DEFAULT_MAX_BUFFERED_BYTES, 1024, Integer.MAX_VALUE));
+      fields.integer("maxBufferedBytes", DEFAULT_MAX_BUFFERED_BYTES, 1024, Integer.MAX_VALUE),
+      AdminOptions.fromJson(json.getValue("admin"), fields.path("admin"), port, System.getenv()));
   }
 
   private static String defaultName(JsonObject json) {

@@ -23,6 +23,8 @@ import tcpbalancer.protocol.EventBusCodecs;
  * others dropped it), or when a change of membership finds the entry gone. On stop it leaves
  * gracefully: it withdraws the announcement, stops accepting, lets each connection finish the requests it has
  * (up to {@code drainTimeoutMillis}) and closes it.
+ *
+ * <p>With an {@code admin} config, the deployment also runs an admin endpoint ({@link BackendAdmin}).
  */
 public class BackendVerticle extends VerticleBase {
 
@@ -35,6 +37,9 @@ public class BackendVerticle extends VerticleBase {
   private UUID mergeListener;
   private UUID membershipListener;
   private boolean stopping;
+  /** The deployment's admin endpoint, when configured; held from start to stop. */
+  private BackendAdmin admin;
+  private boolean portOpen;
 
   /**
    * Registers the event bus codecs too: the launcher registers them before any verticle starts, but a backend
@@ -48,13 +53,39 @@ public class BackendVerticle extends VerticleBase {
     WorkerDispatch workers = new WorkerDispatch(vertx, options);
     server = vertx.createNetServer(new NetServerOptions().setTcpNoDelay(true));
     server.connectHandler(socket -> new BackendConnection(socket, options, limits, workers, vertx).start());
-    return server.listen(options.port(), options.host())
-      .recover(e -> Future.failedFuture(new IllegalStateException(
-        "cannot listen on " + options.host() + ":" + options.port() + ": " + e.getMessage(), e)))
+    Future<?> adminStarted = Future.succeededFuture();
+    if (options.admin() != null) {
+      admin = BackendAdmin.acquire(vertx, deploymentID(), options);
+      adminStarted = admin.started();
+    }
+    return adminStarted
+      .compose(v -> server.listen(options.port(), options.host())
+        .recover(e -> Future.failedFuture(new IllegalStateException(
+          "cannot listen on " + options.host() + ":" + options.port() + ": " + e.getMessage(), e))))
       .onSuccess(s -> log.info("Backend {} listening on {}:{} (request bytes held at most: {})", options.name(),
         options.host(), s.actualPort(), limits.bodies().max()))
+      .onSuccess(s -> portOpened()) // before the announcement, which tells tests the backend is up
       .onSuccess(s -> Listening.announce(vertx, options.name(), options.host(), s.actualPort()))
-      .compose(s -> announce());
+      .compose(s -> announce())
+      .onFailure(e -> releaseAdmin()); // Vert.x does not stop a verticle whose start failed
+  }
+
+  private void portOpened() {
+    if (admin != null) {
+      admin.instanceListening(true);
+      portOpen = true;
+    }
+  }
+
+  private void releaseAdmin() {
+    if (admin != null) {
+      if (portOpen) {
+        admin.instanceListening(false);
+        portOpen = false;
+      }
+      admin.release(vertx, deploymentID());
+      admin = null;
+    }
   }
 
   /** The port the server listens on (useful when the configured port is 0). */
@@ -120,6 +151,7 @@ public class BackendVerticle extends VerticleBase {
       }
     }
     BackendLimits.forget(vertx, deploymentID());
+    releaseAdmin(); // not ready from now on: the port is closing
     // A node cut off from the cluster (its Hazelcast gone) still drains: compose turns the throw into a failure.
     Future<Void> withdrawn = announced == null ? Future.succeededFuture() : Future.<Void>succeededFuture()
       .compose(v -> BackendDirectory.withdraw(vertx, announced)).recover(e -> Future.succeededFuture());

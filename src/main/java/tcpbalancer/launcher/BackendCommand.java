@@ -28,6 +28,9 @@ final class BackendCommand implements ProgramCommand {
   Integer maxResultPixels;
 
   @Mixin
+  AdminFlags admin;
+
+  @Mixin
   CommonOptions common;
 
   @Override
@@ -40,6 +43,10 @@ final class BackendCommand implements ProgramCommand {
     JsonObject backend = new JsonObject().put("port", port).put("host", host);
     if (name != null) {
       backend.put("name", name);
+    }
+    JsonObject adminConfig = admin.toConfig();
+    if (adminConfig != null) {
+      backend.put("admin", adminConfig);
     }
     JsonObject resizeWorkers = new JsonObject().put("verticle", VerticleKind.RESIZE_WORKER.configName());
     if (workers != null) {

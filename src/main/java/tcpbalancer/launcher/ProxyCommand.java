@@ -54,6 +54,9 @@ final class ProxyCommand implements ProgramCommand {
   Integer instances;
 
   @Mixin
+  AdminFlags admin;
+
+  @Mixin
   CommonOptions common;
 
   @Override
@@ -88,6 +91,10 @@ final class ProxyCommand implements ProgramCommand {
     }
     if (accessLogFormat != null) {
       proxy.put("accessLogFormat", accessLogFormat);
+    }
+    JsonObject adminConfig = admin.toConfig();
+    if (adminConfig != null) {
+      proxy.put("admin", adminConfig);
     }
     JsonObject entry = new JsonObject().put("verticle", VerticleKind.PROXY.configName()).put("config", proxy);
     if (instances != null) {

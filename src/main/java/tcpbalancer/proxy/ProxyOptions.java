@@ -6,12 +6,13 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import tcpbalancer.admin.AdminOptions;
 import tcpbalancer.config.ConfigException;
 import tcpbalancer.config.ConfigFields;
 
 /**
  * Settings of a {@link ProxyVerticle}, read once from its {@code config()} and validated there. See
- * docs/configuration.md for each key's meaning.
+ * docs/configuration.md for each key's meaning; {@code admin} is null when the admin endpoint is off.
  */
 public record ProxyOptions(
   String host, int port, String name, List<Upstream> upstreams, Strategy strategy,
@@ -19,7 +20,8 @@ public record ProxyOptions(
   int connectTimeoutMillis, int idleTimeoutSeconds, int retries,
   int failuresBeforeDown, HealthCheck check, int checkIntervalMillis, int checkTimeoutMillis, int rise, int fall,
   boolean closeWhenDown,
-  int drainTimeoutMillis, int statsIntervalMillis, boolean accessLog, AccessLogFormat accessLogFormat) {
+  int drainTimeoutMillis, int statsIntervalMillis, boolean accessLog, AccessLogFormat accessLogFormat,
+  AdminOptions admin) {
 
   public static final String DEFAULT_HOST = "0.0.0.0";
   public static final Strategy DEFAULT_STRATEGY = Strategy.ROUND_ROBIN;
@@ -44,7 +46,7 @@ public record ProxyOptions(
   public static final Set<String> KEYS = Set.of("host", "port", "name", "upstreams", "strategy", "maxConns",
     "queueSize", "queueTimeoutMillis", "connectTimeoutMillis", "idleTimeoutSeconds", "retries",
     "failuresBeforeDown", "check", "checkIntervalMillis", "checkTimeoutMillis", "rise", "fall", "closeWhenDown",
-    "drainTimeoutMillis", "statsIntervalMillis", "accessLog", "accessLogFormat");
+    "drainTimeoutMillis", "statsIntervalMillis", "accessLog", "accessLogFormat", "admin");
 
   public static ProxyOptions fromJson(JsonObject json, String path) {
     JsonObject config = json == null ? new JsonObject() : json;
@@ -77,7 +79,8 @@ public record ProxyOptions(
       fields.integer("drainTimeoutMillis", DEFAULT_DRAIN_TIMEOUT_MILLIS, 0, 3_600_000),
       fields.integer("statsIntervalMillis", DEFAULT_STATS_INTERVAL_MILLIS, 100, 86_400_000),
       fields.bool("accessLog", DEFAULT_ACCESS_LOG),
-      fields.named("accessLogFormat", AccessLogFormat.class, DEFAULT_ACCESS_LOG_FORMAT));
+      fields.named("accessLogFormat", AccessLogFormat.class, DEFAULT_ACCESS_LOG_FORMAT),
+      AdminOptions.fromJson(config.getValue("admin"), fields.path("admin"), port, System.getenv()));
   }
 
   /** These options with another upstream list: what a live reload changes. */
@@ -85,7 +88,7 @@ public record ProxyOptions(
     return new ProxyOptions(host, port, name, newUpstreams, strategy, maxConns, queueSize, queueTimeoutMillis,
       connectTimeoutMillis, idleTimeoutSeconds, retries, failuresBeforeDown, check, checkIntervalMillis,
       checkTimeoutMillis, rise, fall, closeWhenDown, drainTimeoutMillis, statsIntervalMillis, accessLog,
-      accessLogFormat);
+      accessLogFormat, admin);
   }
 
   /**

@@ -9,9 +9,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import tcpbalancer.admin.AdminServer;
 import tcpbalancer.config.ConfigException;
 import tcpbalancer.config.ConfigUpdates;
 
@@ -19,7 +21,8 @@ import tcpbalancer.config.ConfigUpdates;
  * What the instances of one proxy share in one Vert.x: its upstreams and their counters, its connection limit,
  * its health checks, where its upstreams come from, its statistics log and its hot reloads. The first instance
  * to start creates it, every instance holds it while it runs, and the last to stop stops it; a changed config
- * is thus applied once per proxy, whatever the number of instances. It is also what reports on the proxy read.
+ * is thus applied once per proxy, whatever the number of instances. It is also what reports on the proxy read,
+ * and it runs the proxy's admin endpoint when one is configured ({@link ProxyAdmin}).
  */
 public final class ProxyRuntime {
 
@@ -37,7 +40,10 @@ public final class ProxyRuntime {
   private int holds;
   /** What each instance does when the checks take an upstream down: see {@link #onCheckedDown}. */
   private final List<Consumer<UpstreamState>> checkedDownListeners = new CopyOnWriteArrayList<>();
+  /** Instances whose port is open: the proxy is ready for traffic only with one. */
+  private final AtomicInteger listeningInstances = new AtomicInteger();
   private MessageConsumer<JsonObject> configUpdates;
+  private Future<AdminServer> admin = Future.succeededFuture();
   private long statsTimer = -1;
   private Future<Void> ready;
 
@@ -64,7 +70,10 @@ public final class ProxyRuntime {
     return Registry.of(vertx).get(name);
   }
 
-  /** Completes when the runtime runs: its upstream source, health checks and reload consumer are in place. */
+  /**
+   * Completes when the runtime runs: its upstream source, health checks, reload consumer and admin endpoint are in
+   * place.
+   */
   Future<Void> ready() {
     return ready;
   }
@@ -129,6 +138,20 @@ public final class ProxyRuntime {
     checkedDownListeners.forEach(listener -> listener.accept(upstream));
   }
 
+  /** An instance opened its port ({@code true}), or is closing it ({@code false}). */
+  void instanceListening(boolean listening) {
+    if (listening) {
+      listeningInstances.incrementAndGet();
+    } else {
+      listeningInstances.decrementAndGet();
+    }
+  }
+
+  /** Whether an instance listens on the proxy's port. */
+  public boolean listening() {
+    return listeningInstances.get() > 0;
+  }
+
   ConnectionLimiter limiter() {
     return limiter;
   }
@@ -146,7 +169,10 @@ public final class ProxyRuntime {
       }
     });
     configUpdates = vertx.eventBus().localConsumer(ConfigUpdates.ADDRESS, message -> reload(message.body()));
-    ready = Future.all(source.start(group), configUpdates.completion()).mapEmpty();
+    if (options.admin() != null) {
+      admin = ProxyAdmin.start(vertx, this);
+    }
+    ready = Future.all(source.start(group), configUpdates.completion(), admin).mapEmpty();
   }
 
   private void stop() {
@@ -154,6 +180,11 @@ public final class ProxyRuntime {
     source.stop();
     vertx.cancelTimer(statsTimer);
     configUpdates.unregister();
+    admin.onSuccess(server -> {
+      if (server != null) {
+        server.close();
+      }
+    });
   }
 
   /** Hot reload: a new upstream list applies to new connections; open ones finish where they are. */

@@ -35,6 +35,8 @@ public class ProxyVerticle extends VerticleBase {
   private NetClient upstreamClient;
   private final Set<ProxyConnection> connections = new LinkedHashSet<>();
   private Promise<Void> drained;
+  /** Whether this instance told the runtime it listens (for the admin endpoint's readiness). */
+  private boolean portOpen;
   /** The checks took an upstream down: its clients had better resend elsewhere now than wait for their timeout. */
   private final Consumer<UpstreamState> closeConnectionsTo = upstream -> context.runOnContext(v -> {
     List<ProxyConnection> doomed = connections.stream().filter(c -> c.relaysTo(upstream)).toList();
@@ -72,6 +74,8 @@ public class ProxyVerticle extends VerticleBase {
           log.info("Proxy {} listening on {}:{}, balancing ({}) over {}, health check: {}", options.name(),
             options.host(), listening.result().actualPort(), options.strategy(), runtime.describeUpstreams(),
             options.check());
+          runtime.instanceListening(true); // before the announcement, which tells tests the proxy is up
+          portOpen = true;
           Listening.announce(vertx, options.name(), options.host(), listening.result().actualPort());
         }
       });
@@ -118,6 +122,10 @@ public class ProxyVerticle extends VerticleBase {
 
   private void releaseRuntime() {
     if (runtime != null) {
+      if (portOpen) {
+        runtime.instanceListening(false);
+        portOpen = false;
+      }
       runtime.removeOnCheckedDown(closeConnectionsTo);
       runtime.release(deploymentID());
       runtime = null;
