@@ -32,6 +32,10 @@ import tcpbalancer.testing.JarProcess;
 @Timeout(value = 10, unit = java.util.concurrent.TimeUnit.MINUTES)
 class ComposeTopologyIT {
 
+  /** What this test sets where compose would read the caller's environment. */
+  private static final Map<String, String> COMPOSE_ENVIRONMENT = Map.of("TCPBALANCER_ADMIN_TOKEN", "it-admin-token");
+  private static final Pattern VARIABLE = Pattern.compile("\\$\\{(\\w+)(?:(:[?-])([^}]*))?}");
+
   private static final Duration START = Duration.ofSeconds(90);
   private static final Path JAR = Path.of("target/tcpbalancer.jar").toAbsolutePath();
   private static final Path SAMPLES = Path.of("samples").toAbsolutePath();
@@ -150,12 +154,30 @@ class ComposeTopologyIT {
         Map<String, String> env = new LinkedHashMap<>();
         Object environment = service.get("environment");
         if (environment instanceof Map<?, ?> map) {
-          map.forEach((key, value) -> env.put(String.valueOf(key), String.valueOf(value)));
+          map.forEach((key, value) -> env.put(String.valueOf(key), interpolate(String.valueOf(value))));
         }
         services.put(name, new Service(List.copyOf((List<String>) service.get("command")), env));
       });
       return services;
     }
+  }
+
+  /**
+   * Compose's variable substitution, as far as docker-compose.yml uses it: {@code ${NAME}}, {@code ${NAME:-default}}
+   * and {@code ${NAME:?error}} (which fails the test when NAME is not set, as compose refuses to start).
+   */
+  static String interpolate(String value) {
+    Matcher matcher = VARIABLE.matcher(value);
+    StringBuilder result = new StringBuilder();
+    while (matcher.find()) {
+      String set = COMPOSE_ENVIRONMENT.get(matcher.group(1));
+      if (set == null && ":?".equals(matcher.group(2))) {
+        throw new AssertionError("docker-compose.yml needs " + matcher.group(1) + ": " + matcher.group(3));
+      }
+      String replacement = set != null ? set : ":-".equals(matcher.group(2)) ? matcher.group(3) : "";
+      matcher.appendReplacement(result, Matcher.quoteReplacement(replacement));
+    }
+    return matcher.appendTail(result).toString();
   }
 
   private JarProcess start(NetworkNamespaces hosts, String host, Service service) throws IOException {
