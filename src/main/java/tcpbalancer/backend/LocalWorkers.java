@@ -76,6 +76,21 @@ final class LocalWorkers implements Shareable {
     return queue.locked(() -> !running.isEmpty());
   }
 
+  /** Workers running here and working on a request (metrics). */
+  int busy() {
+    return queue.locked(() -> running.size() - idle.size());
+  }
+
+  /** Workers running here with nothing to do (metrics). */
+  int idle() {
+    return queue.locked(idle::size);
+  }
+
+  /** Requests waiting for a worker of this Vert.x to be given back (metrics). */
+  int waiting() {
+    return queue.waiting();
+  }
+
   /** The address of an idle worker, now taken, or null when every worker is busy. */
   String tryTake() {
     return queue.tryAcquire();
