@@ -16,6 +16,9 @@ import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -68,7 +71,7 @@ class BackendMetricsTest {
   }
 
   @Test
-  void theCountsOfAKnownRunAreThoseOfTheScrape() {
+  void theCountsOfAKnownRunAreThoseOfTheScrape() throws IOException {
     vertx = vertxWithMetrics();
     Topology.Deployment deployed = new Topology().workers(1).backend("b1", new JsonObject()
       .put("admin", new JsonObject().put("host", Topology.HOST).put("port", 0))).deploy(vertx).await();
@@ -115,6 +118,11 @@ class BackendMetricsTest {
     assertThat(sample(scrape, "tcpbalancer_backend_local_worker_waiters", null, null)).isZero();
     assertThat(scrape.keySet()).as("no label carries a file name")
       .noneMatch(key -> key.contains("photo") || key.contains("icon") || key.contains("notes"));
+
+    String docs = Files.readString(Path.of("docs/admin.md"));
+    assertThat(scrape.keySet()).as("every backend metric is in docs/admin.md")
+      .filteredOn(key -> key.startsWith("tcpbalancer_backend_"))
+      .allSatisfy(key -> assertThat(docs).contains("`" + key.replaceAll("(_bucket|_count|_sum)?(\\{.*)?$", "") + "`"));
 
     deployed.undeploy("b1").await();
     MeterRegistry registry = Metrics.registry(vertx).orElseThrow();
