@@ -20,8 +20,8 @@ import tcpbalancer.protocol.Status;
 /**
  * The Micrometer meters of one backend deployment, tagged with its name. Every label value comes from a fixed set
  * (status names, three formats, the configured name), never from a request: a client cannot grow the registry.
- * The local workers' gauges are the Vert.x's, shared by its backends, so they carry no backend tag and stay when
- * a deployment stops.
+ * The local workers' gauges ({@link #registerWorkers}) are the Vert.x's, shared by its backends: they carry no
+ * backend tag and stay when a deployment stops.
  */
 final class BackendMeters implements BackendMetrics {
 
@@ -48,7 +48,7 @@ final class BackendMeters implements BackendMetrics {
   private final Counter received;
   private final Counter sent;
 
-  BackendMeters(MeterRegistry registry, String backend, BackendLimits limits, LocalWorkers workers) {
+  BackendMeters(MeterRegistry registry, String backend, BackendLimits limits) {
     this.registry = registry;
     for (Status status : Status.values()) {
       requests.put(status, own(Counter.builder(REQUESTS).tag("backend", backend).tag("status", label(status))
@@ -70,6 +70,10 @@ final class BackendMeters implements BackendMetrics {
     own(Gauge.builder(WAITING, limits, l -> l.inFlight().waiting()).tag("backend", backend)
       .description("Connections waiting for one of the backend's maxInFlight slots, their reading paused")
       .register(registry));
+  }
+
+  /** The gauges of this Vert.x's {@link LocalWorkers}, registered once with them: they outlive every backend. */
+  static void registerWorkers(MeterRegistry registry, LocalWorkers workers) {
     Gauge.builder(LOCAL_WORKERS, workers, LocalWorkers::busy).tag("state", "busy")
       .description("Resize workers of this process, by state").register(registry);
     Gauge.builder(LOCAL_WORKERS, workers, LocalWorkers::idle).tag("state", "idle")

@@ -24,7 +24,7 @@ interface BackendMetrics {
   /** The meters of the deployment {@code options} configures, whose limits are {@code limits}, or {@link #OFF}. */
   static BackendMetrics of(Vertx vertx, BackendOptions options, BackendLimits limits) {
     return Metrics.registry(vertx)
-      .<BackendMetrics>map(registry -> new BackendMeters(registry, options.name(), limits, LocalWorkers.of(vertx)))
+      .<BackendMetrics>map(registry -> new BackendMeters(registry, options.name(), limits))
       .orElse(OFF);
   }
 

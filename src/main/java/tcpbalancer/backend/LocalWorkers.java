@@ -10,6 +10,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashSet;
 import java.util.Set;
+import tcpbalancer.admin.Metrics;
 import tcpbalancer.flow.PermitQueue;
 
 /**
@@ -47,7 +48,11 @@ final class LocalWorkers implements Shareable {
 
   static LocalWorkers of(Vertx vertx) {
     LocalMap<String, LocalWorkers> map = vertx.sharedData().getLocalMap(MAP);
-    return map.computeIfAbsent("local", key -> new LocalWorkers(vertx));
+    return map.computeIfAbsent("local", key -> {
+      LocalWorkers workers = new LocalWorkers(vertx);
+      Metrics.registry(vertx).ifPresent(registry -> BackendMeters.registerWorkers(registry, workers));
+      return workers;
+    });
   }
 
   /** The worker at {@code address} can take work: the first waiting request gets it, else it is idle. */

@@ -45,7 +45,7 @@ public final class ClusterNode implements Shareable {
   public static void register(Vertx vertx, HazelcastClusterManager clusterManager) {
     ClusterNode node = new ClusterNode(clusterManager);
     vertx.sharedData().getLocalMap(MAP).put(KEY, node);
-    node.onMemberLeft(event -> log.warn(memberLeft(event)));
+    node.onMemberLeft(event -> log.warn("{}", memberLeft(event)));
   }
 
   /**
