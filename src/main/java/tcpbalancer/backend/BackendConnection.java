@@ -184,13 +184,16 @@ final class BackendConnection {
     }
     heldBytes -= request.bytes();
     limits.bodies().release(request.bytes());
+    ResizeResponse sent = response;
     Buffer frame;
     try {
       frame = response.toFrame(request.id()).encode();
     } catch (IllegalArgumentException e) {
-      frame = ResizeResponse.failure(Status.INTERNAL_ERROR, options.name(), "", "cannot encode the answer: "
-        + e.getMessage()).toFrame(request.id()).encode();
+      sent = ResizeResponse.failure(Status.INTERNAL_ERROR, options.name(), "", "cannot encode the answer: "
+        + e.getMessage());
+      frame = sent.toFrame(request.id()).encode();
     }
+    limits.metrics().answered(request, sent, frame.length()); // before the write: a client that has it, sees it
     socket.write(frame);
     RequestLog.answered(request, response, socket.remoteAddress());
     updateFlow();

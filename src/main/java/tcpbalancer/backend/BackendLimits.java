@@ -7,7 +7,7 @@ import tcpbalancer.flow.PermitQueue;
 
 /**
  * What one backend deployment holds, against its limits: the requests in progress ({@code maxInFlight}) and the
- * request bytes buffered ({@code maxBufferedBytes}). The instances of a deployment run on different event loops
+ * request bytes buffered ({@code maxBufferedBytes}); and its {@link BackendMetrics}, which read them. The instances of a deployment run on different event loops
  * and share these, found by the deployment's id: the deployment owns them, from the first instance's start to its
  * stop.
  */
@@ -18,13 +18,18 @@ final class BackendLimits implements Shareable {
   private static final int MAX_WAITING_CONNECTIONS = 100_000;
 
   private final int maxInFlight;
+  /** The request slots, counted here rather than by {@link PermitQueue#counting} so that metrics can read them. */
+  private final Slots slots;
   private final PermitQueue<PermitQueue.Permit> inFlight;
   private final ByteBudget bodies;
+  private final BackendMetrics metrics;
 
   private BackendLimits(Vertx vertx, BackendOptions options) {
     this.maxInFlight = options.maxInFlight();
-    this.inFlight = PermitQueue.counting(vertx, maxInFlight, MAX_WAITING_CONNECTIONS);
+    this.slots = new Slots(maxInFlight);
+    this.inFlight = new PermitQueue<>(vertx, slots, MAX_WAITING_CONNECTIONS);
     this.bodies = new ByteBudget(vertx, bufferBudget(options.maxBufferedBytes(), Runtime.getRuntime().maxMemory()));
+    this.metrics = BackendMetrics.of(vertx, options, this);
   }
 
   /**
@@ -45,9 +50,15 @@ final class BackendLimits implements Shareable {
     return limits(vertx).get(deploymentId);
   }
 
-  /** The deployment is stopping: its instances keep the limits they hold, and no new instance will look them up. */
+  /**
+   * The deployment is stopping: its instances keep the limits they hold, and no new instance will look them up;
+   * its meters leave the registry.
+   */
   static void forget(Vertx vertx, String deploymentId) {
-    limits(vertx).remove(deploymentId);
+    BackendLimits forgotten = limits(vertx).remove(deploymentId);
+    if (forgotten != null) {
+      forgotten.metrics.remove();
+    }
   }
 
   private static LocalMap<String, BackendLimits> limits(Vertx vertx) {
@@ -64,5 +75,38 @@ final class BackendLimits implements Shareable {
 
   ByteBudget bodies() {
     return bodies;
+  }
+
+  BackendMetrics metrics() {
+    return metrics;
+  }
+
+  /** Requests holding a slot now. */
+  int inProgress() {
+    return inFlight.locked(() -> slots.taken);
+  }
+
+  /** {@code size} interchangeable slots; used under the permit queue's lock only. */
+  private static final class Slots implements PermitQueue.Pool<PermitQueue.Permit> {
+    private final int size;
+    private int taken;
+
+    Slots(int size) {
+      this.size = size;
+    }
+
+    @Override
+    public PermitQueue.Permit poll() {
+      if (taken == size) {
+        return null;
+      }
+      taken++;
+      return PermitQueue.Permit.INSTANCE;
+    }
+
+    @Override
+    public void offer(PermitQueue.Permit permit) {
+      taken--;
+    }
   }
 }

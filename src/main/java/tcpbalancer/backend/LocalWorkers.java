@@ -10,6 +10,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashSet;
 import java.util.Set;
+import tcpbalancer.admin.Metrics;
 import tcpbalancer.flow.PermitQueue;
 
 /**
@@ -47,7 +48,11 @@ final class LocalWorkers implements Shareable {
 
   static LocalWorkers of(Vertx vertx) {
     LocalMap<String, LocalWorkers> map = vertx.sharedData().getLocalMap(MAP);
-    return map.computeIfAbsent("local", key -> new LocalWorkers(vertx));
+    return map.computeIfAbsent("local", key -> {
+      LocalWorkers workers = new LocalWorkers(vertx);
+      Metrics.registry(vertx).ifPresent(registry -> BackendMeters.registerWorkers(registry, workers));
+      return workers;
+    });
   }
 
   /** The worker at {@code address} can take work: the first waiting request gets it, else it is idle. */
@@ -74,6 +79,21 @@ final class LocalWorkers implements Shareable {
   /** Whether any worker runs here, idle or busy. */
   boolean anyRunning() {
     return queue.locked(() -> !running.isEmpty());
+  }
+
+  /** Workers running here and working on a request (metrics). */
+  int busy() {
+    return queue.locked(() -> running.size() - idle.size());
+  }
+
+  /** Workers running here with nothing to do (metrics). */
+  int idle() {
+    return queue.locked(idle::size);
+  }
+
+  /** Requests waiting for a worker of this Vert.x to be given back (metrics). */
+  int waiting() {
+    return queue.waiting();
   }
 
   /** The address of an idle worker, now taken, or null when every worker is busy. */

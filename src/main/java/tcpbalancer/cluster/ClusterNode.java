@@ -15,6 +15,9 @@ import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * This Vert.x's place in the cluster, for verticles: its node id, the ids of the live nodes, its address, which
@@ -27,6 +30,7 @@ public final class ClusterNode implements Shareable {
   private static final String KEY = "node";
   /** The member attribute in which the Vert.x cluster manager keeps a member's Vert.x node id. */
   private static final String NODE_ID_ATTRIBUTE = "__vertx.nodeId";
+  private static final Logger log = LoggerFactory.getLogger(ClusterNode.class);
 
   private final HazelcastClusterManager clusterManager;
 
@@ -34,9 +38,32 @@ public final class ClusterNode implements Shareable {
     this.clusterManager = clusterManager;
   }
 
-  /** Makes the cluster manager of a clustered {@code vertx} known to its verticles (once, after it started). */
+  /**
+   * Makes the cluster manager of a clustered {@code vertx} known to its verticles (once, after it started), and
+   * logs each member that leaves.
+   */
   public static void register(Vertx vertx, HazelcastClusterManager clusterManager) {
-    vertx.sharedData().getLocalMap(MAP).put(KEY, new ClusterNode(clusterManager));
+    ClusterNode node = new ClusterNode(clusterManager);
+    vertx.sharedData().getLocalMap(MAP).put(KEY, node);
+    node.onMemberLeft(event -> log.warn("{}", memberLeft(event)));
+  }
+
+  /**
+   * Our one line for a member that left, such as {@code Cluster member 10.0.0.3:5701 (node 3f2a...) left; 2 members
+   * remain: 10.0.0.1:5701, 10.0.0.2:5701}. Hazelcast says it in several WARN lines, which {@code --loglevel 0} hides
+   * (tcpbalancer.launcher.LogLevels).
+   */
+  static String memberLeft(MembershipEvent event) {
+    Member left = event.getMember();
+    String nodeId = nodeIdOf(left);
+    Set<Member> remaining = event.getMembers();
+    return "Cluster member " + address(left) + " (node " + (nodeId == null ? "unknown" : nodeId) + ") left; "
+      + remaining.size() + (remaining.size() == 1 ? " member remains: " : " members remain: ")
+      + remaining.stream().map(ClusterNode::address).collect(Collectors.joining(", "));
+  }
+
+  private static String address(Member member) {
+    return member.getAddress().getHost() + ":" + member.getAddress().getPort();
   }
 
   /** The node of {@code vertx}, or null when it is not clustered. */
@@ -79,6 +106,15 @@ public final class ClusterNode implements Shareable {
    * as soon as the cluster drops it; returns the registration (for {@link #removeListener}).
    */
   public UUID onNodeLeft(Consumer<String> onLeft) {
+    return onMemberLeft(event -> {
+      String nodeId = nodeIdOf(event.getMember());
+      if (nodeId != null) {
+        onLeft.accept(nodeId);
+      }
+    });
+  }
+
+  private UUID onMemberLeft(Consumer<MembershipEvent> onLeft) {
     return clusterManager.getHazelcastInstance().getCluster().addMembershipListener(new MembershipListener() {
       @Override
       public void memberAdded(MembershipEvent event) {
@@ -86,10 +122,7 @@ public final class ClusterNode implements Shareable {
 
       @Override
       public void memberRemoved(MembershipEvent event) {
-        String nodeId = nodeIdOf(event.getMember());
-        if (nodeId != null) {
-          onLeft.accept(nodeId);
-        }
+        onLeft.accept(event);
       }
     });
   }
