@@ -91,10 +91,10 @@ function newRow(address) {
     + '<td class="num weight"></td><td class="num active"></td><td class="num conns"></td>'
     + '<td class="num to"></td><td class="num from"></td><td class="num total"></td>'
     + '<td class="num failures"></td><td class="change"></td>'
-    + '<td class="actions"><button class="drain">Drain</button><button class="ready">Ready</button></td>';
+    + '<td class="actions"><button class="to-drain">Drain</button><button class="to-ready">Ready</button></td>';
   row.querySelector('.address').textContent = address;
-  row.querySelector('.drain').onclick = () => setState(address, 'drain');
-  row.querySelector('.ready').onclick = () => setState(address, 'ready');
+  row.querySelector('.to-drain').onclick = () => setState(address, 'drain');
+  row.querySelector('.to-ready').onclick = () => setState(address, 'ready');
   return row;
 }
 
@@ -114,8 +114,8 @@ function fillRow(row, u, r) {
   const change = u.lastStateChange;
   cell('change').textContent = change ? (change.up ? 'up ' : 'down ') + ago(change.at) + ': ' + change.reason : 'none';
   cell('change').title = change ? change.at + ' ' + change.reason : '';
-  cell('drain').disabled = u.state === 'drain';
-  cell('ready').disabled = !u.state || u.state === 'ready';
+  cell('to-drain').disabled = u.state === 'drain';
+  cell('to-ready').disabled = !u.state || u.state === 'ready';
 }
 
 async function setState(address, state) {
@@ -203,7 +203,7 @@ function niceMax(value) {
 }
 
 function number(v) {
-  return String(Number(v.toFixed(v >= 100 ? 0 : v >= 10 ? 1 : 2)));
+  return String(Number(v.toFixed(v >= 100 ? 0 : v >= 1 ? 1 : 2)));
 }
 
 function bytes(v) {

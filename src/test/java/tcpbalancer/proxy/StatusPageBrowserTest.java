@@ -142,7 +142,7 @@ class StatusPageBrowserTest {
 
     // Last, as it needs the other half of issue 13: POST /api/upstreams/{address}/state.
     String drained = upstreams.get(2);
-    row(browser, drained).findElement(By.className("drain")).click();
+    row(browser, drained).findElement(By.className("to-drain")).click();
     WebElement message = browser.findElement(By.id("message"));
     wait.until(page -> message.isDisplayed());
     if (message.getText().contains("answered 404")) {
