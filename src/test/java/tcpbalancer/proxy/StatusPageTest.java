@@ -18,6 +18,9 @@ import io.vertx.ext.web.client.WebClient;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -75,6 +78,14 @@ class StatusPageTest {
 
   private static JsonObject upstream(JsonObject snapshot, int index) {
     return snapshot.getJsonArray("upstreams").getJsonObject(index);
+  }
+
+  @Test
+  void theAdminReferenceDocumentsThePageAndTheStream() throws IOException {
+    String admin = Files.readString(Path.of("docs", "admin.md"));
+    for (String path : List.of(StatusPage.PAGE, StatusPage.EVENTS)) {
+      assertThat(admin).contains("\n### `GET " + path + "`\n");
+    }
   }
 
   @Test
