@@ -6,7 +6,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -145,5 +144,25 @@ class StatusPageTest {
         assertThat(upstream(snapshot, 1).getBoolean("up")).isTrue();
         test.completeNow();
       })));
+  }
+
+  @Test
+  void aStreamEndsWhenTheProxyStops(Vertx vertx, VertxTestContext test) {
+    vertx.createNetServer().connectHandler(socket -> socket.close()).listen(0, Topology.HOST)
+      .compose(upstream -> new Topology().proxy("lb", new JsonObject().put("check", "connect")
+        .put("upstreams", new JsonArray().add(Topology.HOST + ":" + upstream.actualPort()))
+        .put("admin", new JsonObject().put("port", 0))).deploy(vertx))
+      .compose(deployed -> {
+        HostAndPort admin = deployed.address("lb-admin");
+        return vertx.createHttpClient().request(HttpMethod.GET, admin.port(), admin.host(), "/events")
+          .compose(request -> request.send())
+          .compose(response -> {
+            Promise<Void> closed = Promise.promise();
+            response.request().connection().closeHandler(v -> closed.complete());
+            response.handler(data -> { });
+            return deployed.undeploy().compose(v -> closed.future());
+          });
+      })
+      .onComplete(test.succeedingThenComplete());
   }
 }
