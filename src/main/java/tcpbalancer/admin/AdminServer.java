@@ -22,7 +22,8 @@ import tcpbalancer.config.Listening;
  *   <li>{@code GET /health}: the process is alive;</li>
  *   <li>{@code GET /ready}: the owner's readiness procedures ({@link Readiness}), 200 or 503 naming the failing one;</li>
  *   <li>{@code GET /metrics}: the Prometheus scrape of {@link Metrics#registry}, 404 when metrics are off;</li>
- *   <li>{@code /api/...}: the routes the owner adds, behind the bearer token when one is set.</li>
+ *   <li>{@code /api/...}: the routes the owner adds, behind the bearer token when one is set;</li>
+ *   <li>pages the owner adds ({@link #addPages}), open like {@code /health}.</li>
  * </ul>
  * Every error is JSON ({@link JsonError}). It announces where it listens through {@link Listening}, as
  * {@code NAME-admin}.
@@ -37,9 +38,11 @@ public final class AdminServer {
   public static final List<String> ENDPOINTS = List.of(HEALTH, READY, METRICS);
 
   private final HttpServer server;
+  private final Router router;
 
-  private AdminServer(HttpServer server) {
+  private AdminServer(HttpServer server, Router router) {
     this.server = server;
+    this.router = router;
   }
 
   /**
@@ -71,7 +74,7 @@ public final class AdminServer {
           options.host(), server.actualPort(), Metrics.prometheus(vertx).isPresent() ? "" : " off",
           options.requiresToken() ? "needs the bearer token" : "open, loopback only");
         Listening.announce(vertx, serverName + "-admin", options.host(), server.actualPort());
-        return new AdminServer(server);
+        return new AdminServer(server, router);
       });
   }
 
@@ -87,6 +90,15 @@ public final class AdminServer {
       JsonError.send(context, 500, "internal error: " + (context.failure() == null ? "unknown"
         : context.failure().getMessage()), null);
     }
+  }
+
+  /**
+   * Adds routes outside {@code /api}, such as a status page: they need no token, like {@code /health}, so only
+   * read-only ones belong here. A router takes routes while it serves; add them before the owner says it is ready.
+   */
+  public AdminServer addPages(Consumer<Router> pages) {
+    pages.accept(router);
+    return this;
   }
 
   /** The port it listens on (useful when the configured port is 0). */

@@ -22,7 +22,8 @@ import tcpbalancer.config.ConfigUpdates;
  * its health checks, where its upstreams come from, its statistics log and its hot reloads. The first instance
  * to start creates it, every instance holds it while it runs, and the last to stop stops it; a changed config
  * is thus applied once per proxy, whatever the number of instances. It is also what reports on the proxy read,
- * and it runs the proxy's admin endpoint when one is configured ({@link ProxyAdmin}).
+ * and it runs the proxy's admin endpoint when one is configured ({@link ProxyAdmin}), with its status page
+ * ({@link StatusPage}).
  */
 public final class ProxyRuntime {
 
@@ -170,7 +171,8 @@ public final class ProxyRuntime {
     });
     configUpdates = vertx.eventBus().localConsumer(ConfigUpdates.ADDRESS, message -> reload(message.body()));
     if (options.admin() != null) {
-      admin = ProxyAdmin.start(vertx, this);
+      admin = ProxyAdmin.start(vertx, this)
+        .map(server -> server.addPages(pages -> StatusPage.mount(pages, vertx, this)));
     }
     ready = Future.all(source.start(group), configUpdates.completion(), admin).mapEmpty();
   }

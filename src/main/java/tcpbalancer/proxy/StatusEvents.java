@@ -1,0 +1,89 @@
+package tcpbalancer.proxy;
+
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * One browser's {@code GET /events}: a server-sent-events stream of {@link StatusSnapshot}s, one a second and
+ * one at once when an upstream goes down or comes back, until the browser goes away. A slow reader misses
+ * snapshots rather than queueing them: the next one says everything the skipped one did.
+ */
+final class StatusEvents {
+
+  static final long INTERVAL_MILLIS = 1_000;
+  /** How long a browser waits before it reconnects to a proxy that went away (EventSource's {@code retry}). */
+  private static final long RETRY_MILLIS = 2_000;
+
+  private final Vertx vertx;
+  private final ProxyRuntime runtime;
+  private final HttpServerResponse response;
+  /** The response's: listeners fire on whatever thread changed the state, and hop here to write. */
+  private final Context context;
+  private final Consumer<UpstreamState.StateChange> stateChanged;
+  private final Consumer<List<UpstreamState>> listChanged;
+  /** The upstreams {@link #stateChanged} listens to; touched on {@link #context} only. */
+  private List<UpstreamState> watched = List.of();
+  private long timer = -1;
+  private boolean stopped;
+
+  private StatusEvents(Vertx vertx, ProxyRuntime runtime, HttpServerResponse response) {
+    this.vertx = vertx;
+    this.runtime = runtime;
+    this.response = response;
+    this.context = vertx.getOrCreateContext();
+    this.stateChanged = change -> context.runOnContext(v -> send());
+    this.listChanged = upstreams -> context.runOnContext(v -> {
+      watch(upstreams);
+      send();
+    });
+  }
+
+  /** Answers the request with the stream; called on the request's context. */
+  static void start(Vertx vertx, ProxyRuntime runtime, HttpServerResponse response) {
+    new StatusEvents(vertx, runtime, response).start();
+  }
+
+  private void start() {
+    response.setChunked(true)
+      .putHeader(HttpHeaders.CONTENT_TYPE, "text/event-stream; charset=utf-8")
+      .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache");
+    response.closeHandler(v -> stop());
+    response.exceptionHandler(e -> stop());
+    response.write("retry: " + RETRY_MILLIS + "\n\n");
+    runtime.group().onChange(listChanged);
+    watch(runtime.upstreams());
+    send();
+    timer = vertx.setPeriodic(INTERVAL_MILLIS, id -> send());
+  }
+
+  private void watch(List<UpstreamState> upstreams) {
+    if (stopped) {
+      return;
+    }
+    watched.forEach(upstream -> upstream.removeOnStateChange(stateChanged));
+    watched = upstreams;
+    watched.forEach(upstream -> upstream.onStateChange(stateChanged));
+  }
+
+  private void send() {
+    if (stopped || response.writeQueueFull()) {
+      return;
+    }
+    response.write("data: " + StatusSnapshot.of(runtime).encode() + "\n\n");
+  }
+
+  private void stop() {
+    if (stopped) {
+      return;
+    }
+    stopped = true;
+    vertx.cancelTimer(timer);
+    runtime.group().removeOnChange(listChanged);
+    watched.forEach(upstream -> upstream.removeOnStateChange(stateChanged));
+    watched = List.of();
+  }
+}
