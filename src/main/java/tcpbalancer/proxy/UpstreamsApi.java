@@ -36,15 +36,15 @@ final class UpstreamsApi {
 
   static void addRoutes(Router api, UpstreamGroup group) {
     UpstreamsApi routes = new UpstreamsApi(group);
-    api.post().handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT));
+    BodyHandler body = BodyHandler.create(false).setBodyLimit(BODY_LIMIT);
     api.get("/upstreams").handler(context -> context.json(new JsonArray(group.upstreams().stream()
       .map(UpstreamsApi::toJson).toList())));
-    api.post("/upstreams").handler(routes::add);
+    api.post("/upstreams").handler(body).handler(routes::add);
     api.get("/upstreams/:address").handler(context -> routes.withUpstream(context,
       upstream -> context.json(toJson(upstream))));
     api.delete("/upstreams/:address").handler(routes::remove);
-    api.post("/upstreams/:address/state").handler(routes::setState);
-    api.post("/upstreams/:address/weight").handler(routes::setWeight);
+    api.post("/upstreams/:address/state").handler(body).handler(routes::setState);
+    api.post("/upstreams/:address/weight").handler(body).handler(routes::setWeight);
   }
 
   /** What the API shows of an upstream. */

@@ -18,6 +18,9 @@ final class TestUpstream {
   private final Vertx vertx;
   private final List<NetSocket> sockets = new ArrayList<>();
   private NetServer server;
+  private final List<Runnable> acceptListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+  /** Connections accepted so far: clients' through the proxy and the proxy's health checks. */
+  volatile int accepted;
   int port;
 
   private TestUpstream(Vertx vertx, String name) {
@@ -33,6 +36,8 @@ final class TestUpstream {
   Future<TestUpstream> listen(int wantedPort) {
     server = vertx.createNetServer().connectHandler(socket -> {
       sockets.add(socket);
+      accepted++;
+      acceptListeners.forEach(Runnable::run);
       socket.closeHandler(v -> sockets.remove(socket));
       socket.write(Buffer.buffer(name + "\n"));
       socket.pipeTo(socket);
@@ -45,6 +50,21 @@ final class TestUpstream {
 
   String address() {
     return "127.0.0.1:" + port;
+  }
+
+  /** Completes once it has accepted {@code more} connections after this call (on its own event loop). */
+  Future<Void> accepts(int more) {
+    io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+    int[] left = {more};
+    Runnable[] listener = new Runnable[1];
+    listener[0] = () -> {
+      if (--left[0] == 0) {
+        acceptListeners.remove(listener[0]);
+        done.complete();
+      }
+    };
+    acceptListeners.add(listener[0]);
+    return done.future();
   }
 
   int openConnections() {
