@@ -10,7 +10,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetClient;
 import io.vertx.ext.web.client.WebClient;
-import io.vertx.junit5.Timeout;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -21,11 +20,12 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import tcpbalancer.admin.Metrics;
 import tcpbalancer.testing.MetricsVertx;
 
 /** After a known run through the proxy, {@code /metrics} shows exactly its connections and bytes. */
-@Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ProxyMetricsTest {
 
   private static final int CONNECTIONS = 30;
@@ -51,11 +51,13 @@ class ProxyMetricsTest {
       .put("upstreams", ProxyTestSupport.addresses(ups)).put("admin", new JsonObject().put("port", 0)), 2).await();
     ProxyRuntime runtime = proxy.runtime();
     NetClient client = vertx.createNetClient();
-    Future<Void> run = Future.succeededFuture();
-    for (int i = 0; i < CONNECTIONS; i++) {
-      run = run.compose(v -> exchange(client, proxy.actualPort()));
-    }
-    run.await();
+    ProxyTestSupport.awaitOnEventLoop(vertx, () -> {
+      Future<Void> run = Future.succeededFuture();
+      for (int i = 0; i < CONNECTIONS; i++) {
+        run = run.compose(v -> exchange(client, proxy.actualPort()));
+      }
+      return run;
+    });
     for (UpstreamState upstream : runtime.upstreams()) {
       ProxyTestSupport.whenActive(upstream, active -> active == 0).await();
     }

@@ -11,7 +11,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
-import io.vertx.junit5.Timeout;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -21,12 +20,13 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** Each change through {@code /api/upstreams} has its effect on the proxy's traffic; each bad input changes nothing. */
-@Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
 class UpstreamsApiTest extends ProxyTestSupport {
 
-  private record Api(WebClient web, int port, ProxyVerticle proxy) {
+  private record Api(Vertx vertx, WebClient web, int port, ProxyVerticle proxy) {
 
     HttpResponse<Buffer> send(HttpMethod method, String path, String body) {
       var request = web.request(method, port, "127.0.0.1", "/api" + path);
@@ -50,7 +50,7 @@ class UpstreamsApiTest extends ProxyTestSupport {
     ProxyVerticle proxy = deployProxy(vertx, new JsonObject().put("upstreams", addresses(upstreams))
       .put("admin", admin), 2).await();
     int port = proxy.runtime().admin().await().actualPort();
-    return new Api(WebClient.create(vertx), port, proxy);
+    return new Api(vertx, WebClient.create(vertx), port, proxy);
   }
 
   private static Api proxyWithAdmin(Vertx vertx, List<TestUpstream> upstreams) {
@@ -58,7 +58,8 @@ class UpstreamsApiTest extends ProxyTestSupport {
   }
 
   private List<String> reached(Api api, int count) {
-    return openSequentially(client, api.proxy().actualPort(), count, new ArrayList<>()).await();
+    return awaitOnEventLoop(api.vertx(), () -> openSequentially(client, api.proxy().actualPort(), count,
+      new ArrayList<>()));
   }
 
   @Test
@@ -92,7 +93,7 @@ class UpstreamsApiTest extends ProxyTestSupport {
   void drainSendsNewConnectionsElsewhereWhileAnOpenOneKeepsWorking(Vertx vertx) {
     List<TestUpstream> ups = startUpstreams(vertx, "a", "b").await();
     Api api = proxyWithAdmin(vertx, ups);
-    ProxyTestClient open = ProxyTestClient.connect(client, api.proxy().actualPort()).await();
+    ProxyTestClient open = awaitOnEventLoop(vertx, () -> ProxyTestClient.connect(client, api.proxy().actualPort()));
     assertThat(open.greeting.await()).isEqualTo("a");
     List<UpstreamState.AdminStateChange> announced = new CopyOnWriteArrayList<>();
     api.state(ups.get(0)).onAdminStateChange(announced::add);
@@ -103,17 +104,19 @@ class UpstreamsApiTest extends ProxyTestSupport {
     assertThat(drained.bodyAsJsonObject().getString("state")).isEqualTo("drain");
     assertThat(announced).extracting(UpstreamState.AdminStateChange::state).containsExactly(AdminState.DRAIN);
     assertThat(reached(api, 4)).containsOnly("b");
-    assertThat(echo(open, "still served")).isEqualTo("still served");
+    assertThat(echo(vertx, open, "still served")).isEqualTo("still served");
 
     api.post("/upstreams/" + ups.get(0).address() + "/state", new JsonObject().put("state", "ready"));
     assertThat(reached(api, 2)).contains("a");
   }
 
-  private static String echo(ProxyTestClient open, String text) {
-    Promise<String> echoed = Promise.promise();
-    open.socket.handler(bytes -> echoed.tryComplete(bytes.toString()));
-    open.socket.write(text);
-    return echoed.future().await();
+  private static String echo(Vertx vertx, ProxyTestClient open, String text) {
+    return awaitOnEventLoop(vertx, () -> {
+      Promise<String> echoed = Promise.promise();
+      open.socket.handler(bytes -> echoed.tryComplete(bytes.toString()));
+      open.socket.write(text);
+      return echoed.future();
+    });
   }
 
   @Test
@@ -131,6 +134,16 @@ class UpstreamsApiTest extends ProxyTestSupport {
     ups.get(1).accepts(4).await(); // four more rounds of checks
     assertThat(ups.get(0).accepted).isEqualTo(checksOfA);
     assertThat(reached(api, 3)).containsOnly("b");
+  }
+
+  @Test
+  void theProxyIsNotReadyWhenNoUpstreamThatIsUpIsReady(Vertx vertx) {
+    List<TestUpstream> ups = startUpstreams(vertx, "a").await();
+    Api api = proxyWithAdmin(vertx, ups);
+    api.post("/upstreams/" + ups.get(0).address() + "/state", new JsonObject().put("state", "drain"));
+    HttpResponse<Buffer> ready = api.web().get(api.port(), "127.0.0.1", "/ready").send().await();
+    assertThat(ready.statusCode()).isEqualTo(503);
+    assertThat(ready.bodyAsString()).contains("no upstream that is up is ready");
   }
 
   @Test
