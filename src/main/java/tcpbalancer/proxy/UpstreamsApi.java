@@ -9,6 +9,7 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Consumer;
 import tcpbalancer.admin.JsonError;
 import tcpbalancer.config.Addresses;
 import tcpbalancer.config.ConfigException;
@@ -118,7 +119,7 @@ final class UpstreamsApi {
   }
 
   /** Runs {@code action} with the upstream the path names, or answers 400 (not an address) or 404 (no such one). */
-  private void withUpstream(RoutingContext context, java.util.function.Consumer<UpstreamState> action) {
+  private void withUpstream(RoutingContext context, Consumer<UpstreamState> action) {
     String address = context.pathParam("address");
     HostAndPort parsed;
     try {

@@ -1,12 +1,14 @@
 package tcpbalancer.proxy;
 
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetSocket;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * An upstream server for proxy tests, on loopback: greets each connection with its name and a newline, then
@@ -18,7 +20,7 @@ final class TestUpstream {
   private final Vertx vertx;
   private final List<NetSocket> sockets = new ArrayList<>();
   private NetServer server;
-  private final List<Runnable> acceptListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<Runnable> acceptListeners = new CopyOnWriteArrayList<>();
   /** Connections accepted so far: clients' through the proxy and the proxy's health checks. */
   volatile int accepted;
   int port;
@@ -54,7 +56,7 @@ final class TestUpstream {
 
   /** Completes once it has accepted {@code more} connections after this call (on its own event loop). */
   Future<Void> accepts(int more) {
-    io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+    Promise<Void> done = Promise.promise();
     int[] left = {more};
     Runnable[] listener = new Runnable[1];
     listener[0] = () -> {

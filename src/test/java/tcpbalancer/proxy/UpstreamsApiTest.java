@@ -2,7 +2,6 @@ package tcpbalancer.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -14,6 +13,7 @@ import io.vertx.ext.web.client.WebClient;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -86,7 +86,7 @@ class UpstreamsApiTest extends ProxyTestSupport {
       .getJsonObject("lastStateChange");
     assertThat(change.getBoolean("up")).isFalse();
     assertThat(change.getString("reason")).contains("health checks failed in a row");
-    assertThat(java.time.Instant.parse(change.getString("at"))).isBeforeOrEqualTo(java.time.Instant.now());
+    assertThat(Instant.parse(change.getString("at"))).isBeforeOrEqualTo(Instant.now());
   }
 
   @Test
