@@ -5,6 +5,7 @@ import io.vertx.core.Vertx;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import tcpbalancer.flow.PermitQueue;
 
 /**
@@ -18,6 +19,7 @@ final class ConnectionLimiter {
   private final int maxConns;
   private final int queueTimeoutMillis;
   private final AtomicInteger active = new AtomicInteger();
+  private final AtomicLong refused = new AtomicLong();
   // Copy-on-write: with nobody listening, a connection pays one volatile read.
   private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
 
@@ -44,6 +46,7 @@ final class ConnectionLimiter {
         changed(); // it left the queue without a slot
       }
       if (taken.cause() instanceof PermitQueue.Refused refused) {
+        this.refused.incrementAndGet();
         return Future.failedFuture(new LimitException(refused.timedOut()
           ? "waited " + queueTimeoutMillis + " ms for one of the proxy's " + maxConns
             + " connection slots (queueTimeoutMillis)"
@@ -64,6 +67,11 @@ final class ConnectionLimiter {
   /** Connections holding a slot. */
   int active() {
     return active.get();
+  }
+
+  /** Connections refused so far: the queue was full, or they waited too long. */
+  long refused() {
+    return refused.get();
   }
 
   /** Connections waiting for a slot. */

@@ -12,8 +12,8 @@ import java.util.function.Consumer;
 /**
  * Active health checks, as HAProxy's {@code check inter rise fall}: every {@code checkIntervalMillis} each
  * upstream gets a connect and the configured {@link HealthCheck}, each bounded by {@code checkTimeoutMillis};
- * {@code fall} failures in a row take it down, {@code rise} passes bring it back. One checker runs per proxy,
- * whatever the number of instances.
+ * {@code fall} failures in a row take it down, {@code rise} passes bring it back. Upstreams in
+ * {@link AdminState#MAINT} are skipped. One checker runs per proxy, whatever the number of instances.
  */
 final class HealthChecker {
 
@@ -52,6 +52,9 @@ final class HealthChecker {
 
   private void checkAll() {
     for (UpstreamState upstream : group.upstreams()) {
+      if (upstream.adminState() == AdminState.MAINT) {
+        continue; // in maintenance its health is unknown, and checks could disturb the work on it
+      }
       if (checking.add(upstream)) {
         checkNow(upstream);
       } else {

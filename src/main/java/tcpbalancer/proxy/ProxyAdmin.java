@@ -10,7 +10,7 @@ import tcpbalancer.admin.Readiness;
 
 /**
  * The admin endpoint of one proxy (its {@link ProxyRuntime}'s, so one whatever the number of instances): ready
- * when an instance listens and at least one upstream is up; its {@code /api} is the proxy's.
+ * when an instance listens and at least one upstream is up and ready; its {@code /api} is {@link UpstreamsApi}.
  */
 final class ProxyAdmin {
 
@@ -26,11 +26,15 @@ final class ProxyAdmin {
   }
 
   private static String upstreamsProblem(List<UpstreamState> upstreams) {
-    return upstreams.stream().anyMatch(UpstreamState::isUp) ? null
-      : "no upstream is up (of " + upstreams.size() + ")";
+    if (upstreams.stream().anyMatch(UpstreamState::takesNewConnections)) {
+      return null;
+    }
+    return upstreams.stream().noneMatch(UpstreamState::isUp) ? "no upstream is up (of " + upstreams.size() + ")"
+      : "no upstream that is up is ready (the others are set to drain or maint)";
   }
 
-  /** The proxy's routes under {@code /api}: none yet. */
+  /** The proxy's routes under {@code /api}. */
   private static void api(Router api, ProxyRuntime runtime) {
+    UpstreamsApi.addRoutes(api, runtime.group());
   }
 }

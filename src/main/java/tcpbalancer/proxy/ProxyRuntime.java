@@ -14,6 +14,7 @@ import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tcpbalancer.admin.AdminServer;
+import tcpbalancer.admin.Metrics;
 import tcpbalancer.config.ConfigException;
 import tcpbalancer.config.ConfigUpdates;
 
@@ -45,6 +46,8 @@ public final class ProxyRuntime {
   private final AtomicInteger listeningInstances = new AtomicInteger();
   private MessageConsumer<JsonObject> configUpdates;
   private Future<AdminServer> admin = Future.succeededFuture();
+  /** Its meters, when metrics are on. */
+  private ProxyMetrics metrics;
   private long statsTimer = -1;
   private Future<Void> ready;
 
@@ -153,6 +156,16 @@ public final class ProxyRuntime {
     return listeningInstances.get() > 0;
   }
 
+  /** Client connections refused so far (all instances). */
+  public long refused() {
+    return limiter.refused();
+  }
+
+  /** The proxy's admin endpoint; null when it has none. Completes once the runtime is {@link #ready}. */
+  Future<AdminServer> admin() {
+    return admin;
+  }
+
   ConnectionLimiter limiter() {
     return limiter;
   }
@@ -170,6 +183,7 @@ public final class ProxyRuntime {
       }
     });
     configUpdates = vertx.eventBus().localConsumer(ConfigUpdates.ADDRESS, message -> reload(message.body()));
+    metrics = Metrics.registry(vertx).map(registry -> ProxyMetrics.register(registry, this)).orElse(null);
     if (options.admin() != null) {
       admin = ProxyAdmin.start(vertx, this)
         .map(server -> server.addPages(pages -> StatusPage.mount(pages, vertx, this)));
@@ -182,6 +196,9 @@ public final class ProxyRuntime {
     source.stop();
     vertx.cancelTimer(statsTimer);
     configUpdates.unregister();
+    if (metrics != null) {
+      metrics.close();
+    }
     admin.onSuccess(server -> {
       if (server != null) {
         server.close();

@@ -25,9 +25,9 @@ public record Upstream(String host, int port, int weight, int maxConns) {
     return SocketAddress.inetSocketAddress(port, host);
   }
 
-  /** {@code host:port}, the upstream's identity in logs and statistics. */
+  /** {@code host:port} ({@code [host]:port} for IPv6), the upstream's identity in logs, metrics and the API. */
   public String address() {
-    return host + ":" + port;
+    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
   }
 
   /** Parses {@code "host:port"} or {@code {"address": "host:port", "weight": 2, "maxConns": 100}}. */

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
@@ -56,7 +57,7 @@ public final class UpstreamGroup {
   UpstreamState reserve(Set<UpstreamState> alreadyTried) {
     List<UpstreamState> candidates = new ArrayList<>();
     for (UpstreamState upstream : upstreams) {
-      if (upstream.isUp() && !alreadyTried.contains(upstream)) {
+      if (upstream.takesNewConnections() && !alreadyTried.contains(upstream)) {
         candidates.add(upstream);
       }
     }
@@ -68,6 +69,36 @@ public final class UpstreamGroup {
       candidates.remove(chosen); // at its own maximum
     }
     return null;
+  }
+
+  /** The upstream of the current list at {@code host} and {@code port}, if there is one. */
+  public Optional<UpstreamState> find(String host, int port) {
+    return upstreams.stream()
+      .filter(state -> state.upstream().port() == port && state.upstream().host().equalsIgnoreCase(host))
+      .findFirst();
+  }
+
+  /**
+   * Replaces the settings of the upstream at {@code changed}'s address, or adds it when there is none; the
+   * admin API's changes, which last until a reload or a discovery replaces the list.
+   */
+  synchronized void put(Upstream changed) {
+    List<Upstream> next = new ArrayList<>();
+    boolean found = false;
+    for (UpstreamState state : upstreams) {
+      boolean same = state.upstream().address().equals(changed.address());
+      next.add(same ? changed : state.upstream());
+      found |= same;
+    }
+    if (!found) {
+      next.add(changed);
+    }
+    update(next);
+  }
+
+  /** Removes {@code removed} from the list: it takes no new connections; open ones finish. */
+  synchronized void remove(UpstreamState removed) {
+    update(upstreams.stream().filter(state -> state != removed).map(UpstreamState::upstream).toList());
   }
 
   /** Replaces the upstream list; upstreams that stay keep their state. Safe to call from several instances. */

@@ -11,8 +11,9 @@ import org.slf4j.LoggerFactory;
 import tcpbalancer.flow.BoundedCounter;
 
 /**
- * What the proxy knows of one upstream right now: health and counters. Shared by every proxy instance (each on
- * its own event loop), so every field is atomic or guarded by this object.
+ * What the proxy knows of one upstream right now: health, the operator's {@link AdminState}, and counters. Shared
+ * by every proxy instance (each on its own event loop), so every field is atomic, volatile or guarded by this
+ * object.
  */
 public final class UpstreamState {
 
@@ -20,6 +21,10 @@ public final class UpstreamState {
 
   /** The upstream {@code address} went up or down at {@code at}, for {@code reason}. */
   public record StateChange(String address, boolean up, String reason, Instant at) {
+  }
+
+  /** The operator set the upstream {@code address} to {@code state} at {@code at}. */
+  public record AdminStateChange(String address, AdminState state, Instant at) {
   }
 
   private volatile Upstream upstream;
@@ -31,6 +36,8 @@ public final class UpstreamState {
   // Copy-on-write: with nobody listening, a connection pays one volatile read for each.
   private final List<Consumer<StateChange>> stateListeners = new CopyOnWriteArrayList<>();
   private final List<Consumer<UpstreamState>> activeListeners = new CopyOnWriteArrayList<>();
+  private final List<Consumer<AdminStateChange>> adminStateListeners = new CopyOnWriteArrayList<>();
+  private volatile AdminState adminState = AdminState.READY;
   private boolean up = true;
   private StateChange lastStateChange;
   private int failuresInARow;
@@ -52,6 +59,38 @@ public final class UpstreamState {
 
   public synchronized boolean isUp() {
     return up;
+  }
+
+  /** Whether a new connection may go to it: up, and ready as far as the operator is concerned. */
+  boolean takesNewConnections() {
+    return adminState == AdminState.READY && isUp();
+  }
+
+  public AdminState adminState() {
+    return adminState;
+  }
+
+  /** Sets the operator's state; open connections are not touched. Announced when it changes. */
+  void setAdminState(AdminState state) {
+    AdminStateChange change;
+    synchronized (this) {
+      if (adminState == state) {
+        return;
+      }
+      adminState = state;
+      change = new AdminStateChange(upstream.address(), state, Instant.now());
+    }
+    log.warn("Upstream {} is now {} (admin API)", change.address(), state.configName());
+    adminStateListeners.forEach(listener -> listener.accept(change));
+  }
+
+  /** Calls {@code listener} each time the operator changes the state, on the thread that changed it. */
+  public void onAdminStateChange(Consumer<AdminStateChange> listener) {
+    adminStateListeners.add(listener);
+  }
+
+  public void removeOnAdminStateChange(Consumer<AdminStateChange> listener) {
+    adminStateListeners.remove(listener);
   }
 
   /** The last time the upstream went down or came back, and why; empty while it has stayed up since it was added. */
@@ -208,8 +247,8 @@ public final class UpstreamState {
 
   @Override
   public String toString() {
-    return String.format("%s %s active=%d total=%d connectFailures=%d bytesTo=%d bytesFrom=%d",
-      upstream.address(), isUp() ? "UP" : "DOWN", active(), total(), connectFailures(), bytesToUpstream(),
+    return String.format("%s %s %s active=%d total=%d connectFailures=%d bytesTo=%d bytesFrom=%d",
+      upstream.address(), isUp() ? "UP" : "DOWN", adminState.configName(), active(), total(), connectFailures(), bytesToUpstream(),
       bytesFromUpstream());
   }
 }

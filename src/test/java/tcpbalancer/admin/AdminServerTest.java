@@ -2,11 +2,8 @@ package tcpbalancer.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxBuilder;
-import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.healthchecks.HealthChecks;
@@ -22,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import tcpbalancer.testing.MetricsVertx;
 
 /** The endpoints of an admin server, on loopback port 0, read with Vert.x's web client and with curl. */
 @ExtendWith(VertxExtension.class)
@@ -40,16 +38,6 @@ class AdminServerTest {
       request.putHeader("Authorization", "Bearer " + token);
     }
     return request.send();
-  }
-
-  /** A Vert.x whose metrics are on, as the launcher builds it when a verticle has an admin endpoint. */
-  static Vertx vertxWithMetrics() {
-    VertxOptions options = new VertxOptions();
-    VertxBuilder builder = Vertx.builder();
-    PrometheusMeterRegistry registry = Metrics.enable(options, builder);
-    Vertx vertx = builder.build();
-    Metrics.attach(vertx, registry);
-    return vertx;
   }
 
   @Test
@@ -110,7 +98,7 @@ class AdminServerTest {
 
   @Test
   void metricsAreThePrometheusScrapeWhenOn() {
-    Vertx vertx = vertxWithMetrics();
+    Vertx vertx = MetricsVertx.create();
     try {
       assertThat(Metrics.registry(vertx)).isPresent();
       AdminServer server = AdminServer.start(vertx, OPEN, "s", alwaysReady(vertx), api -> { }).await();
@@ -167,7 +155,7 @@ class AdminServerTest {
 
   @Test
   void curlReadsHealthAndMetrics() throws Exception {
-    Vertx vertx = vertxWithMetrics();
+    Vertx vertx = MetricsVertx.create();
     try {
       AdminServer server = AdminServer.start(vertx, OPEN, "s", alwaysReady(vertx), api -> { }).await();
       String base = "http://127.0.0.1:" + server.actualPort();

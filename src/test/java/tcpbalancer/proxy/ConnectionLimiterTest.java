@@ -33,6 +33,7 @@ class ConnectionLimiterTest {
       test.verify(() -> {
         assertThat(first.succeeded()).isTrue();
         assertThat(third.failed()).as("the queue of one is full").isTrue();
+        assertThat(limiter.refused()).isEqualTo(1);
         assertThat(heard).containsExactly(new Counts(1, 0), new Counts(1, 1));
       });
       limiter.release();
@@ -51,6 +52,7 @@ class ConnectionLimiterTest {
       limiter.acquire();
       limiter.acquire().onComplete(test.failing(e -> test.verify(() -> {
         assertThat(e).isInstanceOf(ConnectionLimiter.LimitException.class);
+        assertThat(limiter.refused()).as("a timeout in the queue is a refusal").isEqualTo(1);
         assertThat(heard).containsExactly(new Counts(1, 0), new Counts(1, 1), new Counts(1, 0));
         test.completeNow();
       })));

@@ -58,4 +58,22 @@ class ProxyReloadTest extends ProxyTestSupport {
         test.completeNow();
       })));
   }
+
+  @Test
+  void aReloadKeepsTheAdminStateOfUpstreamsThatStayAndBringsBackOneTheApiRemoved(Vertx vertx) {
+    List<TestUpstream> ups = startUpstreams(vertx, "a", "b", "c").await();
+    JsonObject config = new JsonObject().put("host", "127.0.0.1").put("port", 0).put("name", "operated")
+      .put("check", "connect").put("upstreams", addresses(ups.subList(0, 2)));
+    Deployed deployed = deploy(vertx, config, 1).await();
+    UpstreamGroup group = deployed.instances().get(0).runtime().group();
+    group.find("127.0.0.1", ups.get(0).port).orElseThrow().setAdminState(AdminState.DRAIN);
+    group.remove(group.find("127.0.0.1", ups.get(1).port).orElseThrow());
+
+    Future<List<UpstreamState>> applied = whenUpstreams(group, list -> list.size() == 3);
+    vertx.eventBus().publish(ConfigUpdates.ADDRESS, ConfigUpdates.message(deployed.id(),
+      config.copy().put("upstreams", addresses(ups))));
+    assertThat(applied.await()).extracting(state -> state.upstream().address() + " " + state.adminState())
+      .containsExactly(ups.get(0).address() + " DRAIN", ups.get(1).address() + " READY",
+        ups.get(2).address() + " READY");
+  }
 }

@@ -16,6 +16,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.function.IntPredicate;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -61,6 +62,16 @@ abstract class ProxyTestSupport {
       return proxy;
     }, new DeploymentOptions().setConfig(config).setInstances(instances))
       .map(id -> new Deployed(id, List.copyOf(deployed)));
+  }
+
+  /**
+   * Runs {@code work} on an event loop and waits for its result, for tests written with {@code await}: a socket
+   * connected from the test's own thread could deliver its first bytes before the handler is set.
+   */
+  static <T> T awaitOnEventLoop(Vertx vertx, Supplier<Future<T>> work) {
+    Promise<T> done = Promise.promise();
+    vertx.runOnContext(v -> work.get().onComplete(done));
+    return done.future().await();
   }
 
   static Future<List<TestUpstream>> startUpstreams(Vertx vertx, String... names) {

@@ -1,12 +1,14 @@
 package tcpbalancer.proxy;
 
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetSocket;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * An upstream server for proxy tests, on loopback: greets each connection with its name and a newline, then
@@ -18,6 +20,9 @@ final class TestUpstream {
   private final Vertx vertx;
   private final List<NetSocket> sockets = new ArrayList<>();
   private NetServer server;
+  private final List<Runnable> acceptListeners = new CopyOnWriteArrayList<>();
+  /** Connections accepted so far: clients' through the proxy and the proxy's health checks. */
+  volatile int accepted;
   int port;
 
   private TestUpstream(Vertx vertx, String name) {
@@ -33,6 +38,8 @@ final class TestUpstream {
   Future<TestUpstream> listen(int wantedPort) {
     server = vertx.createNetServer().connectHandler(socket -> {
       sockets.add(socket);
+      accepted++;
+      acceptListeners.forEach(Runnable::run);
       socket.closeHandler(v -> sockets.remove(socket));
       socket.write(Buffer.buffer(name + "\n"));
       socket.pipeTo(socket);
@@ -45,6 +52,21 @@ final class TestUpstream {
 
   String address() {
     return "127.0.0.1:" + port;
+  }
+
+  /** Completes once it has accepted {@code more} connections after this call (on its own event loop). */
+  Future<Void> accepts(int more) {
+    Promise<Void> done = Promise.promise();
+    int[] left = {more};
+    Runnable[] listener = new Runnable[1];
+    listener[0] = () -> {
+      if (--left[0] == 0) {
+        acceptListeners.remove(listener[0]);
+        done.complete();
+      }
+    };
+    acceptListeners.add(listener[0]);
+    return done.future();
   }
 
   int openConnections() {
