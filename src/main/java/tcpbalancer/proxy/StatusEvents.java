@@ -24,6 +24,8 @@ final class StatusEvents {
   /** The response's: listeners fire on whatever thread changed the state, and hop here to write. */
   private final Context context;
   private final Consumer<UpstreamState.StateChange> stateChanged;
+  /** An operator's drain, ready or maint shows at once too, not at the next tick. */
+  private final Consumer<UpstreamState.AdminStateChange> adminStateChanged;
   private final Consumer<List<UpstreamState>> listChanged;
   /** The upstreams {@link #stateChanged} listens to; touched on {@link #context} only. */
   private List<UpstreamState> watched = List.of();
@@ -36,6 +38,7 @@ final class StatusEvents {
     this.response = response;
     this.context = vertx.getOrCreateContext();
     this.stateChanged = change -> context.runOnContext(v -> send());
+    this.adminStateChanged = change -> context.runOnContext(v -> send());
     this.listChanged = upstreams -> context.runOnContext(v -> {
       watch(upstreams);
       send();
@@ -64,9 +67,12 @@ final class StatusEvents {
     if (stopped) {
       return;
     }
-    watched.forEach(upstream -> upstream.removeOnStateChange(stateChanged));
+    unwatch();
     watched = upstreams;
-    watched.forEach(upstream -> upstream.onStateChange(stateChanged));
+    watched.forEach(upstream -> {
+      upstream.onStateChange(stateChanged);
+      upstream.onAdminStateChange(adminStateChanged);
+    });
   }
 
   private void send() {
@@ -83,7 +89,14 @@ final class StatusEvents {
     stopped = true;
     vertx.cancelTimer(timer);
     runtime.group().removeOnChange(listChanged);
-    watched.forEach(upstream -> upstream.removeOnStateChange(stateChanged));
+    unwatch();
     watched = List.of();
+  }
+
+  private void unwatch() {
+    watched.forEach(upstream -> {
+      upstream.removeOnStateChange(stateChanged);
+      upstream.removeOnAdminStateChange(adminStateChanged);
+    });
   }
 }
