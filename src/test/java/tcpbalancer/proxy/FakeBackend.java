@@ -24,6 +24,10 @@ final class FakeBackend {
     this.server = vertx.createNetServer().connectHandler(socket -> {
       Status status = this.answer;
       if (status == null) {
+        // Hung: reads nothing. On close it lets Vert.x hand over what it still held, which frees Netty's buffers
+        // (a connection closed while paused keeps them otherwise, and the leak detector fails the build).
+        socket.handler(ignored -> { });
+        socket.closeHandler(v -> socket.resume());
         socket.pause();
         return;
       }
