@@ -3,11 +3,8 @@ package tcpbalancer.backend;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxBuilder;
-import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.HostAndPort;
@@ -37,6 +34,7 @@ import tcpbalancer.protocol.ResizeMode;
 import tcpbalancer.protocol.ResizeRequest;
 import tcpbalancer.protocol.ResizeResponse;
 import tcpbalancer.protocol.Status;
+import tcpbalancer.testing.MetricsVertx;
 import tcpbalancer.testing.Topology;
 
 /**
@@ -53,16 +51,6 @@ class BackendMetricsTest {
 
   private Vertx vertx;
 
-  /** A Vert.x whose metrics are on, as the launcher builds it when a verticle has an admin endpoint. */
-  private static Vertx vertxWithMetrics() {
-    VertxOptions options = new VertxOptions();
-    VertxBuilder builder = Vertx.builder();
-    PrometheusMeterRegistry registry = Metrics.enable(options, builder);
-    Vertx vertx = builder.build();
-    Metrics.attach(vertx, registry);
-    return vertx;
-  }
-
   @AfterEach
   void close() {
     if (vertx != null) {
@@ -72,7 +60,7 @@ class BackendMetricsTest {
 
   @Test
   void theCountsOfAKnownRunAreThoseOfTheScrape() throws IOException {
-    vertx = vertxWithMetrics();
+    vertx = MetricsVertx.create();
     Topology.Deployment deployed = new Topology().workers(1).backend("b1", new JsonObject()
       .put("admin", new JsonObject().put("host", Topology.HOST).put("port", 0))).deploy(vertx).await();
     byte[] jpeg = TestImages.synthetic(320, 240, "jpg");
