@@ -7,9 +7,9 @@ import tcpbalancer.flow.PermitQueue;
 
 /**
  * What one backend deployment holds, against its limits: the requests in progress ({@code maxInFlight}) and the
- * request bytes buffered ({@code maxBufferedBytes}); and its {@link BackendMetrics}, which read them. The instances of a deployment run on different event loops
- * and share these, found by the deployment's id: the deployment owns them, from the first instance's start to its
- * stop.
+ * request bytes buffered ({@code maxBufferedBytes}); and its {@link BackendMetrics}, which read them. The
+ * instances of a deployment run on different event loops and share these, found by the deployment's id: the
+ * deployment owns them, from the first instance's start to its stop.
  */
 final class BackendLimits implements Shareable {
 
@@ -18,15 +18,15 @@ final class BackendLimits implements Shareable {
   private static final int MAX_WAITING_CONNECTIONS = 100_000;
 
   private final int maxInFlight;
-  /** The request slots, counted here rather than by {@link PermitQueue#counting} so that metrics can read them. */
-  private final Slots slots;
+  /** The request slots; metrics read how many are taken. */
+  private final PermitQueue.Counter slots;
   private final PermitQueue<PermitQueue.Permit> inFlight;
   private final ByteBudget bodies;
   private final BackendMetrics metrics;
 
   private BackendLimits(Vertx vertx, BackendOptions options) {
     this.maxInFlight = options.maxInFlight();
-    this.slots = new Slots(maxInFlight);
+    this.slots = new PermitQueue.Counter(maxInFlight);
     this.inFlight = new PermitQueue<>(vertx, slots, MAX_WAITING_CONNECTIONS);
     this.bodies = new ByteBudget(vertx, bufferBudget(options.maxBufferedBytes(), Runtime.getRuntime().maxMemory()));
     this.metrics = BackendMetrics.of(vertx, options, this);
@@ -83,30 +83,6 @@ final class BackendLimits implements Shareable {
 
   /** Requests holding a slot now. */
   int inProgress() {
-    return inFlight.locked(() -> slots.taken);
-  }
-
-  /** {@code size} interchangeable slots; used under the permit queue's lock only. */
-  private static final class Slots implements PermitQueue.Pool<PermitQueue.Permit> {
-    private final int size;
-    private int taken;
-
-    Slots(int size) {
-      this.size = size;
-    }
-
-    @Override
-    public PermitQueue.Permit poll() {
-      if (taken == size) {
-        return null;
-      }
-      taken++;
-      return PermitQueue.Permit.INSTANCE;
-    }
-
-    @Override
-    public void offer(PermitQueue.Permit permit) {
-      taken--;
-    }
+    return inFlight.locked(slots::taken);
   }
 }

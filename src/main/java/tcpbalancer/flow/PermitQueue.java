@@ -41,7 +41,7 @@ public final class PermitQueue<T> {
 
   /** A queue of {@code permits} interchangeable permits: a connection limit. */
   public static PermitQueue<Permit> counting(Vertx vertx, int permits, int maxWaiting) {
-    return new PermitQueue<>(vertx, new CountingPool(permits), maxWaiting);
+    return new PermitQueue<>(vertx, new Counter(permits), maxWaiting);
   }
 
   /** A free permit, now taken, or null: never waits. */
@@ -122,26 +122,35 @@ public final class PermitQueue<T> {
     INSTANCE
   }
 
-  /** A count of free permits, for {@link #counting}. */
-  private static final class CountingPool implements Pool<Permit> {
-    private int free;
+  /**
+   * {@code size} interchangeable permits, for {@link #counting}, or for a queue whose owner also reads how many
+   * are taken ({@code queue.locked(counter::taken)}: the counter is guarded by its queue's lock).
+   */
+  public static final class Counter implements Pool<Permit> {
+    private final int size;
+    private int taken;
 
-    CountingPool(int permits) {
-      this.free = permits;
+    public Counter(int size) {
+      this.size = size;
+    }
+
+    /** Permits taken and not yet given back to the pool (one on its way to a waiter counts as taken). */
+    public int taken() {
+      return taken;
     }
 
     @Override
     public Permit poll() {
-      if (free == 0) {
+      if (taken == size) {
         return null;
       }
-      free--;
+      taken++;
       return Permit.INSTANCE;
     }
 
     @Override
     public void offer(Permit permit) {
-      free++;
+      taken--;
     }
   }
 
