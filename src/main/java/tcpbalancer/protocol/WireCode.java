@@ -13,11 +13,24 @@ public interface WireCode {
 
   /** The constant of {@code type} with {@code code}, if any. */
   static <E extends Enum<E> & WireCode> Optional<E> byCode(Class<E> type, int code) {
-    for (E constant : type.getEnumConstants()) {
-      if (constant.code() == code) {
-        return Optional.of(constant);
+    for (Object constant : Constants.OF.get(type)) {
+      if (((WireCode) constant).code() == code) {
+        return Optional.of(type.cast(constant));
       }
     }
     return Optional.empty();
+  }
+
+  /** Each enum's constants, read once: {@code getEnumConstants()} copies them on every call, once per frame here. */
+  final class Constants {
+    private static final ClassValue<Object[]> OF = new ClassValue<>() {
+      @Override
+      protected Object[] computeValue(Class<?> type) {
+        return type.getEnumConstants();
+      }
+    };
+
+    private Constants() {
+    }
   }
 }
