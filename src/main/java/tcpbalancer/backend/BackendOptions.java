@@ -5,6 +5,7 @@ import java.util.Set;
 import tcpbalancer.admin.AdminOptions;
 import tcpbalancer.config.ConfigException;
 import tcpbalancer.config.ConfigFields;
+import tcpbalancer.config.TlsServerOptions;
 import tcpbalancer.protocol.Frame;
 
 /**
@@ -30,12 +31,14 @@ import tcpbalancer.protocol.Frame;
  * @param maxBufferedBytes          request bytes all connections together may hold (bodies being received and
  *                                  requests in progress), at most a quarter of the heap (see {@link BackendLimits})
  * @param admin                     the admin endpoint, one per deployment; null: off
+ * @param tls                       TLS on the port, with its certificates; null: plain TCP
  */
 public record BackendOptions(String host, int port, String name, int maxFrameSize, int maxInFlightPerConnection,
                              int maxInFlight, int requestTimeoutMillis, int remoteTimeoutMillis,
                              WorkerPolicy workerPolicy,
                              String advertisedHost, int drainTimeoutMillis, int idleTimeoutSeconds,
-                             int bodyTimeoutMillis, int maxBufferedBytes, AdminOptions admin) {
+                             int bodyTimeoutMillis, int maxBufferedBytes, AdminOptions admin,
+                             TlsServerOptions tls) {
 
   public static final String DEFAULT_HOST = "0.0.0.0";
   public static final int DEFAULT_MAX_IN_FLIGHT_PER_CONNECTION = 8;
@@ -48,7 +51,7 @@ public record BackendOptions(String host, int port, String name, int maxFrameSiz
   public static final int DEFAULT_MAX_BUFFERED_BYTES = 256 * 1024 * 1024;
   public static final Set<String> KEYS = Set.of("host", "port", "name", "maxFrameSize", "maxInFlightPerConnection",
     "maxInFlight", "requestTimeoutMillis", "remoteTimeoutMillis", "workerPolicy", "advertisedHost",
-    "drainTimeoutMillis", "idleTimeoutSeconds", "bodyTimeoutMillis", "maxBufferedBytes", "admin");
+    "drainTimeoutMillis", "idleTimeoutSeconds", "bodyTimeoutMillis", "maxBufferedBytes", "admin", "tls");
 
   public static BackendOptions fromJson(JsonObject json, String path) {
     ConfigFields fields = new ConfigFields(json, path);
@@ -72,7 +75,8 @@ public record BackendOptions(String host, int port, String name, int maxFrameSiz
       fields.integer("idleTimeoutSeconds", DEFAULT_IDLE_TIMEOUT_SECONDS, 0, 86_400),
       fields.integer("bodyTimeoutMillis", DEFAULT_BODY_TIMEOUT_MILLIS, 0, 3_600_000),
       fields.integer("maxBufferedBytes", DEFAULT_MAX_BUFFERED_BYTES, 1024, Integer.MAX_VALUE),
-      AdminOptions.fromJson(json.getValue("admin"), fields.path("admin"), port, System.getenv()));
+      AdminOptions.fromJson(json.getValue("admin"), fields.path("admin"), port, System.getenv()),
+      TlsServerOptions.fromJson(json.getValue("tls"), fields.path("tls")));
   }
 
   private static String defaultName(JsonObject json) {

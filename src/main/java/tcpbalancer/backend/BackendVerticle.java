@@ -11,7 +11,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tcpbalancer.cluster.BackendDirectory;
 import tcpbalancer.cluster.ClusterNode;
+import tcpbalancer.config.CertificateCheck;
+import tcpbalancer.config.CertificateReloader;
 import tcpbalancer.config.Listening;
+import tcpbalancer.config.TlsFailures;
 import tcpbalancer.protocol.EventBusCodecs;
 
 /**
@@ -40,6 +43,8 @@ public class BackendVerticle extends VerticleBase {
   /** The deployment's admin endpoint, when configured; held from start to stop. */
   private BackendAdmin admin;
   private boolean portOpen;
+  /** Whether the certificate reloader holds this instance's server. */
+  private boolean watching;
 
   /**
    * Registers the event bus codecs too: the launcher registers them before any verticle starts, but a backend
@@ -51,23 +56,41 @@ public class BackendVerticle extends VerticleBase {
     options = BackendOptions.fromJson(config(), "config");
     BackendLimits limits = BackendLimits.of(vertx, deploymentID(), options);
     WorkerDispatch workers = new WorkerDispatch(vertx, options);
-    server = vertx.createNetServer(new NetServerOptions().setTcpNoDelay(true));
+    NetServerOptions serverOptions = new NetServerOptions().setTcpNoDelay(true);
+    server = vertx.createNetServer(options.tls() == null ? serverOptions : options.tls().applyTo(serverOptions));
     server.connectHandler(socket -> new BackendConnection(socket, options, limits, workers, vertx).start());
+    server.exceptionHandler(e -> log.warn("Backend {}: closed a client connection: {}", options.name(),
+      TlsFailures.isTls(e) ? TlsFailures.describe(e) : e.toString()));
     Future<?> adminStarted = Future.succeededFuture();
     if (options.admin() != null) {
       admin = BackendAdmin.acquire(vertx, deploymentID(), options);
       adminStarted = admin.started();
     }
     return adminStarted
+      .compose(v -> checkCertificates())
       .compose(v -> server.listen(options.port(), options.host())
         .recover(e -> Future.failedFuture(new IllegalStateException(
           "cannot listen on " + options.host() + ":" + options.port() + ": " + e.getMessage(), e))))
       .onSuccess(s -> log.info("Backend {} listening on {}:{} (request bytes held at most: {})", options.name(),
         options.host(), s.actualPort(), limits.bodies().max()))
       .onSuccess(s -> portOpened()) // before the announcement, which tells tests the backend is up
+      .onSuccess(s -> watchCertificates())
       .onSuccess(s -> Listening.announce(vertx, options.name(), options.host(), s.actualPort()))
       .compose(s -> announce())
       .onFailure(e -> releaseAdmin()); // Vert.x does not stop a verticle whose start failed
+  }
+
+  /** A bad certificate fails the start saying what is wrong with it; read on a worker (files). */
+  private Future<Void> checkCertificates() {
+    return options.tls() == null ? Future.succeededFuture()
+      : vertx.executeBlocking(() -> CertificateCheck.verify(vertx, options.tls())).mapEmpty();
+  }
+
+  private void watchCertificates() {
+    if (options.tls() != null) {
+      CertificateReloader.watch(vertx, "Backend " + options.name(), options.tls(), server);
+      watching = true;
+    }
   }
 
   private void portOpened() {
@@ -151,6 +174,9 @@ public class BackendVerticle extends VerticleBase {
       }
     }
     BackendLimits.forget(vertx, deploymentID());
+    if (watching) {
+      CertificateReloader.release(vertx, "Backend " + options.name(), server);
+    }
     releaseAdmin(); // not ready from now on: the port is closing
     // A node cut off from the cluster (its Hazelcast gone) still drains: compose turns the throw into a failure.
     Future<Void> withdrawn = announced == null ? Future.succeededFuture() : Future.<Void>succeededFuture()

@@ -30,7 +30,9 @@ final class ClientLane extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    NetClient netClient = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true).setConnectTimeout(10_000));
+    NetClientOptions clientOptions = new NetClientOptions().setTcpNoDelay(true).setConnectTimeout(10_000);
+    NetClient netClient = vertx.createNetClient(options.tls() == null ? clientOptions
+      : options.tls().applyTo(clientOptions));
     new LoadRun(vertx, options, netClient, images, report, progress).run()
       .onComplete(ar -> finished.complete(report));
     return Future.succeededFuture();

@@ -6,6 +6,7 @@ import java.util.Set;
 import tcpbalancer.config.Addresses;
 import tcpbalancer.config.ConfigException;
 import tcpbalancer.config.ConfigFields;
+import tcpbalancer.config.TlsClientOptions;
 import tcpbalancer.protocol.Frame;
 import tcpbalancer.protocol.ResizeMode;
 
@@ -16,7 +17,7 @@ import tcpbalancer.protocol.ResizeMode;
 public record ClientOptions(HostAndPort proxy, String input, String output, int width, int height, ResizeMode mode,
                             int minConns, int maxConns, int times, boolean dryRun, int window, int retries,
                             String report, String histogram, int maxFrameSize, int requestTimeoutMillis,
-                            int reconnectTimeoutMillis, int eventLoops) {
+                            int reconnectTimeoutMillis, int eventLoops, TlsClientOptions tls) {
 
   public static final int DEFAULT_WINDOW = 4;
   public static final int DEFAULT_RETRIES = 3;
@@ -31,7 +32,7 @@ public record ClientOptions(HostAndPort proxy, String input, String output, int 
   public static final int DEFAULT_EVENT_LOOPS = Runtime.getRuntime().availableProcessors();
   public static final Set<String> KEYS = Set.of("proxy", "input", "output", "width", "height", "mode", "minConns",
     "maxConns", "times", "dryRun", "window", "retries", "report", "histogram", "maxFrameSize",
-    "requestTimeoutMillis", "reconnectTimeoutMillis", "eventLoops");
+    "requestTimeoutMillis", "reconnectTimeoutMillis", "eventLoops", "tls");
 
   public static ClientOptions fromJson(JsonObject json, String path) {
     JsonObject config = json == null ? new JsonObject() : json;
@@ -66,12 +67,13 @@ public record ClientOptions(HostAndPort proxy, String input, String output, int 
       fields.integer("maxFrameSize", Frame.DEFAULT_MAX_BODY_SIZE, 1024, Integer.MAX_VALUE),
       fields.integer("requestTimeoutMillis", DEFAULT_REQUEST_TIMEOUT_MILLIS, 1, Integer.MAX_VALUE),
       fields.integer("reconnectTimeoutMillis", DEFAULT_RECONNECT_TIMEOUT_MILLIS, 0, Integer.MAX_VALUE),
-      fields.integer("eventLoops", DEFAULT_EVENT_LOOPS, 1, 1024));
+      fields.integer("eventLoops", DEFAULT_EVENT_LOOPS, 1, 1024),
+      TlsClientOptions.fromJson(config.getValue("tls"), fields.path("tls")));
   }
 
   /** The same settings with another range of connections per round: one event loop's share of a run. */
   ClientOptions withConnections(int fewest, int most) {
     return new ClientOptions(proxy, input, output, width, height, mode, fewest, most, times, dryRun, window, retries,
-      report, histogram, maxFrameSize, requestTimeoutMillis, reconnectTimeoutMillis, eventLoops);
+      report, histogram, maxFrameSize, requestTimeoutMillis, reconnectTimeoutMillis, eventLoops, tls);
   }
 }

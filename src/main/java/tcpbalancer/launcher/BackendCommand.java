@@ -31,6 +31,9 @@ final class BackendCommand implements ProgramCommand {
   AdminFlags admin;
 
   @Mixin
+  TlsServerFlags tls;
+
+  @Mixin
   CommonOptions common;
 
   @Override
@@ -47,6 +50,10 @@ final class BackendCommand implements ProgramCommand {
     JsonObject adminConfig = admin.toConfig();
     if (adminConfig != null) {
       backend.put("admin", adminConfig);
+    }
+    JsonObject tlsConfig = tls.toConfig();
+    if (tlsConfig != null) {
+      backend.put("tls", tlsConfig);
     }
     JsonObject resizeWorkers = new JsonObject().put("verticle", VerticleKind.RESIZE_WORKER.configName());
     if (workers != null) {

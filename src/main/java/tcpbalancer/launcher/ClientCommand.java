@@ -75,6 +75,14 @@ final class ClientCommand implements ProgramCommand {
     description = "event loops the run's connections are spread over (default: one per core)")
   Integer eventLoops;
 
+  @Option(names = "--tls", description = "connect to the proxy with TLS, verifying its certificate and host name "
+    + "(against --ca, else the JVM's trusted authorities)")
+  boolean tls;
+
+  @Option(names = "--ca", paramLabel = "FILE", description = "PEM file of the authorities that sign the proxy's "
+    + "certificate (with --tls)")
+  String ca;
+
   @Mixin
   CommonOptions common;
 
@@ -116,6 +124,12 @@ final class ClientCommand implements ProgramCommand {
     }
     if (eventLoops != null) {
       client.put("eventLoops", eventLoops);
+    }
+    if (ca != null && !tls) {
+      throw new ParameterException(spec.commandLine(), "--ca: give --tls too");
+    }
+    if (tls) {
+      client.put("tls", ca == null ? new JsonObject() : new JsonObject().put("ca", ca));
     }
     return common.toConfig().put("verticles", new JsonObject()
       .put("client", new JsonObject().put("verticle", VerticleKind.CLIENT.configName()).put("config", client)));

@@ -57,6 +57,21 @@ final class ProxyCommand implements ProgramCommand {
   AdminFlags admin;
 
   @Mixin
+  TlsServerFlags tls;
+
+  @Option(names = "--upstream-tls", description = "connect to the upstreams with TLS, verifying their certificate "
+    + "and host name (against --upstream-ca, else the JVM's trusted authorities)")
+  boolean upstreamTls;
+
+  @Option(names = "--upstream-ca", paramLabel = "FILE",
+    description = "PEM file of the authorities that sign the upstreams' certificates (with --upstream-tls)")
+  String upstreamCa;
+
+  @Option(names = "--upstream-insecure", description = "with --upstream-tls, accept any upstream certificate for "
+    + "any name: no protection against a man in the middle (logged as a warning; for tests)")
+  boolean upstreamInsecure;
+
+  @Mixin
   CommonOptions common;
 
   @Override
@@ -96,10 +111,37 @@ final class ProxyCommand implements ProgramCommand {
     if (adminConfig != null) {
       proxy.put("admin", adminConfig);
     }
+    JsonObject tlsConfig = tls.toConfig();
+    if (tlsConfig != null) {
+      proxy.put("tls", tlsConfig);
+    }
+    JsonObject upstreamTlsConfig = upstreamTlsConfig();
+    if (upstreamTlsConfig != null) {
+      proxy.put("upstreamTls", upstreamTlsConfig);
+    }
     JsonObject entry = new JsonObject().put("verticle", VerticleKind.PROXY.configName()).put("config", proxy);
     if (instances != null) {
       entry.put("instances", instances);
     }
     return common.toConfig().put("verticles", new JsonObject().put("proxy", entry));
+  }
+
+  private JsonObject upstreamTlsConfig() {
+    if (!upstreamTls) {
+      if (upstreamCa != null || upstreamInsecure) {
+        throw new ParameterException(spec.commandLine(), (upstreamCa != null ? "--upstream-ca" : "--upstream-insecure")
+          + ": give --upstream-tls too");
+      }
+      return null;
+    }
+    if (upstreamCa != null && upstreamInsecure) {
+      throw new ParameterException(spec.commandLine(), "--upstream-ca and --upstream-insecure: give one or the "
+        + "other (an insecure connection verifies nothing)");
+    }
+    JsonObject config = new JsonObject();
+    if (upstreamCa != null) {
+      config.put("ca", upstreamCa);
+    }
+    return upstreamInsecure ? config.put("insecure", true) : config;
   }
 }

@@ -7,6 +7,7 @@ import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -37,7 +38,10 @@ final class HealthChecker {
     this.onDown = onDown;
     this.group = group;
     this.options = options;
-    this.client = vertx.createNetClient(new NetClientOptions().setConnectTimeout(options.checkTimeoutMillis()));
+    // a TLS upstream is checked over TLS, its certificate verified as for the relays, the handshake in the timeout
+    this.client = vertx.createNetClient(options.tls().upstreamClient(new NetClientOptions())
+      .setConnectTimeout(options.checkTimeoutMillis())
+      .setSslHandshakeTimeout(options.checkTimeoutMillis()).setSslHandshakeTimeoutUnit(TimeUnit.MILLISECONDS));
   }
 
   void start() {

@@ -18,7 +18,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import tcpbalancer.config.CertificateCheck;
+import tcpbalancer.config.CertificateReloader;
 import tcpbalancer.config.Listening;
+import tcpbalancer.config.TlsFailures;
 
 /**
  * A layer-4 proxy: accepts TCP connections and relays each to one upstream, chosen by the configured strategy
@@ -37,6 +40,8 @@ public class ProxyVerticle extends VerticleBase {
   private Promise<Void> drained;
   /** Whether this instance told the runtime it listens (for the admin endpoint's readiness). */
   private boolean portOpen;
+  /** Whether this instance's server is registered with the certificate reloader. */
+  private boolean watching;
   /** The checks took an upstream down: its clients had better resend elsewhere now than wait for their timeout. */
   private final Consumer<UpstreamState> closeConnectionsTo = upstream -> context.runOnContext(v -> {
     List<ProxyConnection> doomed = connections.stream().filter(c -> c.relaysTo(upstream)).toList();
@@ -55,31 +60,73 @@ public class ProxyVerticle extends VerticleBase {
     if (runtime.options().closeWhenDown()) {
       runtime.onCheckedDown(closeConnectionsTo);
     }
-    upstreamClient = vertx.createNetClient(new NetClientOptions()
+    upstreamClient = vertx.createNetClient(options.tls().upstreamClient(new NetClientOptions()
       .setConnectTimeout(options.connectTimeoutMillis())
       .setIdleTimeout(options.idleTimeoutSeconds())
-      .setTcpNoDelay(true));
-    server = vertx.createNetServer(new NetServerOptions()
+      .setTcpNoDelay(true)));
+    server = vertx.createNetServer(options.tls().server(new NetServerOptions()
       .setIdleTimeout(options.idleTimeoutSeconds())
-      .setTcpNoDelay(true));
+      .setTcpNoDelay(true)));
     server.connectHandler(this::accept);
+    server.exceptionHandler(this::notAccepted);
     StartGate gate = new StartGate(vertx);
     // The runtime may get ready on the event loop of the instance that created it: listen from this one's.
     Promise<Void> runtimeReady = ((ContextInternal) context).promise();
     runtime.ready().onComplete(runtimeReady);
     runtimeReady.future()
+      .compose(v -> checkCertificates())
       .compose(v -> server.listen(options.port(), options.host()).recover(this::cannotListen))
       .onComplete(listening -> {
         if (gate.pass(listening, this::undoStart)) {
-          log.info("Proxy {} listening on {}:{}, balancing ({}) over {}, health check: {}", options.name(),
+          log.info("Proxy {} listening on {}:{}, balancing ({}) over {}, health check: {}, {}", options.name(),
             options.host(), listening.result().actualPort(), options.strategy(), runtime.describeUpstreams(),
-            options.check());
+            options.check(), options.tls().describe());
+          if (options.tls().upstream() != null && options.tls().upstream().insecure()) {
+            log.warn("Proxy {}: upstream certificates and host names are NOT verified (upstreamTls.insecure): "
+              + "anyone on the path to an upstream can read and change the traffic", options.name());
+          }
+          if (options.tls().listen() != null) {
+            CertificateReloader.watch(vertx, reloaderName(), options.tls().listen(), server);
+            watching = true;
+          }
           runtime.instanceListening(true); // before the announcement, which tells tests the proxy is up
           portOpen = true;
           Listening.announce(vertx, options.name(), options.host(), listening.result().actualPort());
         }
       });
     return gate.future();
+  }
+
+  /**
+   * A bad certificate fails the start with a message saying what is wrong with it (Vert.x would take a key that
+   * is not the certificate's, or an expired one, and fail every handshake). Read on a worker: files.
+   */
+  private Future<Void> checkCertificates() {
+    if (options.tls().listen() == null) {
+      return Future.succeededFuture();
+    }
+    return vertx.executeBlocking(() -> CertificateCheck.verify(vertx, options.tls().listen()))
+      .map(described -> {
+        log.debug("Proxy {} certificates: {}", options.name(), described);
+        return null;
+      });
+  }
+
+  /**
+   * A connection that failed before Vert.x handed it over: a failed TLS handshake (a plain-text client, one that
+   * never finishes, one that refuses our certificate). Vert.x gives no socket for it, so no access-log line.
+   */
+  private void notAccepted(Throwable failure) {
+    if (TlsFailures.isTls(failure)) {
+      log.warn("Proxy {}: closed a client connection: {}", options.name(), TlsFailures.describe(failure));
+    } else {
+      log.warn("Proxy {}: a client connection failed before it was accepted: {}", options.name(),
+        failure.toString());
+    }
+  }
+
+  private String reloaderName() {
+    return "Proxy " + options.name();
   }
 
   /** A bind failure names the address: "Address already in use" alone does not say which port. */
@@ -115,9 +162,17 @@ public class ProxyVerticle extends VerticleBase {
 
   /** A start that failed, or that Vert.x gave up on while it ran: gives back what it took. */
   private void undoStart() {
+    stopWatching();
     server.close();
     upstreamClient.close();
     releaseRuntime();
+  }
+
+  private void stopWatching() {
+    if (watching) {
+      watching = false;
+      CertificateReloader.release(vertx, reloaderName(), server);
+    }
   }
 
   private void releaseRuntime() {
@@ -136,6 +191,7 @@ public class ProxyVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     drained = Promise.promise();
+    stopWatching();
     releaseRuntime(); // the last instance to stop stops the health checks, discovery and reloads
     if (!connections.isEmpty()) {
       log.info("Proxy {} draining {} open connections for up to {} ms", options.name(), connections.size(),
