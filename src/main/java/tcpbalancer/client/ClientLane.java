@@ -6,6 +6,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
 import java.util.List;
+import tcpbalancer.config.ExplainedTlsClient;
 
 /**
  * One event loop's share of a client run: its own images, connections and report. A verticle so that it gets
@@ -31,8 +32,8 @@ final class ClientLane extends VerticleBase {
   @Override
   public Future<?> start() {
     NetClientOptions clientOptions = new NetClientOptions().setTcpNoDelay(true).setConnectTimeout(10_000);
-    NetClient netClient = vertx.createNetClient(options.tls() == null ? clientOptions
-      : options.tls().applyTo(clientOptions));
+    NetClient netClient = ExplainedTlsClient.of(vertx.createNetClient(options.tls() == null ? clientOptions
+      : options.tls().applyTo(clientOptions)), options.tls());
     new LoadRun(vertx, options, netClient, images, report, progress).run()
       .onComplete(ar -> finished.complete(report));
     return Future.succeededFuture();

@@ -16,8 +16,8 @@ import org.slf4j.LoggerFactory;
  * Reloads a server's certificates when their files change, without a restart: Vert.x has no file watcher, so
  * every {@code reloadIntervalMillis} it reads the files' modification times and sizes (asynchronously). A
  * change is checked first ({@link CertificateCheck}, on a worker); a broken new certificate is refused with a
- * log line and the one in use stays. One reloader runs per server name whatever the number of instances: the
- * instances share one listening socket, and an update given to any of them applies to it.
+ * log line and the one in use stays. One reloader runs per server name whatever the number of instances, and
+ * updates each instance's server (instances that share a port share one server, which Vert.x updates for each).
  */
 public final class CertificateReloader {
 
@@ -26,7 +26,7 @@ public final class CertificateReloader {
   private final Vertx vertx;
   private final String name;
   private final TlsServerOptions tls;
-  /** The instances' servers; guarded by the registry. The first one gets the updates. */
+  /** The instances' servers; guarded by the registry. */
   private final List<NetServer> servers = new ArrayList<>();
   private long timer = -1;
   /** The files' times and sizes last seen; null until first read. */
@@ -77,12 +77,12 @@ public final class CertificateReloader {
   }
 
   private void reload() {
-    NetServer server = Registry.of(vertx).server(name);
-    if (server == null) {
-      return;
-    }
     vertx.executeBlocking(() -> CertificateCheck.verify(vertx, tls))
-      .compose(described -> server.updateSSLOptions(tls.sslOptions(), true).map(described))
+      .compose(described -> {
+        List<Future<Boolean>> updates = new ArrayList<>();
+        Registry.of(vertx).servers(name).forEach(server -> updates.add(server.updateSSLOptions(tls.sslOptions(), true)));
+        return Future.all(updates).map(described);
+      })
       .onSuccess(described -> log.info("{}: reloaded the changed certificates: {}", name,
         String.join(", ", described)))
       .onFailure(e -> log.warn("{}: refusing the changed certificates, keeping the ones in use: {}", name,
@@ -122,9 +122,9 @@ public final class CertificateReloader {
       reloader.servers.add(server);
     }
 
-    synchronized NetServer server(String name) {
+    synchronized List<NetServer> servers(String name) {
       CertificateReloader reloader = reloaders.get(name);
-      return reloader == null || reloader.servers.isEmpty() ? null : reloader.servers.get(0);
+      return reloader == null ? List.of() : List.copyOf(reloader.servers);
     }
 
     synchronized void release(String name, NetServer server) {

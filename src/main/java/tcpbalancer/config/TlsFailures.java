@@ -25,6 +25,19 @@ public final class TlsFailures {
     if (failure instanceof SslHandshakeTimeoutException) {
       return "TLS handshake timed out: " + failure.getMessage();
     }
-    return "TLS handshake failed: " + failure.getMessage();
+    // Vert.x's client wraps the handshake's own failure in a "Failed to create SSL connection"
+    Throwable reason = failure.getCause() instanceof SSLException inner ? inner : failure;
+    if (reason instanceof SslHandshakeTimeoutException) {
+      return "TLS handshake timed out: " + reason.getMessage();
+    }
+    Throwable root = reason;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String why = reason.getMessage();
+    if (root != reason && root.getMessage() != null && !why.contains(root.getMessage())) {
+      why += " (" + root.getMessage() + ")";
+    }
+    return "TLS handshake failed: " + why;
   }
 }

@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import tcpbalancer.config.ExplainedTlsClient;
 
 /**
  * Active health checks, as HAProxy's {@code check inter rise fall}: every {@code checkIntervalMillis} each
@@ -39,9 +40,10 @@ final class HealthChecker {
     this.group = group;
     this.options = options;
     // a TLS upstream is checked over TLS, its certificate verified as for the relays, the handshake in the timeout
-    this.client = vertx.createNetClient(options.tls().upstreamClient(new NetClientOptions())
+    this.client = ExplainedTlsClient.of(vertx.createNetClient(options.tls().upstreamClient(new NetClientOptions())
       .setConnectTimeout(options.checkTimeoutMillis())
-      .setSslHandshakeTimeout(options.checkTimeoutMillis()).setSslHandshakeTimeoutUnit(TimeUnit.MILLISECONDS));
+      .setSslHandshakeTimeout(options.checkTimeoutMillis()).setSslHandshakeTimeoutUnit(TimeUnit.MILLISECONDS)),
+      options.tls().upstream());
   }
 
   void start() {

@@ -20,6 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tcpbalancer.config.CertificateCheck;
 import tcpbalancer.config.CertificateReloader;
+import tcpbalancer.config.ExplainedTlsClient;
 import tcpbalancer.config.Listening;
 import tcpbalancer.config.TlsFailures;
 
@@ -60,10 +61,10 @@ public class ProxyVerticle extends VerticleBase {
     if (runtime.options().closeWhenDown()) {
       runtime.onCheckedDown(closeConnectionsTo);
     }
-    upstreamClient = vertx.createNetClient(options.tls().upstreamClient(new NetClientOptions()
+    upstreamClient = ExplainedTlsClient.of(vertx.createNetClient(options.tls().upstreamClient(new NetClientOptions()
       .setConnectTimeout(options.connectTimeoutMillis())
       .setIdleTimeout(options.idleTimeoutSeconds())
-      .setTcpNoDelay(true)));
+      .setTcpNoDelay(true))), options.tls().upstream());
     server = vertx.createNetServer(options.tls().server(new NetServerOptions()
       .setIdleTimeout(options.idleTimeoutSeconds())
       .setTcpNoDelay(true)));
