@@ -59,8 +59,7 @@ public class BackendVerticle extends VerticleBase {
     NetServerOptions serverOptions = new NetServerOptions().setTcpNoDelay(true);
     server = vertx.createNetServer(options.tls() == null ? serverOptions : options.tls().applyTo(serverOptions));
     server.connectHandler(socket -> new BackendConnection(socket, options, limits, workers, vertx).start());
-    server.exceptionHandler(e -> log.warn("Backend {}: closed a client connection: {}", options.name(),
-      TlsFailures.isTls(e) ? TlsFailures.describe(e) : e.toString()));
+    server.exceptionHandler(this::notAccepted);
     Future<?> adminStarted = Future.succeededFuture();
     if (options.admin() != null) {
       admin = BackendAdmin.acquire(vertx, deploymentID(), options);
@@ -78,6 +77,15 @@ public class BackendVerticle extends VerticleBase {
       .onSuccess(s -> Listening.announce(vertx, options.name(), options.host(), s.actualPort()))
       .compose(s -> announce())
       .onFailure(e -> releaseAdmin()); // Vert.x does not stop a verticle whose start failed
+  }
+
+  /** A connection that failed before Vert.x handed it over: a failed TLS handshake, or one closed during it. */
+  private void notAccepted(Throwable failure) {
+    if (TlsFailures.isTls(failure)) {
+      log.warn("Backend {}: closed a client connection: {}", options.name(), TlsFailures.describe(failure));
+    } else {
+      log.debug("Backend {}: a client connection ended before it was accepted: {}", options.name(), failure.toString());
+    }
   }
 
   /** A bad certificate fails the start saying what is wrong with it; read on a worker (files). */

@@ -93,16 +93,24 @@ public record TlsServerOptions(List<Certificate> certificates, int handshakeTime
     return pem;
   }
 
+  /**
+   * SNI only with a choice to make: Vert.x resolves the certificate for an SNI name on a worker thread, a hop that
+   * a single certificate's handshakes (on the event loop) need not take.
+   */
+  private boolean sni() {
+    return certificates.size() > 1;
+  }
+
   /** What a reload hands to {@code NetServer.updateSSLOptions}: the same as {@link #applyTo} sets. */
   public ServerSSLOptions sslOptions() {
-    return new ServerSSLOptions().setKeyCertOptions(keyCertOptions()).setSni(true)
+    return new ServerSSLOptions().setKeyCertOptions(keyCertOptions()).setSni(sni())
       .setSslHandshakeTimeout(handshakeTimeoutMillis).setSslHandshakeTimeoutUnit(TimeUnit.MILLISECONDS);
   }
 
   /** Turns TLS on for a server's options. */
   public NetServerOptions applyTo(NetServerOptions options) {
     options.setSsl(true).setKeyCertOptions(keyCertOptions());
-    return options.setSni(true).setSslHandshakeTimeout(handshakeTimeoutMillis)
+    return options.setSni(sni()).setSslHandshakeTimeout(handshakeTimeoutMillis)
       .setSslHandshakeTimeoutUnit(TimeUnit.MILLISECONDS);
   }
 }

@@ -120,8 +120,8 @@ public class ProxyVerticle extends VerticleBase {
   private void notAccepted(Throwable failure) {
     if (TlsFailures.isTls(failure)) {
       log.warn("Proxy {}: closed a client connection: {}", options.name(), TlsFailures.describe(failure));
-    } else {
-      log.warn("Proxy {}: a client connection failed before it was accepted: {}", options.name(),
+    } else { // such as a client that hung up during its handshake
+      log.debug("Proxy {}: a client connection ended before it was accepted: {}", options.name(),
         failure.toString());
     }
   }
