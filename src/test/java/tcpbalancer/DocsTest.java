@@ -18,6 +18,8 @@ import tcpbalancer.admin.AdminServer;
 import tcpbalancer.backend.BackendOptions;
 import tcpbalancer.backend.ResizeWorkerOptions;
 import tcpbalancer.client.ClientOptions;
+import tcpbalancer.config.TlsClientOptions;
+import tcpbalancer.config.TlsServerOptions;
 import tcpbalancer.launcher.DeploymentPlan;
 import tcpbalancer.launcher.VerticleKind;
 import tcpbalancer.protocol.ResizeMode;
@@ -59,6 +61,10 @@ class DocsTest {
     assertThat(tableKeys(doc, "### Verticle `client`")).containsExactlyInAnyOrderElementsOf(ClientOptions.KEYS);
     assertThat(tableKeys(doc, "### Verticle `resize-worker`"))
       .containsExactlyInAnyOrderElementsOf(ResizeWorkerOptions.KEYS);
+    assertThat(tableKeys(doc, "#### TLS server: `tls` of the proxy and of the backend"))
+      .containsExactlyInAnyOrderElementsOf(TlsServerOptions.KEYS);
+    assertThat(tableKeys(doc, "#### TLS client: `tls` of the client, `upstreamTls` of the proxy"))
+      .containsExactlyInAnyOrderElementsOf(TlsClientOptions.KEYS);
     for (VerticleKind kind : VerticleKind.values()) {
       assertThat(doc).contains("### Verticle `" + kind.configName() + "`");
     }
