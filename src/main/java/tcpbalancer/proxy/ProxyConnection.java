@@ -6,6 +6,7 @@ import io.vertx.core.net.NetSocket;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.function.Consumer;
+import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,6 +33,8 @@ final class ProxyConnection {
   private final AccessEntry access;
   /** Set when the proxy ends the connection for a reason of its own: refused, connect failed, closed. */
   private EndReason endedBy;
+  /** Whether the last upstream connect failed in its TLS handshake: the access log says so. */
+  private boolean lastConnectFailedTls;
 
   ProxyConnection(NetSocket client, ProxyRuntime runtime, NetClient upstreamClient,
                   Consumer<ProxyConnection> onReleased) {
@@ -63,7 +66,7 @@ final class ProxyConnection {
       }
       connectUpstream(new HashSet<>(), 0).onComplete(connected -> {
         if (connected.failed()) {
-          endedBy = EndReason.CONNECT_FAILED;
+          endedBy = lastConnectFailedTls ? EndReason.TLS_HANDSHAKE_FAILED : EndReason.CONNECT_FAILED;
           log.warn("Closing connection from {}: {}", client.remoteAddress(), connected.cause().getMessage());
           client.close();
           release();
@@ -165,6 +168,7 @@ final class ProxyConnection {
           chosen.release();
         }
         chosen.connectFailed(failure, runtime.options().failuresBeforeDown());
+        lastConnectFailedTls = failure instanceof SSLException;
         tried.add(chosen);
         log.debug("Connect to {} failed: {}", chosen.upstream().address(), failure.getMessage());
         if (released || attempt >= runtime.options().retries()) {

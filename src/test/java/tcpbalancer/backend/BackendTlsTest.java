@@ -2,12 +2,14 @@ package tcpbalancer.backend;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
+import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -45,7 +47,7 @@ class BackendTlsTest {
 
       Process openssl = new ProcessBuilder("openssl", "s_client", "-brief", "-verify_return_error", "-CAfile",
         certs.ca().toString(), "-verify_ip", "127.0.0.1", "-connect", "127.0.0.1:" + port)
-        .redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        .redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
       String output = new String(openssl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       assertThat(openssl.waitFor(30, TimeUnit.SECONDS)).isTrue();
       assertThat(output).contains("Verification: OK").contains("CN = backend");
@@ -76,7 +78,7 @@ class BackendTlsTest {
 
   private static Throwable deployFailure(Vertx vertx, JsonObject tls) {
     try {
-      vertx.deployVerticle(new BackendVerticle(), new io.vertx.core.DeploymentOptions()
+      vertx.deployVerticle(new BackendVerticle(), new DeploymentOptions()
         .setConfig(new JsonObject().put("host", "127.0.0.1").put("port", 0).put("tls", tls))).await();
       return null;
     } catch (Throwable e) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.NetClientOptions;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -50,10 +51,10 @@ class TlsOptionsTest {
     assertThat(jvm.ca()).isNull();
     assertThat(jvm.insecure()).isFalse();
     TlsClientOptions withCa = TlsClientOptions.fromJson(new JsonObject().put("ca", "ca.pem"), "config.tls");
-    assertThat(withCa.applyTo(new io.vertx.core.net.NetClientOptions()).getHostnameVerificationAlgorithm())
+    assertThat(withCa.applyTo(new NetClientOptions()).getHostnameVerificationAlgorithm())
       .isEqualTo("HTTPS");
     assertThat(TlsClientOptions.fromJson(new JsonObject().put("insecure", true), "c.upstreamTls")
-      .applyTo(new io.vertx.core.net.NetClientOptions()).isTrustAll()).isTrue();
+      .applyTo(new NetClientOptions()).isTrustAll()).isTrue();
     assertThatThrownBy(() -> TlsClientOptions.fromJson(new JsonObject().put("ca", "ca.pem").put("insecure", true),
       "config.upstreamTls"))
       .hasMessage("config.upstreamTls.insecure: cannot be true with a ca (which would not be used)");

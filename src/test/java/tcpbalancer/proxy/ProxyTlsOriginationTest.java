@@ -96,15 +96,17 @@ class ProxyTlsOriginationTest extends ProxyTestSupport {
   }
 
   private void assertRefused(Vertx vertx, JsonObject config, String reason) {
-    try (LogLines log = LogLines.of(ProxyConnection.class)) {
+    try (LogLines log = LogLines.of(ProxyConnection.class); LogLines access = LogLines.of("tcpbalancer.access")) {
       var logged = log.next("Closing connection from");
-      int port = deployProxy(vertx, config, 1).await().actualPort();
+      var accessLine = access.next("end=");
+      int port = deployProxy(vertx, config.put("accessLog", true), 1).await().actualPort();
       awaitOnEventLoop(vertx, () -> client.connect(port, "127.0.0.1").compose(socket -> {
         Promise<Void> closed = Promise.promise();
         socket.closeHandler(closed::tryComplete);
         return closed.future();
       }));
       assertThat(logged.await()).contains(reason);
+      assertThat(accessLine.await()).endsWith(" end=tls-handshake-failed");
     }
   }
 

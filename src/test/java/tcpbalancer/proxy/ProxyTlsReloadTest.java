@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,7 +41,7 @@ class ProxyTlsReloadTest extends ProxyTestSupport {
     TestUpstream upstream = TestUpstream.start(vertx, "echo").await();
     JsonObject config = new JsonObject().put("upstreams", new JsonArray().add(upstream.address()))
       .put("tls", TlsTestSupport.tls(live).put("reloadIntervalMillis", 50));
-    java.util.List<ProxyVerticle> proxies = deployProxies(vertx, config, 2).await();
+    List<ProxyVerticle> proxies = deployProxies(vertx, config, 2).await();
     int port = proxies.get(0).actualPort();
     int otherPort = proxies.get(1).actualPort();
     assertThat(served(vertx, certs, port)).isEqualTo("CN=first");

@@ -19,6 +19,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -83,7 +84,7 @@ class ProxyTlsTerminationTest extends ProxyTestSupport {
   }
 
   private static JsonObject terminating(Object... upstreams) {
-    return new JsonObject().put("upstreams", new JsonArray(java.util.List.of(upstreams)))
+    return new JsonObject().put("upstreams", new JsonArray(List.of(upstreams)))
       .put("tls", tls(loopback, other));
   }
 

@@ -8,15 +8,14 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetSocket;
-import io.vertx.core.net.PemTrustOptions;
-import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.NetServerOptions;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import tcpbalancer.testing.TestCertificates;
 
@@ -80,20 +79,12 @@ final class TlsTestSupport {
 
   static Run run(String... command) throws IOException, InterruptedException {
     Process process = new ProcessBuilder(command).redirectErrorStream(true)
-      .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+      .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start(); // s_client ends at end of input
     String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     if (!process.waitFor(30, TimeUnit.SECONDS)) {
       process.destroyForcibly();
       throw new IllegalStateException(String.join(" ", command) + ": still running after 30 s: " + output);
     }
     return new Run(process.exitValue(), output);
-  }
-
-  static List<String> command(Object... parts) {
-    List<String> command = new ArrayList<>();
-    for (Object part : parts) {
-      command.add(part.toString());
-    }
-    return command;
   }
 }

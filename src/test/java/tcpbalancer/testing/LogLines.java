@@ -29,15 +29,20 @@ public final class LogLines implements AutoCloseable {
   private record Waiter(Predicate<String> wanted, Promise<String> found) {
   }
 
-  private LogLines(Class<?> source) {
-    logger = (Logger) LoggerFactory.getLogger(source);
+  private LogLines(String name) {
+    logger = (Logger) LoggerFactory.getLogger(name);
     appender.start();
     logger.addAppender(appender);
   }
 
   /** Captures what {@code source}'s logger writes from now on. */
   public static LogLines of(Class<?> source) {
-    return new LogLines(source);
+    return new LogLines(source.getName());
+  }
+
+  /** Captures what the logger called {@code name} writes from now on. */
+  public static LogLines of(String name) {
+    return new LogLines(name);
   }
 
   private synchronized void added(String line) {
