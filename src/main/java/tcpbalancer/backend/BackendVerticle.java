@@ -51,8 +51,15 @@ public class BackendVerticle extends VerticleBase {
     options = BackendOptions.fromJson(config(), "config");
     BackendLimits limits = BackendLimits.of(vertx, deploymentID(), options);
     WorkerDispatch workers = new WorkerDispatch(vertx, options);
-    server = vertx.createNetServer(new NetServerOptions().setTcpNoDelay(true));
+    server = vertx.createNetServer(new NetServerOptions().setTcpNoDelay(true)
+      .setUseProxyProtocol(options.acceptProxy())
+      .setProxyProtocolTimeout(BackendOptions.PROXY_HEADER_TIMEOUT_MILLIS)
+      .setProxyProtocolTimeoutUnit(TimeUnit.MILLISECONDS));
     server.connectHandler(socket -> new BackendConnection(socket, options, limits, workers, vertx).start());
+    // With acceptProxy, Netty's decoder closes a connection whose header is missing or broken; Vert.x says only why.
+    server.exceptionHandler(e -> log.warn(options.acceptProxy()
+      ? "Backend {}: refused a connection without a valid PROXY protocol header: {}"
+      : "Backend {}: a connection failed before it was accepted: {}", options.name(), e.getMessage()));
     Future<?> adminStarted = Future.succeededFuture();
     if (options.admin() != null) {
       admin = BackendAdmin.acquire(vertx, deploymentID(), options);

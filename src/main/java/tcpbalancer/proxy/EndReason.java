@@ -17,7 +17,9 @@ enum EndReason {
   /** The proxy was stopping: the connection was open when the drain began and its upstream did not close first. */
   DRAINED,
   /** The health checks took its upstream down and the proxy closed it ({@code closeWhenDown}). */
-  UPSTREAM_DOWN;
+  UPSTREAM_DOWN,
+  /** One side shut down its writing half, then nothing moved for {@code finTimeoutMillis}. */
+  FIN_TIMEOUT;
 
   @Override
   public String toString() {

@@ -61,8 +61,12 @@ public class ProxyVerticle extends VerticleBase {
       .setTcpNoDelay(true));
     server = vertx.createNetServer(new NetServerOptions()
       .setIdleTimeout(options.idleTimeoutSeconds())
-      .setTcpNoDelay(true));
+      .setTcpNoDelay(true)
+      .setUseProxyProtocol(options.acceptProxy())
+      .setProxyProtocolTimeout(ProxyOptions.PROXY_HEADER_TIMEOUT_MILLIS)
+      .setProxyProtocolTimeoutUnit(TimeUnit.MILLISECONDS));
     server.connectHandler(this::accept);
+    server.exceptionHandler(this::notAccepted);
     StartGate gate = new StartGate(vertx);
     // The runtime may get ready on the event loop of the instance that created it: listen from this one's.
     Promise<Void> runtimeReady = ((ContextInternal) context).promise();
@@ -80,6 +84,19 @@ public class ProxyVerticle extends VerticleBase {
         }
       });
     return gate.future();
+  }
+
+  /**
+   * A connection failed before it was accepted; with {@code acceptProxy}, one without a valid PROXY protocol
+   * header (Netty's decoder closed it). Vert.x gives only the cause, not the peer's address.
+   */
+  private void notAccepted(Throwable failure) {
+    if (options.acceptProxy()) {
+      log.warn("Proxy {}: refused a connection without a valid PROXY protocol header: {}", options.name(),
+        failure.getMessage());
+    } else {
+      log.debug("Proxy {}: a connection failed before it was accepted: {}", options.name(), failure.toString());
+    }
   }
 
   /** A bind failure names the address: "Address already in use" alone does not say which port. */

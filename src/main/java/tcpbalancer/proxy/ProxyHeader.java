@@ -1,0 +1,84 @@
+package tcpbalancer.proxy;
+
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.haproxy.HAProxyCommand;
+import io.netty.handler.codec.haproxy.HAProxyMessage;
+import io.netty.handler.codec.haproxy.HAProxyMessageEncoder;
+import io.netty.handler.codec.haproxy.HAProxyProtocolVersion;
+import io.netty.handler.codec.haproxy.HAProxyProxiedProtocol;
+import io.vertx.core.Future;
+import io.vertx.core.internal.net.NetSocketInternal;
+import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.SocketAddress;
+
+/**
+ * Writes a PROXY protocol header (v1 or v2) at the start of a connection to an upstream, so that it learns the
+ * real client's address. The bytes come from Netty's {@link HAProxyMessageEncoder}: it is put in the socket's
+ * pipeline for the one write and taken out once it is done, so the relay's buffers that follow pass through a
+ * pipeline as short as before.
+ */
+final class ProxyHeader {
+
+  private static final String ENCODER = "tcpbalancer-proxy-header";
+  private static final String IPV4_MAPPED = "::ffff:";
+
+  private ProxyHeader() {
+  }
+
+  /**
+   * Writes the header saying that {@code client} connected to {@code destination} (the address it reached the
+   * proxy on). Call on the socket's event loop, before any other write; later writes follow it in order.
+   */
+  static Future<Void> send(NetSocket upstream, SendProxy version, SocketAddress client, SocketAddress destination) {
+    return write(upstream, proxied(version.version(), client, destination));
+  }
+
+  /**
+   * Writes the header of a connection the proxy makes for itself, a health check: v2's LOCAL command, v1's
+   * {@code UNKNOWN}; the upstream then takes the connection's own addresses (HAProxy's checks do the same).
+   */
+  static Future<Void> sendLocal(NetSocket upstream, SendProxy version) {
+    HAProxyProtocolVersion netty = version.version();
+    HAProxyCommand command = netty == HAProxyProtocolVersion.V2 ? HAProxyCommand.LOCAL : HAProxyCommand.PROXY;
+    return write(upstream, new HAProxyMessage(netty, command, HAProxyProxiedProtocol.UNKNOWN, null, null, 0, 0));
+  }
+
+  /**
+   * The header for a TCP connection from {@code source} to {@code destination}. Both must be of one family: an
+   * IPv4 address beside an IPv6 one is written as IPv4-mapped IPv6. A Unix socket's client has no address to
+   * pass on: the header then says {@code UNKNOWN}.
+   */
+  static HAProxyMessage proxied(HAProxyProtocolVersion version, SocketAddress source, SocketAddress destination) {
+    if (!source.isInetSocket() || !destination.isInetSocket()) {
+      return new HAProxyMessage(version, HAProxyCommand.PROXY, HAProxyProxiedProtocol.UNKNOWN, null, null, 0, 0);
+    }
+    String from = withoutScope(source.hostAddress());
+    String to = withoutScope(destination.hostAddress());
+    boolean sixFrom = from.indexOf(':') >= 0;
+    boolean sixTo = to.indexOf(':') >= 0;
+    if (!sixFrom && !sixTo) {
+      return new HAProxyMessage(version, HAProxyCommand.PROXY, HAProxyProxiedProtocol.TCP4, from, to,
+        source.port(), destination.port());
+    }
+    return new HAProxyMessage(version, HAProxyCommand.PROXY, HAProxyProxiedProtocol.TCP6,
+      sixFrom ? from : IPV4_MAPPED + from, sixTo ? to : IPV4_MAPPED + to, source.port(), destination.port());
+  }
+
+  /** {@code fe80::1%eth0} is {@code fe80::1} in a header: the scope means nothing on the upstream's host. */
+  private static String withoutScope(String address) {
+    int percent = address.indexOf('%');
+    return percent < 0 ? address : address.substring(0, percent);
+  }
+
+  private static Future<Void> write(NetSocket upstream, HAProxyMessage header) {
+    NetSocketInternal socket = (NetSocketInternal) upstream;
+    ChannelPipeline pipeline = socket.channelHandlerContext().pipeline();
+    // Vert.x writes from its own handler's context: an encoder just before it sees the message on its way out.
+    pipeline.addBefore("handler", ENCODER, HAProxyMessageEncoder.INSTANCE);
+    return socket.writeMessage(header).andThen(written -> {
+      if (pipeline.get(ENCODER) != null) {
+        pipeline.remove(ENCODER);
+      }
+    });
+  }
+}
