@@ -1,5 +1,6 @@
 package tcpbalancer.backend;
 
+import io.netty.handler.codec.haproxy.HAProxyProtocolException;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -57,9 +58,18 @@ public class BackendVerticle extends VerticleBase {
       .setProxyProtocolTimeoutUnit(TimeUnit.MILLISECONDS));
     server.connectHandler(socket -> new BackendConnection(socket, options, limits, workers, vertx).start());
     // With acceptProxy, Netty's decoder closes a connection whose header is missing or broken; Vert.x says only why.
-    server.exceptionHandler(e -> log.warn(options.acceptProxy()
-      ? "Backend {}: refused a connection without a valid PROXY protocol header: {}"
-      : "Backend {}: a connection failed before it was accepted: {}", options.name(), e.getMessage()));
+    server.exceptionHandler(e -> {
+      if (e instanceof HAProxyProtocolException) {
+        Throwable reason = e; // Netty wraps its reason, such as "unknown identifier: GET", in more of its kind
+        while (reason.getCause() != null) {
+          reason = reason.getCause();
+        }
+        log.warn("Backend {}: refused a connection without a valid PROXY protocol header: {}", options.name(),
+          reason.getMessage());
+      } else {
+        log.debug("Backend {}: a connection failed before it was accepted: {}", options.name(), e.toString());
+      }
+    });
     Future<?> adminStarted = Future.succeededFuture();
     if (options.admin() != null) {
       admin = BackendAdmin.acquire(vertx, deploymentID(), options);

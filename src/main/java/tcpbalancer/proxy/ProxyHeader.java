@@ -64,6 +64,15 @@ final class ProxyHeader {
       sixFrom ? from : IPV4_MAPPED + from, sixTo ? to : IPV4_MAPPED + to, source.port(), destination.port());
   }
 
+  /** Why Netty's decoder refused a header, such as {@code unknown identifier: GET}: it wraps that in more of its kind. */
+  static String reason(Throwable refused) {
+    Throwable reason = refused;
+    while (reason.getCause() != null) {
+      reason = reason.getCause();
+    }
+    return reason.getMessage();
+  }
+
   /** {@code fe80::1%eth0} is {@code fe80::1} in a header: the scope means nothing on the upstream's host. */
   private static String withoutScope(String address) {
     int percent = address.indexOf('%');
@@ -78,6 +87,10 @@ final class ProxyHeader {
     return socket.writeMessage(header).andThen(written -> {
       if (pipeline.get(ENCODER) != null) {
         pipeline.remove(ENCODER);
+      }
+      // The encoder releases what it encodes; a write Vert.x still held when the socket closed never reached it.
+      if (written.failed() && header.refCnt() > 0) {
+        header.release();
       }
     });
   }

@@ -1,5 +1,6 @@
 package tcpbalancer.proxy;
 
+import io.netty.handler.codec.haproxy.HAProxyProtocolException;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -87,13 +88,13 @@ public class ProxyVerticle extends VerticleBase {
   }
 
   /**
-   * A connection failed before it was accepted; with {@code acceptProxy}, one without a valid PROXY protocol
+   * A connection failed before it was accepted: with {@code acceptProxy}, one without a valid PROXY protocol
    * header (Netty's decoder closed it). Vert.x gives only the cause, not the peer's address.
    */
   private void notAccepted(Throwable failure) {
-    if (options.acceptProxy()) {
+    if (failure instanceof HAProxyProtocolException) {
       log.warn("Proxy {}: refused a connection without a valid PROXY protocol header: {}", options.name(),
-        failure.getMessage());
+        ProxyHeader.reason(failure));
     } else {
       log.debug("Proxy {}: a connection failed before it was accepted: {}", options.name(), failure.toString());
     }
