@@ -30,30 +30,46 @@ final class ProxyHeader {
    * proxy on). Call on the socket's event loop, before any other write; later writes follow it in order.
    */
   static Future<Void> send(NetSocket upstream, SendProxy version, SocketAddress client, SocketAddress destination) {
-    return write(upstream, proxied(version.version(), client, destination));
+    return write(upstream, header(version.version(), client, destination, upstream.localAddress(),
+      upstream.remoteAddress()));
   }
 
   /**
-   * Writes the header of a connection the proxy makes for itself, a health check: v2's LOCAL command, v1's
-   * {@code UNKNOWN}; the upstream then takes the connection's own addresses (HAProxy's checks do the same).
+   * Writes the header of a connection the proxy makes for itself, a health check: v2's LOCAL command, which
+   * tells the upstream to use the connection's own addresses; in v1 those addresses (HAProxy's checks do both).
    */
   static Future<Void> sendLocal(NetSocket upstream, SendProxy version) {
-    HAProxyProtocolVersion netty = version.version();
-    HAProxyCommand command = netty == HAProxyProtocolVersion.V2 ? HAProxyCommand.LOCAL : HAProxyCommand.PROXY;
-    return write(upstream, new HAProxyMessage(netty, command, HAProxyProxiedProtocol.UNKNOWN, null, null, 0, 0));
+    if (version == SendProxy.V2) {
+      return write(upstream, new HAProxyMessage(HAProxyProtocolVersion.V2, HAProxyCommand.LOCAL,
+        HAProxyProxiedProtocol.UNKNOWN, null, null, 0, 0));
+    }
+    return write(upstream, tcp(version.version(), upstream.localAddress(), upstream.remoteAddress()));
   }
 
   /**
-   * The header for a TCP connection from {@code source} to {@code destination}. Both must be of one family: an
-   * IPv4 address beside an IPv6 one is written as IPv4-mapped IPv6. A Unix socket's client has no address to
-   * pass on: the header then says {@code UNKNOWN}.
+   * The header for a connection from {@code source} to {@code destination}. A client with no IP address to pass
+   * on (a Unix socket's, named by an inbound v2 header) is {@code UNKNOWN} in v2; Netty's v1 encoder cannot
+   * write {@code UNKNOWN}, so v1 then carries {@code ownSource} and {@code ownDestination}, the proxy's own
+   * connection, as v1's {@code UNKNOWN} would have the upstream use.
    */
-  static HAProxyMessage proxied(HAProxyProtocolVersion version, SocketAddress source, SocketAddress destination) {
-    if (!source.isInetSocket() || !destination.isInetSocket()) {
+  static HAProxyMessage header(HAProxyProtocolVersion version, SocketAddress source, SocketAddress destination,
+                               SocketAddress ownSource, SocketAddress ownDestination) {
+    if (source.isInetSocket() && destination.isInetSocket()) {
+      return tcp(version, source, destination);
+    }
+    if (version == HAProxyProtocolVersion.V2) {
       return new HAProxyMessage(version, HAProxyCommand.PROXY, HAProxyProxiedProtocol.UNKNOWN, null, null, 0, 0);
     }
-    String from = withoutScope(source.hostAddress());
-    String to = withoutScope(destination.hostAddress());
+    return tcp(version, ownSource, ownDestination);
+  }
+
+  /**
+   * A TCP header. Both addresses must be of one family: an IPv4 address beside an IPv6 one is written as
+   * IPv4-mapped IPv6.
+   */
+  static HAProxyMessage tcp(HAProxyProtocolVersion version, SocketAddress source, SocketAddress destination) {
+    String from = ip(source);
+    String to = ip(destination);
     boolean sixFrom = from.indexOf(':') >= 0;
     boolean sixTo = to.indexOf(':') >= 0;
     if (!sixFrom && !sixTo) {
@@ -73,8 +89,12 @@ final class ProxyHeader {
     return reason.getMessage();
   }
 
-  /** {@code fe80::1%eth0} is {@code fe80::1} in a header: the scope means nothing on the upstream's host. */
-  private static String withoutScope(String address) {
+  /**
+   * The IP address of a socket's address; {@code fe80::1%eth0} is {@code fe80::1} in a header: the scope means
+   * nothing on the upstream's host.
+   */
+  private static String ip(SocketAddress socketAddress) {
+    String address = socketAddress.hostAddress() != null ? socketAddress.hostAddress() : socketAddress.host();
     int percent = address.indexOf('%');
     return percent < 0 ? address : address.substring(0, percent);
   }

@@ -119,6 +119,10 @@ public class ProxyVerticle extends VerticleBase {
   }
 
   private void accept(NetSocket client) {
+    if (runtime == null) { // stopping: with acceptProxy a connection accepted before can finish its header after
+      client.close();
+      return;
+    }
     ProxyConnection connection = new ProxyConnection(client, runtime, upstreamClient, this::connectionReleased);
     connections.add(connection);
     connection.start();

@@ -1,7 +1,9 @@
 package tcpbalancer.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -67,6 +69,31 @@ class ProxyProtocolTest {
     try (Socket client = connectFrom(CLIENT_HOST, proxy.actualPort())) {
       assertThat(firstLine(client)).isEqualTo(CLIENT_HOST + ":" + client.getLocalPort() + " 127.0.0.1:"
         + proxy.actualPort());
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(SendProxy.class)
+  void aHealthCheckOfAnUpstreamThatWantsAHeaderSendsOne(SendProxy version, Vertx vertx) {
+    // It speaks first, once Vert.x has read the header: without one, it never does.
+    int upstreamPort = vertx.createNetServer(new NetServerOptions().setUseProxyProtocol(true))
+      .connectHandler(socket -> socket.write("ok\n"))
+      .listen(0, "127.0.0.1").await().actualPort();
+    JsonObject upstream = new JsonObject().put("address", "127.0.0.1:" + upstreamPort)
+      .put("sendProxy", version.toString());
+    ProxyOptions options = ProxyOptions.fromJson(new JsonObject().put("port", 0).put("checkTimeoutMillis", 2000)
+      .put("check", new JsonObject().put("expect", "6f6b")).put("upstreams", new JsonArray().add(upstream)),
+      "config");
+    HealthChecker checker = new HealthChecker(vertx, null, options, down -> { });
+    try {
+      Future<Void> check = checker.check(options.upstreams().get(0));
+      if (version == SendProxy.OFF) {
+        assertThatThrownBy(check::await).hasMessage("no answer within 2000 ms");
+      } else {
+        check.await();
+      }
+    } finally {
+      checker.stop();
     }
   }
 
