@@ -39,7 +39,7 @@ final class Relay {
   private final Vertx vertx;
   private final long finTimeoutMillis;
   private int socketsClosed;
-  /** Sides whose peer shut down its writing half (or closed), in the order they did. */
+  /** How many sides have had their peer shut down its writing half (0, 1 or 2). */
   private int sidesEnded;
   private boolean upstreamClosedFirst;
   private long finTimer = -1;
