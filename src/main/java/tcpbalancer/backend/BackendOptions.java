@@ -32,13 +32,15 @@ import tcpbalancer.protocol.Frame;
  *                                  requests in progress), at most a quarter of the heap (see {@link BackendLimits})
  * @param admin                     the admin endpoint, one per deployment; null: off
  * @param tls                       TLS on the port, with its certificates; null: plain TCP
+ * @param acceptProxy               connections start with a PROXY protocol header (v1 or v2) giving the real
+ *                                  client's address, which the logs then show; one without is refused
  */
 public record BackendOptions(String host, int port, String name, int maxFrameSize, int maxInFlightPerConnection,
                              int maxInFlight, int requestTimeoutMillis, int remoteTimeoutMillis,
                              WorkerPolicy workerPolicy,
                              String advertisedHost, int drainTimeoutMillis, int idleTimeoutSeconds,
                              int bodyTimeoutMillis, int maxBufferedBytes, AdminOptions admin,
-                             TlsServerOptions tls) {
+                             TlsServerOptions tls, boolean acceptProxy) {
 
   public static final String DEFAULT_HOST = "0.0.0.0";
   public static final int DEFAULT_MAX_IN_FLIGHT_PER_CONNECTION = 8;
@@ -49,9 +51,12 @@ public record BackendOptions(String host, int port, String name, int maxFrameSiz
   public static final int DEFAULT_IDLE_TIMEOUT_SECONDS = 300;
   public static final int DEFAULT_BODY_TIMEOUT_MILLIS = 30_000;
   public static final int DEFAULT_MAX_BUFFERED_BYTES = 256 * 1024 * 1024;
+  /** How long a connection may take to send its PROXY protocol header, with {@code acceptProxy}. */
+  public static final int PROXY_HEADER_TIMEOUT_MILLIS = 10_000;
   public static final Set<String> KEYS = Set.of("host", "port", "name", "maxFrameSize", "maxInFlightPerConnection",
     "maxInFlight", "requestTimeoutMillis", "remoteTimeoutMillis", "workerPolicy", "advertisedHost",
-    "drainTimeoutMillis", "idleTimeoutSeconds", "bodyTimeoutMillis", "maxBufferedBytes", "admin", "tls");
+    "drainTimeoutMillis", "idleTimeoutSeconds", "bodyTimeoutMillis", "maxBufferedBytes", "admin", "tls",
+    "acceptProxy");
 
   public static BackendOptions fromJson(JsonObject json, String path) {
     ConfigFields fields = new ConfigFields(json, path);
@@ -76,7 +81,8 @@ public record BackendOptions(String host, int port, String name, int maxFrameSiz
       fields.integer("bodyTimeoutMillis", DEFAULT_BODY_TIMEOUT_MILLIS, 0, 3_600_000),
       fields.integer("maxBufferedBytes", DEFAULT_MAX_BUFFERED_BYTES, 1024, Integer.MAX_VALUE),
       AdminOptions.fromJson(json.getValue("admin"), fields.path("admin"), port, System.getenv()),
-      TlsServerOptions.fromJson(json.getValue("tls"), fields.path("tls")));
+      TlsServerOptions.fromJson(json.getValue("tls"), fields.path("tls")),
+      fields.bool("acceptProxy", false));
   }
 
   private static String defaultName(JsonObject json) {

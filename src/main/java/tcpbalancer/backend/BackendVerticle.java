@@ -14,7 +14,7 @@ import tcpbalancer.cluster.ClusterNode;
 import tcpbalancer.config.CertificateCheck;
 import tcpbalancer.config.CertificateReloader;
 import tcpbalancer.config.Listening;
-import tcpbalancer.config.TlsFailures;
+import tcpbalancer.config.NotAccepted;
 import tcpbalancer.protocol.EventBusCodecs;
 
 /**
@@ -56,7 +56,10 @@ public class BackendVerticle extends VerticleBase {
     options = BackendOptions.fromJson(config(), "config");
     BackendLimits limits = BackendLimits.of(vertx, deploymentID(), options);
     WorkerDispatch workers = new WorkerDispatch(vertx, options);
-    NetServerOptions serverOptions = new NetServerOptions().setTcpNoDelay(true);
+    NetServerOptions serverOptions = new NetServerOptions().setTcpNoDelay(true)
+      .setUseProxyProtocol(options.acceptProxy())
+      .setProxyProtocolTimeout(BackendOptions.PROXY_HEADER_TIMEOUT_MILLIS)
+      .setProxyProtocolTimeoutUnit(TimeUnit.MILLISECONDS);
     server = vertx.createNetServer(options.tls() == null ? serverOptions : options.tls().applyTo(serverOptions));
     server.connectHandler(socket -> new BackendConnection(socket, options, limits, workers, vertx).start());
     server.exceptionHandler(this::notAccepted);
@@ -79,13 +82,9 @@ public class BackendVerticle extends VerticleBase {
       .onFailure(e -> releaseAdmin()); // Vert.x does not stop a verticle whose start failed
   }
 
-  /** A connection that failed before Vert.x handed it over: a failed TLS handshake, or one closed during it. */
+  /** A connection that failed before Vert.x handed it over: a TLS handshake, a PROXY protocol header. */
   private void notAccepted(Throwable failure) {
-    if (TlsFailures.isTls(failure)) {
-      log.warn("Backend {}: closed a client connection: {}", options.name(), TlsFailures.describe(failure));
-    } else {
-      log.debug("Backend {}: a client connection ended before it was accepted: {}", options.name(), failure.toString());
-    }
+    NotAccepted.log(log, "Backend " + options.name(), failure);
   }
 
   /** A bad certificate fails the start saying what is wrong with it; read on a worker (files). */

@@ -27,6 +27,10 @@ final class BackendCommand implements ProgramCommand {
     description = "largest result accepted, in pixels; a larger request is refused before decoding (default: 25000000)")
   Integer maxResultPixels;
 
+  @Option(names = "--accept-proxy", description = "connections start with a PROXY protocol header (v1 or v2, "
+    + "as HAProxy's send-proxy writes): the logs show the real client's address; one without is refused")
+  boolean acceptProxy;
+
   @Mixin
   AdminFlags admin;
 
@@ -46,6 +50,9 @@ final class BackendCommand implements ProgramCommand {
     JsonObject backend = new JsonObject().put("port", port).put("host", host);
     if (name != null) {
       backend.put("name", name);
+    }
+    if (acceptProxy) {
+      backend.put("acceptProxy", true);
     }
     JsonObject adminConfig = admin.toConfig();
     if (adminConfig != null) {

@@ -53,6 +53,19 @@ final class ProxyCommand implements ProgramCommand {
     + "(default: one per core)")
   Integer instances;
 
+  @Option(names = "--accept-proxy", description = "inbound connections start with a PROXY protocol header (v1 or "
+    + "v2, as HAProxy's send-proxy writes): the access log and balancing see the real client's address; "
+    + "one without is refused")
+  boolean acceptProxy;
+
+  @Option(names = "--send-proxy", paramLabel = "VERSION", description = "start each connection to the -u "
+    + "upstreams with a PROXY protocol header carrying the client's address: v1 (text) or v2 (binary)")
+  String sendProxy;
+
+  @Option(names = "--fin-timeout", paramLabel = "MS", description = "a connection one side half-closed is closed "
+    + "when nothing moves for this long (default: 30000)")
+  Integer finTimeoutMillis;
+
   @Mixin
   AdminFlags admin;
 
@@ -89,8 +102,13 @@ final class ProxyCommand implements ProgramCommand {
         "-u HOST:PORT: give at least one upstream, or --cluster to discover the backends of the cluster");
     }
     JsonObject proxy = new JsonObject().put("port", port).put("host", host);
+    if (sendProxy != null && upstreams.isEmpty()) {
+      throw new ParameterException(spec.commandLine(),
+        "--send-proxy: applies to the -u upstreams; give them (in a -conf file, set sendProxy per upstream)");
+    }
     if (!upstreams.isEmpty()) {
-      proxy.put("upstreams", new JsonArray(upstreams));
+      proxy.put("upstreams", sendProxy == null ? new JsonArray(upstreams) : new JsonArray(upstreams.stream()
+        .map(address -> new JsonObject().put("address", address).put("sendProxy", sendProxy)).toList()));
     }
     if (maxConns != null) {
       proxy.put("maxConns", maxConns);
@@ -106,6 +124,12 @@ final class ProxyCommand implements ProgramCommand {
     }
     if (accessLogFormat != null) {
       proxy.put("accessLogFormat", accessLogFormat);
+    }
+    if (acceptProxy) {
+      proxy.put("acceptProxy", true);
+    }
+    if (finTimeoutMillis != null) {
+      proxy.put("finTimeoutMillis", finTimeoutMillis);
     }
     JsonObject adminConfig = admin.toConfig();
     if (adminConfig != null) {

@@ -19,7 +19,9 @@ enum EndReason {
   /** The health checks took its upstream down and the proxy closed it ({@code closeWhenDown}). */
   UPSTREAM_DOWN,
   /** Like {@link #CONNECT_FAILED}, the last upstream tried failing the TLS handshake (certificate, name, timeout). */
-  TLS_HANDSHAKE_FAILED;
+  TLS_HANDSHAKE_FAILED,
+  /** One side shut down its writing half, then nothing moved for {@code finTimeoutMillis}. */
+  FIN_TIMEOUT;
 
   @Override
   public String toString() {

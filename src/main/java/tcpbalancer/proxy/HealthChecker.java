@@ -95,6 +95,9 @@ final class HealthChecker {
     return client.connect(upstream.socketAddress()).compose(socket -> {
       Promise<Void> outcome = Promise.promise();
       long deadline = vertx.setTimer(timeout, id -> outcome.tryFail("no answer within " + timeout + " ms"));
+      if (upstream.sendProxy() != SendProxy.OFF) { // an upstream that wants a header refuses a check without one
+        ProxyHeader.sendLocal(socket, upstream.sendProxy());
+      }
       options.check().probe(socket).onComplete(probed -> {
         if (probed.succeeded()) {
           outcome.tryComplete();

@@ -1,6 +1,7 @@
 package tcpbalancer.proxy;
 
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetSocket;
 import java.util.HashSet;
@@ -73,7 +74,8 @@ final class ProxyConnection {
         } else if (released) { // it hung up while its upstream connection was made
           release();
         } else {
-          relay = new Relay(client, upstreamSocket, reserved, this::release);
+          relay = new Relay(Vertx.currentContext().owner(), client, upstreamSocket, reserved,
+            runtime.options().finTimeoutMillis(), this::release);
           relay.start();
           log.debug("{} -> {}", client.remoteAddress(), reserved.upstream().address());
         }
@@ -133,10 +135,24 @@ final class ProxyConnection {
     if (access.idled()) {
       return EndReason.IDLE_TIMEOUT;
     }
+    if (relay != null && relay.finTimedOut()) {
+      return EndReason.FIN_TIMEOUT;
+    }
     if (relay != null && relay.upstreamClosedFirst()) {
       return EndReason.UPSTREAM_CLOSED;
     }
     return access.draining() ? EndReason.DRAINED : EndReason.CLIENT_CLOSED;
+  }
+
+  /**
+   * Tells an upstream that wants it who the client is, before any of the client's bytes: the header carries the
+   * client's address (the real one, with {@code acceptProxy}) and the address it connected to.
+   */
+  private void sendProxyHeader(NetSocket socket, Upstream upstream) {
+    if (upstream.sendProxy() != SendProxy.OFF) {
+      ProxyHeader.send(socket, upstream.sendProxy(), client.remoteAddress(), client.localAddress())
+        .onFailure(e -> log.debug("PROXY header to {} failed: {}", upstream.address(), e.getMessage()));
+    }
   }
 
   /** Connects to a healthy upstream; on failure tries the next one, up to {@code retries} more times. */
@@ -155,6 +171,7 @@ final class ProxyConnection {
     return upstreamClient.connect(chosen.upstream().socketAddress())
       .<Void>map(socket -> {
         Relay.hold(socket, () -> { });
+        sendProxyHeader(socket, chosen.upstream());
         chosen.connected();
         upstreamSocket = socket;
         if (access != null) {

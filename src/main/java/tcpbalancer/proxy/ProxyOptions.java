@@ -21,7 +21,7 @@ public record ProxyOptions(
   int failuresBeforeDown, HealthCheck check, int checkIntervalMillis, int checkTimeoutMillis, int rise, int fall,
   boolean closeWhenDown,
   int drainTimeoutMillis, int statsIntervalMillis, boolean accessLog, AccessLogFormat accessLogFormat,
-  AdminOptions admin, ProxyTls tls) {
+  AdminOptions admin, ProxyTls tls, boolean acceptProxy, int finTimeoutMillis) {
 
   public static final String DEFAULT_HOST = "0.0.0.0";
   public static final Strategy DEFAULT_STRATEGY = Strategy.ROUND_ROBIN;
@@ -43,10 +43,15 @@ public record ProxyOptions(
   public static final int DEFAULT_STATS_INTERVAL_MILLIS = 10_000;
   public static final boolean DEFAULT_ACCESS_LOG = false;
   public static final AccessLogFormat DEFAULT_ACCESS_LOG_FORMAT = AccessLogFormat.TEXT;
+  public static final boolean DEFAULT_ACCEPT_PROXY = false;
+  public static final int DEFAULT_FIN_TIMEOUT_MILLIS = 30_000;
+  /** How long an accepted connection may take to send its PROXY protocol header, with {@code acceptProxy}. */
+  public static final int PROXY_HEADER_TIMEOUT_MILLIS = 10_000;
   public static final Set<String> KEYS = Set.of("host", "port", "name", "upstreams", "strategy", "maxConns",
     "queueSize", "queueTimeoutMillis", "connectTimeoutMillis", "idleTimeoutSeconds", "retries",
     "failuresBeforeDown", "check", "checkIntervalMillis", "checkTimeoutMillis", "rise", "fall", "closeWhenDown",
-    "drainTimeoutMillis", "statsIntervalMillis", "accessLog", "accessLogFormat", "admin", "tls", "upstreamTls");
+    "drainTimeoutMillis", "statsIntervalMillis", "accessLog", "accessLogFormat", "admin", "tls", "upstreamTls",
+    "acceptProxy", "finTimeoutMillis");
 
   public static ProxyOptions fromJson(JsonObject json, String path) {
     JsonObject config = json == null ? new JsonObject() : json;
@@ -81,7 +86,9 @@ public record ProxyOptions(
       fields.bool("accessLog", DEFAULT_ACCESS_LOG),
       fields.named("accessLogFormat", AccessLogFormat.class, DEFAULT_ACCESS_LOG_FORMAT),
       AdminOptions.fromJson(config.getValue("admin"), fields.path("admin"), port, System.getenv()),
-      ProxyTls.fromJson(config, path));
+      ProxyTls.fromJson(config, path),
+      fields.bool("acceptProxy", DEFAULT_ACCEPT_PROXY),
+      fields.integer("finTimeoutMillis", DEFAULT_FIN_TIMEOUT_MILLIS, 1, 3_600_000));
   }
 
   /** These options with another upstream list: what a live reload changes. */
@@ -89,7 +96,7 @@ public record ProxyOptions(
     return new ProxyOptions(host, port, name, newUpstreams, strategy, maxConns, queueSize, queueTimeoutMillis,
       connectTimeoutMillis, idleTimeoutSeconds, retries, failuresBeforeDown, check, checkIntervalMillis,
       checkTimeoutMillis, rise, fall, closeWhenDown, drainTimeoutMillis, statsIntervalMillis, accessLog,
-      accessLogFormat, admin, tls);
+      accessLogFormat, admin, tls, acceptProxy, finTimeoutMillis);
   }
 
   /**

@@ -22,7 +22,7 @@ import tcpbalancer.config.CertificateCheck;
 import tcpbalancer.config.CertificateReloader;
 import tcpbalancer.config.ExplainedTlsClient;
 import tcpbalancer.config.Listening;
-import tcpbalancer.config.TlsFailures;
+import tcpbalancer.config.NotAccepted;
 
 /**
  * A layer-4 proxy: accepts TCP connections and relays each to one upstream, chosen by the configured strategy
@@ -67,7 +67,10 @@ public class ProxyVerticle extends VerticleBase {
       .setTcpNoDelay(true))), options.tls().upstream());
     server = vertx.createNetServer(options.tls().server(new NetServerOptions()
       .setIdleTimeout(options.idleTimeoutSeconds())
-      .setTcpNoDelay(true)));
+      .setTcpNoDelay(true)
+      .setUseProxyProtocol(options.acceptProxy())
+      .setProxyProtocolTimeout(ProxyOptions.PROXY_HEADER_TIMEOUT_MILLIS)
+      .setProxyProtocolTimeoutUnit(TimeUnit.MILLISECONDS)));
     server.connectHandler(this::accept);
     server.exceptionHandler(this::notAccepted);
     StartGate gate = new StartGate(vertx);
@@ -114,16 +117,11 @@ public class ProxyVerticle extends VerticleBase {
   }
 
   /**
-   * A connection that failed before Vert.x handed it over: a failed TLS handshake (a plain-text client, one that
-   * never finishes, one that refuses our certificate). Vert.x gives no socket for it, so no access-log line.
+   * A connection that failed before Vert.x handed it over (TLS handshake, PROXY protocol header): Vert.x gives no
+   * socket for it, so no access-log line.
    */
   private void notAccepted(Throwable failure) {
-    if (TlsFailures.isTls(failure)) {
-      log.warn("Proxy {}: closed a client connection: {}", options.name(), TlsFailures.describe(failure));
-    } else { // such as a client that hung up during its handshake
-      log.debug("Proxy {}: a client connection ended before it was accepted: {}", options.name(),
-        failure.toString());
-    }
+    NotAccepted.log(log, "Proxy " + options.name(), failure);
   }
 
   private String reloaderName() {
@@ -149,6 +147,10 @@ public class ProxyVerticle extends VerticleBase {
   }
 
   private void accept(NetSocket client) {
+    if (runtime == null) { // stopping: with acceptProxy a connection accepted before can finish its header after
+      client.close();
+      return;
+    }
     ProxyConnection connection = new ProxyConnection(client, runtime, upstreamClient, this::connectionReleased);
     connections.add(connection);
     connection.start();

@@ -3,6 +3,7 @@ package tcpbalancer.proxy;
 import io.netty.buffer.ByteBuf;
 import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
 import java.util.function.LongConsumer;
@@ -18,10 +19,13 @@ import java.util.function.LongConsumer;
  * done here: a full write queue pauses the reading side until it drains, and every
  * buffer is released exactly once, whichever side closes first.
  *
- * <p>When one side closes, its unread buffers are delivered to the other side first, then the other side is
- * closed once what was written to it is flushed: nothing the upstream sent before closing is lost. TCP
- * half-close is not relayed (a Vert.x socket has none). {@code onClosed} runs once, after both sockets have
- * closed, to release what the connection held.
+ * <p>Half-close is relayed, as HAProxy does: when one side shuts down its writing half (its FIN, after every byte
+ * it sent before), the other side's writing half is shut down once what was written to it is flushed, and the
+ * relay goes on the other way until that side ends too; then both are closed. A half-closed connection where
+ * nothing moves for {@code finTimeoutMillis} is closed ({@link HalfClose} has the mechanism). When one side
+ * closes outright, its unread buffers are delivered to the other side first, then the other side is closed once
+ * what was written to it is flushed: nothing the upstream sent before closing is lost. {@code onClosed} runs
+ * once, after both sockets have closed, to release what the connection held.
  */
 final class Relay {
 
@@ -32,25 +36,36 @@ final class Relay {
   private final NetSocketInternal upstreamSocket;
   private final UpstreamState upstream;
   private final Runnable onClosed;
+  private final Vertx vertx;
+  private final long finTimeoutMillis;
   private int socketsClosed;
+  /** How many sides have had their peer shut down its writing half (0, 1 or 2). */
+  private int sidesEnded;
   private boolean upstreamClosedFirst;
+  private long finTimer = -1;
+  private boolean finTimedOut;
   private long bytesFromClient;
   private long bytesFromUpstream;
 
-  Relay(NetSocket client, NetSocket upstreamSocket, UpstreamState upstream, Runnable onClosed) {
+  Relay(Vertx vertx, NetSocket client, NetSocket upstreamSocket, UpstreamState upstream, long finTimeoutMillis,
+        Runnable onClosed) {
+    this.vertx = vertx;
     this.client = (NetSocketInternal) client;
     this.upstreamSocket = (NetSocketInternal) upstreamSocket;
     this.upstream = upstream;
+    this.finTimeoutMillis = finTimeoutMillis;
     this.onClosed = onClosed;
   }
 
   /**
    * Holds a new socket until its relay starts: nothing is read from it, and what was in flight is kept as Netty
    * buffers for the relay. Call it first thing, before any byte can arrive. If the socket closes before its
-   * relay starts, what it held is released and {@code closedBeforeRelay} runs.
+   * relay starts, what it held is released and {@code closedBeforeRelay} runs. A FIN read meanwhile waits, after
+   * the bytes before it, for the relay.
    */
   static void hold(NetSocket socket, Runnable closedBeforeRelay) {
     NetSocketInternal raw = (NetSocketInternal) socket;
+    HalfClose.install(raw);
     raw.messageHandler(DISCARD);
     raw.closeHandler(v -> {
       raw.resume(); // delivers the held buffers to DISCARD
@@ -60,11 +75,11 @@ final class Relay {
   }
 
   void start() {
-    Direction toUpstream = new Direction(client, upstreamSocket, bytes -> {
+    Direction toUpstream = new Direction(this, client, upstreamSocket, bytes -> {
       upstream.addBytesToUpstream(bytes);
       bytesFromClient += bytes;
     });
-    Direction toClient = new Direction(upstreamSocket, client, bytes -> {
+    Direction toClient = new Direction(this, upstreamSocket, client, bytes -> {
       upstream.addBytesFromUpstream(bytes);
       bytesFromUpstream += bytes;
     });
@@ -72,7 +87,7 @@ final class Relay {
     upstreamSocket.exceptionHandler(e -> upstreamSocket.close());
     client.closeHandler(v -> sideClosed(toUpstream, toClient));
     upstreamSocket.closeHandler(v -> {
-      upstreamClosedFirst = socketsClosed == 0;
+      upstreamClosedFirst |= socketsClosed == 0 && sidesEnded == 0;
       sideClosed(toClient, toUpstream);
     });
     client.messageHandler(toUpstream);
@@ -87,9 +102,14 @@ final class Relay {
     upstreamSocket.close();
   }
 
-  /** Whether the upstream closed before the client did. */
+  /** Whether the upstream closed (or shut down its writing half) before the client did. */
   boolean upstreamClosedFirst() {
     return upstreamClosedFirst;
+  }
+
+  /** Whether the connection was closed because it stayed half-closed for {@code finTimeoutMillis}. */
+  boolean finTimedOut() {
+    return finTimedOut;
   }
 
   /** The bytes this connection's client sent to its upstream. */
@@ -112,13 +132,52 @@ final class Relay {
     fromClosed.source.resume();
     fromClosed.destination.close();
     if (++socketsClosed == 2) {
+      vertx.cancelTimer(finTimer);
       onClosed.run();
     }
+  }
+
+  /**
+   * The peer of {@code ended}'s source shut down its writing half, and every byte it sent before was written on:
+   * the FIN goes on to the destination. The first side to end starts the FIN timeout; when both have, the
+   * connection is over and both sockets are closed (a close flushes what was written first).
+   */
+  private void inputEnded(Direction ended) {
+    if (ended.destinationClosed) {
+      return; // the other side closed: this one is being closed already
+    }
+    if (sidesEnded++ == 0) {
+      upstreamClosedFirst |= socketsClosed == 0 && ended.source == upstreamSocket;
+    }
+    if (sidesEnded == 2) {
+      closeBoth();
+      return;
+    }
+    HalfClose.shutdownOutput(ended.destination).onFailure(e -> ended.destination.close());
+    armFinTimer();
+  }
+
+  /**
+   * Closes the half-closed connection when nothing moved for {@code finTimeoutMillis} (HAProxy's
+   * {@code timeout client-fin}): an answer still streaming the other way keeps it open. Checked when the timer
+   * fires rather than reset per buffer, so the relay's path stays as short.
+   */
+  private void armFinTimer() {
+    long movedBefore = bytesFromClient + bytesFromUpstream;
+    finTimer = vertx.setTimer(finTimeoutMillis, id -> {
+      if (bytesFromClient + bytesFromUpstream != movedBefore) {
+        armFinTimer();
+      } else {
+        finTimedOut = true;
+        closeBoth();
+      }
+    });
   }
 
   /** One way of the relay: what {@code source} reads is written to {@code destination}. */
   private static final class Direction implements Handler<Object> {
 
+    private final Relay relay;
     private final NetSocketInternal source;
     private final NetSocketInternal destination;
     private final LongConsumer counter;
@@ -126,7 +185,8 @@ final class Relay {
     private boolean sourceClosed;
     private boolean destinationClosed;
 
-    Direction(NetSocketInternal source, NetSocketInternal destination, LongConsumer counter) {
+    Direction(Relay relay, NetSocketInternal source, NetSocketInternal destination, LongConsumer counter) {
+      this.relay = relay;
       this.source = source;
       this.destination = destination;
       this.counter = counter;
@@ -135,6 +195,10 @@ final class Relay {
 
     @Override
     public void handle(Object message) {
+      if (message == HalfClose.INPUT_ENDED) {
+        relay.inputEnded(this);
+        return;
+      }
       if (destinationClosed || !(message instanceof ByteBuf buffer)) {
         ReferenceCountUtil.release(message);
         return;

@@ -15,11 +15,17 @@ import tcpbalancer.config.ConfigFields;
  * @param port     port
  * @param weight   share of new connections relative to the others, 1..256
  * @param maxConns most connections at once to this upstream; 0 means no limit
+ * @param sendProxy whether connections to it start with a PROXY protocol header, and which version
  */
-public record Upstream(String host, int port, int weight, int maxConns) {
+public record Upstream(String host, int port, int weight, int maxConns, SendProxy sendProxy) {
 
   public static final int DEFAULT_WEIGHT = 1;
-  public static final Set<String> KEYS = Set.of("address", "weight", "maxConns");
+  public static final Set<String> KEYS = Set.of("address", "weight", "maxConns", "sendProxy");
+
+  /** An upstream that gets no PROXY protocol header. */
+  public Upstream(String host, int port, int weight, int maxConns) {
+    this(host, port, weight, maxConns, SendProxy.OFF);
+  }
 
   public SocketAddress socketAddress() {
     return SocketAddress.inetSocketAddress(port, host);
@@ -30,7 +36,10 @@ public record Upstream(String host, int port, int weight, int maxConns) {
     return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
   }
 
-  /** Parses {@code "host:port"} or {@code {"address": "host:port", "weight": 2, "maxConns": 100}}. */
+  /**
+   * Parses {@code "host:port"} or {@code {"address": "host:port", "weight": 2, "maxConns": 100, "sendProxy":
+   * "v2"}}.
+   */
   public static Upstream fromJson(Object value, String path) {
     if (value instanceof String address) {
       return parseAddress(address, path, DEFAULT_WEIGHT, 0);
@@ -42,8 +51,10 @@ public record Upstream(String host, int port, int weight, int maxConns) {
       if (address == null) {
         throw new ConfigException(fields.path("address") + ": required (host:port)");
       }
-      return parseAddress(address, fields.path("address"), fields.integer("weight", DEFAULT_WEIGHT, 1, 256),
-        fields.integer("maxConns", 0, 0, 1_000_000));
+      Upstream parsed = parseAddress(address, fields.path("address"),
+        fields.integer("weight", DEFAULT_WEIGHT, 1, 256), fields.integer("maxConns", 0, 0, 1_000_000));
+      return new Upstream(parsed.host(), parsed.port(), parsed.weight(), parsed.maxConns(),
+        fields.named("sendProxy", SendProxy.class, SendProxy.OFF));
     }
     throw new ConfigException(path + ": must be \"host:port\" or an object with an address, got " + value);
   }

@@ -112,7 +112,8 @@ final class UpstreamsApi {
       Upstream current = upstream.upstream();
       // The config's rules decide what a weight may be.
       Upstream changed = Upstream.fromJson(new JsonObject().put("address", current.address())
-        .put("weight", body.getValue("weight")).put("maxConns", current.maxConns()), "");
+        .put("weight", body.getValue("weight")).put("maxConns", current.maxConns())
+        .put("sendProxy", current.sendProxy().toString()), "");
       group.put(changed);
       context.json(toJson(upstream));
     }));
