@@ -53,6 +53,11 @@ final class ProxyCommand implements ProgramCommand {
     + "(default: one per core)")
   Integer instances;
 
+  @Option(names = "--balance", paramLabel = "WHAT", description = "connections (default: each client connection "
+    + "goes to one upstream, any protocol) or requests (each request of the tcpbalancer protocol goes to a backend "
+    + "of its own, and is resent elsewhere when its backend fails or is busy)")
+  String balance;
+
   @Mixin
   AdminFlags admin;
 
@@ -91,6 +96,9 @@ final class ProxyCommand implements ProgramCommand {
     }
     if (accessLogFormat != null) {
       proxy.put("accessLogFormat", accessLogFormat);
+    }
+    if (balance != null) {
+      proxy.put("balance", balance);
     }
     JsonObject adminConfig = admin.toConfig();
     if (adminConfig != null) {

@@ -21,7 +21,7 @@ public record ProxyOptions(
   int failuresBeforeDown, HealthCheck check, int checkIntervalMillis, int checkTimeoutMillis, int rise, int fall,
   boolean closeWhenDown,
   int drainTimeoutMillis, int statsIntervalMillis, boolean accessLog, AccessLogFormat accessLogFormat,
-  AdminOptions admin) {
+  AdminOptions admin, Balance balance) {
 
   public static final String DEFAULT_HOST = "0.0.0.0";
   public static final Strategy DEFAULT_STRATEGY = Strategy.ROUND_ROBIN;
@@ -43,10 +43,12 @@ public record ProxyOptions(
   public static final int DEFAULT_STATS_INTERVAL_MILLIS = 10_000;
   public static final boolean DEFAULT_ACCESS_LOG = false;
   public static final AccessLogFormat DEFAULT_ACCESS_LOG_FORMAT = AccessLogFormat.TEXT;
+  public static final Balance DEFAULT_BALANCE = Balance.CONNECTIONS;
   public static final Set<String> KEYS = Set.of("host", "port", "name", "upstreams", "strategy", "maxConns",
     "queueSize", "queueTimeoutMillis", "connectTimeoutMillis", "idleTimeoutSeconds", "retries",
     "failuresBeforeDown", "check", "checkIntervalMillis", "checkTimeoutMillis", "rise", "fall", "closeWhenDown",
-    "drainTimeoutMillis", "statsIntervalMillis", "accessLog", "accessLogFormat", "admin");
+    "drainTimeoutMillis", "statsIntervalMillis", "accessLog", "accessLogFormat", "admin",
+    "balance");
 
   public static ProxyOptions fromJson(JsonObject json, String path) {
     JsonObject config = json == null ? new JsonObject() : json;
@@ -80,7 +82,8 @@ public record ProxyOptions(
       fields.integer("statsIntervalMillis", DEFAULT_STATS_INTERVAL_MILLIS, 100, 86_400_000),
       fields.bool("accessLog", DEFAULT_ACCESS_LOG),
       fields.named("accessLogFormat", AccessLogFormat.class, DEFAULT_ACCESS_LOG_FORMAT),
-      AdminOptions.fromJson(config.getValue("admin"), fields.path("admin"), port, System.getenv()));
+      AdminOptions.fromJson(config.getValue("admin"), fields.path("admin"), port, System.getenv()),
+      fields.named("balance", Balance.class, DEFAULT_BALANCE));
   }
 
   /** These options with another upstream list: what a live reload changes. */
@@ -88,7 +91,7 @@ public record ProxyOptions(
     return new ProxyOptions(host, port, name, newUpstreams, strategy, maxConns, queueSize, queueTimeoutMillis,
       connectTimeoutMillis, idleTimeoutSeconds, retries, failuresBeforeDown, check, checkIntervalMillis,
       checkTimeoutMillis, rise, fall, closeWhenDown, drainTimeoutMillis, statsIntervalMillis, accessLog,
-      accessLogFormat, admin);
+      accessLogFormat, admin, balance);
   }
 
   /**

@@ -19,6 +19,7 @@ import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tcpbalancer.config.Listening;
+import tcpbalancer.proxy.requests.RequestBalancing;
 
 /**
  * A layer-4 proxy: accepts TCP connections and relays each to one upstream, chosen by the configured strategy
@@ -33,6 +34,8 @@ public class ProxyVerticle extends VerticleBase {
   private ProxyRuntime runtime;
   private NetServer server;
   private NetClient upstreamClient;
+  /** Request mode's state; null in connection mode. */
+  private RequestBalancing requests;
   private final Set<ProxyConnection> connections = new LinkedHashSet<>();
   private Promise<Void> drained;
   /** Whether this instance told the runtime it listens (for the admin endpoint's readiness). */
@@ -62,6 +65,10 @@ public class ProxyVerticle extends VerticleBase {
     server = vertx.createNetServer(new NetServerOptions()
       .setIdleTimeout(options.idleTimeoutSeconds())
       .setTcpNoDelay(true));
+    if (options.balance() == Balance.REQUESTS) {
+      requests = new RequestBalancing(vertx, context, runtime, upstreamClient, runtime.limiter()::acquire,
+        runtime.limiter()::release);
+    }
     server.connectHandler(this::accept);
     StartGate gate = new StartGate(vertx);
     // The runtime may get ready on the event loop of the instance that created it: listen from this one's.
@@ -72,7 +79,8 @@ public class ProxyVerticle extends VerticleBase {
       .onComplete(listening -> {
         if (gate.pass(listening, this::undoStart)) {
           log.info("Proxy {} listening on {}:{}, balancing ({}) over {}, health check: {}", options.name(),
-            options.host(), listening.result().actualPort(), options.strategy(), runtime.describeUpstreams(),
+            options.host(), listening.result().actualPort(),
+            requests == null ? options.strategy() : "requests: least outstanding", runtime.describeUpstreams(),
             options.check());
           runtime.instanceListening(true); // before the announcement, which tells tests the proxy is up
           portOpen = true;
@@ -101,6 +109,10 @@ public class ProxyVerticle extends VerticleBase {
   }
 
   private void accept(NetSocket client) {
+    if (requests != null) {
+      requests.accept(client);
+      return;
+    }
     ProxyConnection connection = new ProxyConnection(client, runtime, upstreamClient, this::connectionReleased);
     connections.add(connection);
     connection.start();
@@ -148,6 +160,11 @@ public class ProxyVerticle extends VerticleBase {
         new ArrayList<>(connections).forEach(connection -> connection.close(EndReason.DRAINED));
         return connections.isEmpty() ? Future.succeededFuture() : drained.future();
       })
-      .compose(v -> upstreamClient.close());
+      .compose(v -> {
+        if (requests != null) {
+          requests.close();
+        }
+        return upstreamClient.close();
+      });
   }
 }
