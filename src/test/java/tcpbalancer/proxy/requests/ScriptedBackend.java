@@ -1,6 +1,7 @@
 package tcpbalancer.proxy.requests;
 
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetServer;
@@ -29,6 +30,8 @@ final class ScriptedBackend {
   private volatile long delayMillis;
   private volatile int answerBytes;
   private volatile int killAt = -1;
+  private volatile int awaited = -1;
+  private final Promise<Void> reached = Promise.promise();
 
   private ScriptedBackend(Vertx vertx, String name) {
     this.vertx = vertx;
@@ -63,11 +66,21 @@ final class ScriptedBackend {
     return this;
   }
 
+  /** Completes when its {@code n}-th request has arrived (call it before any can). */
+  Future<Void> whenReceived(int n) {
+    awaited = n;
+    return reached.future();
+  }
+
   private void serve(NetSocket socket) {
     sockets.add(socket);
     socket.closeHandler(v -> sockets.remove(socket));
     FrameParser.on(socket, Frame.DEFAULT_MAX_BODY_SIZE).frameHandler(frame -> {
-      if (received.incrementAndGet() == killAt) {
+      int count = received.incrementAndGet();
+      if (count == awaited) {
+        reached.tryComplete();
+      }
+      if (count == killAt) {
         kill();
       }
       Status answer = status;
