@@ -108,8 +108,7 @@ final class ClientSession {
     }
     pending.remove(request.clientId);
     bytesHeld -= request.size();
-    socket.write(FrameHeaders.header(FrameType.RESIZE_RESPONSE, request.clientId, body.length()));
-    socket.write(body);
+    socket.write(FrameHeaders.frame(FrameType.RESIZE_RESPONSE, request.clientId, body));
     updateReading();
   }
 

@@ -71,8 +71,7 @@ final class MultiplexedBackendConnection {
     if (request == null) {
       return;
     }
-    socket.write(FrameHeaders.header(FrameType.RESIZE_REQUEST, id, request.body.length()));
-    socket.write(request.body);
+    socket.write(FrameHeaders.frame(FrameType.RESIZE_REQUEST, id, request.body));
   }
 
   /** Requests sent on it and not yet answered. */
