@@ -24,6 +24,8 @@ final class BackendLink {
   private final List<MultiplexedBackendConnection> connections = new ArrayList<>();
   private int inFlight;
   private long restsUntilNanos = System.nanoTime();
+  /** Removed from the upstream list: it closes its connections once nothing is in flight on them. */
+  private boolean retired;
 
   BackendLink(UpstreamState upstream, BackendPool pool) {
     this.upstream = upstream;
@@ -81,6 +83,9 @@ final class BackendLink {
   void answered(ProxiedRequest request, Buffer body) {
     inFlight--;
     pool.meters().answered(upstream);
+    if (retired && inFlight == 0) {
+      closeAll("removed from the upstream list");
+    }
     pool.answered(this, request, body);
   }
 
@@ -101,6 +106,14 @@ final class BackendLink {
   /** A connection's write queue drained: requests waiting for room may go now. */
   void writable() {
     pool.dispatchWaiting();
+  }
+
+  /** The backend left the upstream list: no new requests come (the pool forgot it); open ones finish. */
+  void retire() {
+    retired = true;
+    if (inFlight == 0) {
+      closeAll("removed from the upstream list");
+    }
   }
 
   /** Closes every connection (the backend went down, the proxy stops); their requests are sent elsewhere. */

@@ -32,6 +32,8 @@ final class BackendPool {
   /** Requests no backend has room for, oldest first; their clients read nothing more meanwhile. */
   private final ArrayDeque<ProxiedRequest> waiting = new ArrayDeque<>();
   private final Map<UpstreamState, Consumer<UpstreamState.StateChange>> downWatches = new HashMap<>();
+  /** Forgets the backends the list loses (reload, discovery, admin API): see {@link #listChanged}. */
+  private final Consumer<List<UpstreamState>> listWatch;
   private int rotation;
   private boolean dispatching;
   private boolean dispatchAgain;
@@ -44,6 +46,8 @@ final class BackendPool {
     this.meters = meters;
     this.retries = retries;
     this.closeWhenDown = closeWhenDown;
+    this.listWatch = list -> context.runOnContext(v -> listChanged(list));
+    group.onChange(listWatch);
   }
 
   NetClient netClient() {
@@ -113,6 +117,21 @@ final class BackendPool {
     return link;
   }
 
+  /** A backend the list lost gets no more requests; its connections close once its last request is answered. */
+  private void listChanged(List<UpstreamState> list) {
+    links.values().removeIf(link -> {
+      boolean gone = !list.contains(link.upstream());
+      if (gone) {
+        Consumer<UpstreamState.StateChange> watch = downWatches.remove(link.upstream());
+        if (watch != null) {
+          link.upstream().removeOnStateChange(watch);
+        }
+        link.retire();
+      }
+      return gone;
+    });
+  }
+
   /** An answer came: to its client, unless it is {@code BUSY} and the request may be sent elsewhere. */
   void answered(BackendLink link, ProxiedRequest request, Buffer body) {
     if (FrameHeaders.status(body) == Status.BUSY.code() && request.sends <= retries && !request.client.closed()) {
@@ -180,6 +199,7 @@ final class BackendPool {
 
   /** The instance stops: no more watching the backends' health (its connections close with the proxy's client). */
   void close() {
+    group.removeOnChange(listWatch);
     downWatches.forEach((upstream, watch) -> upstream.removeOnStateChange(watch));
     downWatches.clear();
   }

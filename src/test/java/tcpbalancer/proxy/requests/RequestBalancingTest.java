@@ -28,7 +28,10 @@ import tcpbalancer.protocol.FrameParser;
 import tcpbalancer.protocol.FrameType;
 import tcpbalancer.protocol.ResizeResponse;
 import tcpbalancer.protocol.Status;
+import tcpbalancer.config.ConfigUpdates;
+import tcpbalancer.proxy.ProxyRuntime;
 import tcpbalancer.proxy.ProxyVerticle;
+import tcpbalancer.proxy.UpstreamGroup;
 
 /**
  * Request mode against scripted backends on loopback: how requests spread, and what happens when a backend is
@@ -47,12 +50,15 @@ class RequestBalancingTest {
 
   /** A proxy in request mode over {@code backends}, checked with a connect every 50 ms. */
   static ProxyVerticle proxy(Vertx vertx, List<ScriptedBackend> backends) {
-    JsonObject config = new JsonObject().put("host", "127.0.0.1").put("port", 0).put("name", "requests-proxy")
+    ProxyVerticle proxy = new ProxyVerticle();
+    vertx.deployVerticle(proxy, new DeploymentOptions().setConfig(config(backends))).await();
+    return proxy;
+  }
+
+  static JsonObject config(List<ScriptedBackend> backends) {
+    return new JsonObject().put("host", "127.0.0.1").put("port", 0).put("name", "requests-proxy")
       .put("balance", "requests").put("check", "connect").put("checkIntervalMillis", 50)
       .put("upstreams", new JsonArray(backends.stream().map(ScriptedBackend::address).toList()));
-    ProxyVerticle proxy = new ProxyVerticle();
-    vertx.deployVerticle(proxy, new DeploymentOptions().setConfig(config)).await();
-    return proxy;
   }
 
   static List<ScriptedBackend> backends(Vertx vertx, String... names) {
@@ -161,6 +167,27 @@ class RequestBalancingTest {
     assertThat(answers.values()).hasSize(10).allSatisfy(answer -> assertThat(answer.status()).isEqualTo(Status.BUSY));
     // 1 send and 3 resends (the default retries) for each request, over both backends
     assertThat(backends.get(0).received() + backends.get(1).received()).isEqualTo(40);
+  }
+
+  @Test
+  void aReloadedUpstreamListAppliesToTheNextRequests(Vertx vertx) {
+    List<ScriptedBackend> backends = backends(vertx, "old", "new");
+    ProxyVerticle proxy = proxy(vertx, backends.subList(0, 1));
+    UpstreamGroup group = ProxyRuntime.of(vertx, "requests-proxy").group();
+    assertThat(byBackend(onEventLoop(vertx, () -> FrameClient.run(client, proxy.actualPort(), 20, 4, 10)).values()))
+      .containsOnlyKeys("old");
+
+    Promise<Void> reloaded = Promise.promise();
+    group.onChange(list -> reloaded.tryComplete());
+    vertx.eventBus().publish(ConfigUpdates.ADDRESS,
+      ConfigUpdates.message(proxy.deploymentID(), config(backends.subList(1, 2))));
+    reloaded.future().await();
+
+    Map<Long, ResizeResponse> answers = onEventLoop(vertx, () -> FrameClient.run(client, proxy.actualPort(), 20, 4,
+      10));
+    assertAllOk(answers, 20);
+    assertThat(byBackend(answers.values())).containsOnlyKeys("new");
+    assertThat(backends.get(0).received()).isEqualTo(20);
   }
 
   @Test

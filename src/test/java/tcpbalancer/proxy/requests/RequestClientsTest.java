@@ -14,6 +14,7 @@ import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetSocket;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
@@ -90,6 +91,25 @@ class RequestClientsTest {
     assertRefused((Refusal) others.get(3), Status.BAD_FRAME, "not frames of type RESIZE_RESPONSE");
     assertRefused((Refusal) others.get(4), Status.BAD_REQUEST, "request id 0 is reserved");
     assertRefused((Refusal) others.get(5), Status.FRAME_TOO_LARGE, "exceeds the limit");
+  }
+
+  /** socat, a client nobody here wrote, sends a line of text: it gets an error frame and the proxy hangs up. */
+  @Test
+  void socatSendingTextGetsAnErrorFrameAndIsClosed(Vertx vertx) throws Exception {
+    int port = proxy(vertx, backends(vertx, "b1")).actualPort();
+    Process socat = new ProcessBuilder("socat", "-t", "1", "-", "TCP:127.0.0.1:" + port).start();
+    socat.getOutputStream().write("HELLO proxy, this is not a frame\n".getBytes(StandardCharsets.US_ASCII));
+    socat.getOutputStream().flush(); // stdin stays open: socat ends (1 s after) only because the proxy closes
+
+    byte[] answer = socat.getInputStream().readAllBytes();
+    assertThat(socat.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(socat.exitValue()).isZero();
+    List<Frame> frames = new java.util.ArrayList<>();
+    FrameParser.create(Frame.DEFAULT_MAX_BODY_SIZE).frameHandler(frames::add).handle(Buffer.buffer(answer));
+    assertThat(frames).hasSize(1);
+    Frame frame = frames.get(0);
+    assertThat(frame.requestId()).isZero();
+    assertThat(ResizeResponse.decode(frame.body()).status()).isEqualTo(Status.BAD_FRAME);
   }
 
   @SuppressWarnings("unchecked")
