@@ -129,6 +129,9 @@ public class ProxyVerticle extends VerticleBase {
   private void undoStart() {
     server.close();
     upstreamClient.close();
+    if (requests != null) {
+      requests.close();
+    }
     releaseRuntime();
   }
 

@@ -157,6 +157,21 @@ class RequestBalancingTest {
   }
 
   @Test
+  void theRequestsOfABackendTheChecksTakeDownAreSentElsewhere(Vertx vertx) {
+    List<ScriptedBackend> backends = backends(vertx, "hung", "b2", "b3");
+    backends.get(0).delay(TimeUnit.MINUTES.toMillis(10)); // accepts and reads, never answers, health checks neither
+    JsonObject config = config(backends).put("check", "resize").put("checkTimeoutMillis", 300).put("fall", 1);
+    ProxyVerticle proxy = new ProxyVerticle();
+    vertx.deployVerticle(proxy, new DeploymentOptions().setConfig(config)).await();
+
+    Map<Long, ResizeResponse> answers = onEventLoop(vertx, () -> FrameClient.run(client, proxy.actualPort(), 60, 6,
+      10));
+
+    assertAllOk(answers, 60);
+    assertThat(byBackend(answers.values())).containsOnlyKeys("b2", "b3");
+  }
+
+  @Test
   void whenEveryBackendIsBusyTheBusyAnswerGoesBackAfterTheRetries(Vertx vertx) {
     List<ScriptedBackend> backends = backends(vertx, "b1", "b2");
     backends.forEach(backend -> backend.answering(Status.BUSY));
