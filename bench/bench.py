@@ -9,7 +9,7 @@ seconds are counted over the measured load only. The client is a fresh process i
 Each scenario runs several times and reports the median with min and max; a run that is not valid (a request
 unanswered, an output missing, an error) is reported and left out.
 
-Usage: bench/run [scenario ...]   (scenarios: floor, proxy, resize, redis; default: all)
+Usage: bench/run [scenario ...]   (scenarios: floor, proxy, resize, redis, requests, requests-dry; default: all)
 
 Environment, each knob with its default in brackets (a bad value stops the run with a message naming it):
   RUNS                   runs per side [3]; --runs overrides it
@@ -298,12 +298,13 @@ def three_backends(settings, work, workers):
     return Server("backends", ours(settings, "-conf", str(conf)), ports, work), ports
 
 
-def start_proxy(settings, kind, work, backend_ports, check="resize"):
+def start_proxy(settings, kind, work, backend_ports, check="resize", extra=()):
     """Our proxy or HAProxy (`kind`: "ours" or "haproxy") on a free port, balancing over `backend_ports`;
-    `check` is our proxy's health check ("connect" for upstreams that are not tcpbalancer backends)."""
+    `check` is our proxy's health check ("connect" for upstreams that are not tcpbalancer backends), `extra` more
+    flags for it."""
     port = free_port()
     if kind == "ours":
-        upstreams = [arg for p in backend_ports for arg in ("-u", f"127.0.0.1:{p}")] + ["--check", check]
+        upstreams = [arg for p in backend_ports for arg in ("-u", f"127.0.0.1:{p}")] + ["--check", check, *extra]
         instances = [] if settings.proxy_instances is None else ["--instances", str(settings.proxy_instances)]
         return Server("proxy-ours", ours(settings, "proxy", "-p", str(port), "--host", "127.0.0.1", *instances,
                                          *upstreams, jvm_opts=settings.proxy_jvm_opts), [port], work), port
@@ -506,6 +507,72 @@ class Scenario:
         return next(iter(measured.values())) if len(measured) == 1 else measured
 
 
+def backend_processes(settings, work, count):
+    """`count` backend processes of one resize worker each: one backend is one core's worth of resizing."""
+    servers, ports = [], []
+    try:
+        for i in range(1, count + 1):
+            port = free_port()
+            servers.append(Server(f"backend-{i}", ours(settings, "backend", "-p", str(port), "--host", "127.0.0.1",
+                                                       "--name", f"backend-{i}", "--workers", "1"), [port], work))
+            ports.append(port)
+    except BaseException:
+        for server in servers:
+            server.stop()
+        raise
+    return servers, ports
+
+
+def balanced_proxy(settings, work, side, ports):
+    """The proxy of a request-balancing side: ours balancing requests or connections, or HAProxy (mode tcp)."""
+    if side == "haproxy":
+        return start_proxy(settings, "haproxy", work, ports)
+    return start_proxy(settings, "ours", work, ports, extra=("--balance", side))
+
+
+# One long connection with enough requests in flight for three backends: what request balancing is for.
+REQUESTS_CLIENT_ARGS = ["--minconns", "1", "--maxconns", "1", "--window", "6"]
+
+
+def requests_run(settings, work, side):
+    """Real resizing over one client connection through a proxy in front of three one-worker backends."""
+    expected = len(image_files(settings.images)) * settings.resize_rounds
+    backends, ports = backend_processes(settings, work, 3)
+    try:
+        proxy, port = balanced_proxy(settings, work, side, ports)
+        try:
+            run_client(settings, work, port, REQUESTS_CLIENT_ARGS + ["--times", str(settings.resize_warm_up_rounds)],
+                       warm_up=True)
+            before = proxy.usage()
+            report, _ = run_client(settings, work, port, REQUESTS_CLIENT_ARGS + ["--times",
+                                                                                 str(settings.resize_rounds)])
+            usage = proxy.cpu_since(before)
+        finally:
+            proxy.stop()
+    finally:
+        for backend in backends:
+            backend.stop()
+    if report["images"]["resized"] != expected:
+        raise Invalid(f"{report['images']['resized']} of {expected} images resized")
+    return {"images_per_s": report["images"]["resized"] / report["seconds"],
+            "p99_ms": report["latencyMillis"]["p99"], "proxy_cpu_s": usage["cpu_s"]}
+
+
+def requests_dry_run(settings, work, side):
+    """The proxy scenario's load (dry run, 100 connections) with request balancing, connection balancing, HAProxy."""
+    backends, ports = three_backends(settings, work, 1)
+    try:
+        proxy, port = balanced_proxy(settings, work, side, ports)
+        try:
+            report, _, usage = dry_run_load(settings, work, port, proxy)
+        finally:
+            proxy.stop()
+    finally:
+        backends.stop()
+    return {"requests_per_s": report["requestsPerSecond"], "p99_ms": report["latencyMillis"]["p99"],
+            "proxy_cpu_s": usage["cpu_s"], "proxy_peak_rss_mb": usage["peak_rss_mb"]}
+
+
 SCENARIOS = {
     "floor": Scenario("floor it: client -> one backend, dry run, 100 connections x 100 rounds", (None,), floor_run),
     "proxy": Scenario("through the proxy: dry run, 100 connections x 100 rounds, three backends",
@@ -517,6 +584,16 @@ SCENARIOS = {
     "redis": Scenario("redis-benchmark -n 100000 -c 50 -t set,get", ("direct", "ours", "haproxy"), redis_run,
                       (Comparison("ours", "haproxy", ("ops_per_s", "p99_ms")),
                        Comparison("ours", "direct", ("ops_per_s",)))),
+    "requests": Scenario("one connection, real resizing to 200x200, {resize_rounds} passes, three one-worker "
+                         "backends: --balance requests, --balance connections, HAProxy mode tcp",
+                         ("requests", "connections", "haproxy"), requests_run,
+                         (Comparison("requests", "connections", ("images_per_s", "p99_ms")),
+                          Comparison("requests", "haproxy", ("images_per_s", "p99_ms")))),
+    "requests-dry": Scenario("dry run, 100 connections x 100 rounds, three backends: --balance requests, "
+                             "--balance connections, HAProxy mode tcp", ("requests", "connections", "haproxy"),
+                             requests_dry_run,
+                             (Comparison("requests", "connections", ("requests_per_s", "p99_ms", "proxy_cpu_s")),
+                              Comparison("requests", "haproxy", ("requests_per_s", "p99_ms")))),
 }
 
 

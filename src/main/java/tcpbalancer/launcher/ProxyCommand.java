@@ -65,6 +65,10 @@ final class ProxyCommand implements ProgramCommand {
   @Option(names = "--fin-timeout", paramLabel = "MS", description = "a connection one side half-closed is closed "
     + "when nothing moves for this long (default: 30000)")
   Integer finTimeoutMillis;
+  @Option(names = "--balance", paramLabel = "WHAT", description = "connections (default: each client connection "
+    + "goes to one upstream, any protocol) or requests (each request of the tcpbalancer protocol goes to a backend "
+    + "of its own, and is resent elsewhere when its backend fails or is busy)")
+  String balance;
 
   @Mixin
   AdminFlags admin;
@@ -130,6 +134,9 @@ final class ProxyCommand implements ProgramCommand {
     }
     if (finTimeoutMillis != null) {
       proxy.put("finTimeoutMillis", finTimeoutMillis);
+    }
+    if (balance != null) {
+      proxy.put("balance", balance);
     }
     JsonObject adminConfig = admin.toConfig();
     if (adminConfig != null) {

@@ -21,7 +21,7 @@ public record ProxyOptions(
   int failuresBeforeDown, HealthCheck check, int checkIntervalMillis, int checkTimeoutMillis, int rise, int fall,
   boolean closeWhenDown,
   int drainTimeoutMillis, int statsIntervalMillis, boolean accessLog, AccessLogFormat accessLogFormat,
-  AdminOptions admin, ProxyTls tls, boolean acceptProxy, int finTimeoutMillis) {
+  AdminOptions admin, ProxyTls tls, boolean acceptProxy, int finTimeoutMillis, Balance balance) {
 
   public static final String DEFAULT_HOST = "0.0.0.0";
   public static final Strategy DEFAULT_STRATEGY = Strategy.ROUND_ROBIN;
@@ -47,11 +47,12 @@ public record ProxyOptions(
   public static final int DEFAULT_FIN_TIMEOUT_MILLIS = 30_000;
   /** How long an accepted connection may take to send its PROXY protocol header, with {@code acceptProxy}. */
   public static final int PROXY_HEADER_TIMEOUT_MILLIS = 10_000;
+  public static final Balance DEFAULT_BALANCE = Balance.CONNECTIONS;
   public static final Set<String> KEYS = Set.of("host", "port", "name", "upstreams", "strategy", "maxConns",
     "queueSize", "queueTimeoutMillis", "connectTimeoutMillis", "idleTimeoutSeconds", "retries",
     "failuresBeforeDown", "check", "checkIntervalMillis", "checkTimeoutMillis", "rise", "fall", "closeWhenDown",
     "drainTimeoutMillis", "statsIntervalMillis", "accessLog", "accessLogFormat", "admin", "tls", "upstreamTls",
-    "acceptProxy", "finTimeoutMillis");
+    "acceptProxy", "finTimeoutMillis", "balance");
 
   public static ProxyOptions fromJson(JsonObject json, String path) {
     JsonObject config = json == null ? new JsonObject() : json;
@@ -88,7 +89,8 @@ public record ProxyOptions(
       AdminOptions.fromJson(config.getValue("admin"), fields.path("admin"), port, System.getenv()),
       ProxyTls.fromJson(config, path),
       fields.bool("acceptProxy", DEFAULT_ACCEPT_PROXY),
-      fields.integer("finTimeoutMillis", DEFAULT_FIN_TIMEOUT_MILLIS, 1, 3_600_000));
+      fields.integer("finTimeoutMillis", DEFAULT_FIN_TIMEOUT_MILLIS, 1, 3_600_000),
+      fields.named("balance", Balance.class, DEFAULT_BALANCE));
   }
 
   /** These options with another upstream list: what a live reload changes. */
@@ -96,7 +98,7 @@ public record ProxyOptions(
     return new ProxyOptions(host, port, name, newUpstreams, strategy, maxConns, queueSize, queueTimeoutMillis,
       connectTimeoutMillis, idleTimeoutSeconds, retries, failuresBeforeDown, check, checkIntervalMillis,
       checkTimeoutMillis, rise, fall, closeWhenDown, drainTimeoutMillis, statsIntervalMillis, accessLog,
-      accessLogFormat, admin, tls, acceptProxy, finTimeoutMillis);
+      accessLogFormat, admin, tls, acceptProxy, finTimeoutMillis, balance);
   }
 
   /**

@@ -23,6 +23,7 @@ import tcpbalancer.config.CertificateReloader;
 import tcpbalancer.config.ExplainedTlsClient;
 import tcpbalancer.config.Listening;
 import tcpbalancer.config.NotAccepted;
+import tcpbalancer.proxy.requests.RequestBalancing;
 
 /**
  * A layer-4 proxy: accepts TCP connections and relays each to one upstream, chosen by the configured strategy
@@ -37,6 +38,8 @@ public class ProxyVerticle extends VerticleBase {
   private ProxyRuntime runtime;
   private NetServer server;
   private NetClient upstreamClient;
+  /** Request mode's state; null in connection mode. */
+  private RequestBalancing requests;
   private final Set<ProxyConnection> connections = new LinkedHashSet<>();
   private Promise<Void> drained;
   /** Whether this instance told the runtime it listens (for the admin endpoint's readiness). */
@@ -71,6 +74,10 @@ public class ProxyVerticle extends VerticleBase {
       .setUseProxyProtocol(options.acceptProxy())
       .setProxyProtocolTimeout(ProxyOptions.PROXY_HEADER_TIMEOUT_MILLIS)
       .setProxyProtocolTimeoutUnit(TimeUnit.MILLISECONDS)));
+    if (options.balance() == Balance.REQUESTS) {
+      requests = new RequestBalancing(vertx, context, runtime, upstreamClient, runtime.limiter()::acquire,
+        runtime.limiter()::release);
+    }
     server.connectHandler(this::accept);
     server.exceptionHandler(this::notAccepted);
     StartGate gate = new StartGate(vertx);
@@ -83,7 +90,8 @@ public class ProxyVerticle extends VerticleBase {
       .onComplete(listening -> {
         if (gate.pass(listening, this::undoStart)) {
           log.info("Proxy {} listening on {}:{}, balancing ({}) over {}, health check: {}, {}", options.name(),
-            options.host(), listening.result().actualPort(), options.strategy(), runtime.describeUpstreams(),
+            options.host(), listening.result().actualPort(),
+            requests == null ? options.strategy() : "requests: least outstanding", runtime.describeUpstreams(),
             options.check(), options.tls().describe());
           if (options.tls().upstream() != null && options.tls().upstream().insecure()) {
             log.warn("Proxy {}: upstream certificates and host names are NOT verified (upstreamTls.insecure): "
@@ -151,6 +159,10 @@ public class ProxyVerticle extends VerticleBase {
       client.close();
       return;
     }
+    if (requests != null) {
+      requests.accept(client);
+      return;
+    }
     ProxyConnection connection = new ProxyConnection(client, runtime, upstreamClient, this::connectionReleased);
     connections.add(connection);
     connection.start();
@@ -168,6 +180,9 @@ public class ProxyVerticle extends VerticleBase {
     stopWatching();
     server.close();
     upstreamClient.close();
+    if (requests != null) {
+      requests.close();
+    }
     releaseRuntime();
   }
 
@@ -207,6 +222,11 @@ public class ProxyVerticle extends VerticleBase {
         new ArrayList<>(connections).forEach(connection -> connection.close(EndReason.DRAINED));
         return connections.isEmpty() ? Future.succeededFuture() : drained.future();
       })
-      .compose(v -> upstreamClient.close());
+      .compose(v -> {
+        if (requests != null) {
+          requests.close();
+        }
+        return upstreamClient.close();
+      });
   }
 }

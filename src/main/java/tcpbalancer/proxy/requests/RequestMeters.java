@@ -1,0 +1,94 @@
+package tcpbalancer.proxy.requests;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.vertx.core.Vertx;
+import io.vertx.core.shareddata.Shareable;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import tcpbalancer.admin.Metrics;
+import tcpbalancer.proxy.UpstreamState;
+
+/**
+ * The per-backend meters of request mode (docs/admin.md): requests sent, requests in flight, resends. Shared by
+ * every instance of one proxy (the counters are Micrometer's, which are thread-safe, and each in-flight gauge
+ * reads one shared number); a Vert.x without metrics gets {@link #NONE}. Labels: the proxy's name and backend
+ * addresses only, so bounded.
+ */
+class RequestMeters {
+
+  /** Every meter name, as Prometheus shows it. */
+  static final List<String> NAMES = List.of("tcpbalancer_proxy_upstream_requests_total",
+    "tcpbalancer_proxy_upstream_requests_in_flight", "tcpbalancer_proxy_upstream_resends_total");
+
+  static final RequestMeters NONE = new RequestMeters(null, null) {
+    @Override
+    void sent(UpstreamState upstream) {
+    }
+
+    @Override
+    void answered(UpstreamState upstream) {
+    }
+
+    @Override
+    void resent(UpstreamState upstream) {
+    }
+  };
+
+  private record Backend(Counter requests, AtomicInteger inFlight, Counter resends) {
+  }
+
+  private static final class Shared implements Shareable {
+    final Map<String, RequestMeters> byProxy = new ConcurrentHashMap<>();
+  }
+
+  private final MeterRegistry registry;
+  private final Tags proxy;
+  private final Map<String, Backend> backends = new ConcurrentHashMap<>();
+
+  private RequestMeters(MeterRegistry registry, String proxyName) {
+    this.registry = registry;
+    this.proxy = proxyName == null ? Tags.empty() : Tags.of("proxy", proxyName);
+  }
+
+  /** The meters of the proxy called {@code proxyName}, the same for each of its instances. */
+  static RequestMeters of(Vertx vertx, String proxyName) {
+    return Metrics.registry(vertx).map(registry -> vertx.sharedData().<String, Shared>getLocalMap(
+        "tcpbalancer.proxy.requests.meters").computeIfAbsent("shared", key -> new Shared())
+      .byProxy.computeIfAbsent(proxyName, name -> new RequestMeters(registry, name))).orElse(NONE);
+  }
+
+  void sent(UpstreamState upstream) {
+    Backend backend = of(upstream);
+    backend.requests.increment();
+    backend.inFlight.incrementAndGet();
+  }
+
+  void answered(UpstreamState upstream) {
+    of(upstream).inFlight.decrementAndGet();
+  }
+
+  void resent(UpstreamState upstream) {
+    of(upstream).resends.increment();
+  }
+
+  private Backend of(UpstreamState upstream) {
+    return backends.computeIfAbsent(upstream.upstream().address(), address -> {
+      Tags tags = proxy.and("upstream", address);
+      AtomicInteger inFlight = new AtomicInteger();
+      Gauge.builder("tcpbalancer.proxy.upstream.requests.in.flight", inFlight, AtomicInteger::get)
+        .description("Requests sent to the upstream and not yet answered (balance: requests)").tags(tags)
+        .strongReference(true).register(registry);
+      return new Backend(
+        Counter.builder("tcpbalancer.proxy.upstream.requests").description("Requests sent to the upstream, "
+          + "resends included (balance: requests)").tags(tags).register(registry),
+        inFlight,
+        Counter.builder("tcpbalancer.proxy.upstream.resends").description("Requests sent elsewhere after the "
+          + "upstream failed them: connection broken or BUSY (balance: requests)").tags(tags).register(registry));
+    });
+  }
+}

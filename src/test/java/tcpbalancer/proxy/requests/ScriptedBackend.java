@@ -1,0 +1,120 @@
+package tcpbalancer.proxy.requests;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetSocket;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import tcpbalancer.protocol.Frame;
+import tcpbalancer.protocol.FrameParser;
+import tcpbalancer.protocol.ResizeResponse;
+import tcpbalancer.protocol.Status;
+
+/**
+ * A stand-in for a tcpbalancer backend on loopback that answers every request, in any number at once, with a
+ * status and its own name, after a delay; its answers may carry an image of a given size. It can be killed as a
+ * process dies: its server and every connection close at once, answers still due are never sent.
+ */
+final class ScriptedBackend {
+
+  private final Vertx vertx;
+  private final String name;
+  private final NetServer server;
+  private final Set<NetSocket> sockets = ConcurrentHashMap.newKeySet();
+  private final AtomicInteger received = new AtomicInteger();
+  private volatile Status status = Status.OK;
+  private volatile long delayMillis;
+  private volatile int answerBytes;
+  private volatile int killAt = -1;
+  private volatile int awaited = -1;
+  private final Promise<Void> reached = Promise.promise();
+
+  private ScriptedBackend(Vertx vertx, String name) {
+    this.vertx = vertx;
+    this.name = name;
+    this.server = vertx.createNetServer().connectHandler(this::serve);
+  }
+
+  static Future<ScriptedBackend> start(Vertx vertx, String name) {
+    ScriptedBackend backend = new ScriptedBackend(vertx, name);
+    return backend.server.listen(0, "127.0.0.1").map(backend);
+  }
+
+  ScriptedBackend delay(long millis) {
+    delayMillis = millis;
+    return this;
+  }
+
+  ScriptedBackend answering(Status answer) {
+    status = answer;
+    return this;
+  }
+
+  /** Each OK answer carries an image of {@code bytes} bytes. */
+  ScriptedBackend answerBytes(int bytes) {
+    answerBytes = bytes;
+    return this;
+  }
+
+  /** Dies (as {@link #kill}) when its {@code n}-th request arrives, with the requests before it in flight. */
+  ScriptedBackend killAtRequest(int n) {
+    killAt = n;
+    return this;
+  }
+
+  /** Completes when its {@code n}-th request has arrived (call it before any can). */
+  Future<Void> whenReceived(int n) {
+    awaited = n;
+    return reached.future();
+  }
+
+  private void serve(NetSocket socket) {
+    sockets.add(socket);
+    socket.closeHandler(v -> sockets.remove(socket));
+    FrameParser.on(socket, Frame.DEFAULT_MAX_BODY_SIZE).frameHandler(frame -> {
+      int count = received.incrementAndGet();
+      if (count == awaited) {
+        reached.tryComplete();
+      }
+      if (count == killAt) {
+        kill();
+      }
+      Status answer = status;
+      if (answer == null) { // killed
+        return;
+      }
+      Buffer image = answer == Status.OK ? Buffer.buffer(new byte[answerBytes]) : Buffer.buffer();
+      Buffer encoded = new ResizeResponse(answer, 1, 1, 0, answer == Status.OK ? "jpeg" : "", name, "",
+        answer == Status.OK ? "" : name + " says " + answer.label(), image).toFrame(frame.requestId()).encode();
+      if (delayMillis == 0) {
+        socket.write(encoded);
+      } else {
+        vertx.setTimer(delayMillis, id -> socket.write(encoded));
+      }
+    });
+  }
+
+  /** Requests it received so far. */
+  int received() {
+    return received.get();
+  }
+
+  String name() {
+    return name;
+  }
+
+  String address() {
+    return "127.0.0.1:" + server.actualPort();
+  }
+
+  /** Dies: no more connections accepted, every open one closed, nothing more answered. */
+  Future<Void> kill() {
+    status = null;
+    sockets.forEach(NetSocket::close);
+    return server.close();
+  }
+}
