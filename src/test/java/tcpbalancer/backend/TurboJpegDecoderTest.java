@@ -1,0 +1,118 @@
+package tcpbalancer.backend;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import tcpbalancer.TestImages;
+import tcpbalancer.protocol.ResizeMode;
+import tcpbalancer.protocol.Status;
+import tcpbalancer.protocol.StatusException;
+
+/**
+ * Both decoding paths: libjpeg-turbo's where Debian's libturbojpeg-java is installed (CI installs it, so there it
+ * must be the one used), and ImageIO's, forced by {@code nativeJpeg: false} and taken for what libjpeg-turbo
+ * declines.
+ */
+class TurboJpegDecoderTest {
+
+  private final ImageResizer javaOnly = resizer(false);
+  private final ImageResizer withNative = resizer(true);
+
+  private static ImageResizer resizer(boolean nativeJpeg) {
+    ResizeWorkerOptions defaults = ResizeWorkerOptions.fromJson(null, "config");
+    return new ImageResizer(new ResizeWorkerOptions(defaults.maxPixels(), defaults.maxResultPixels(),
+      defaults.jpegQuality(), nativeJpeg));
+  }
+
+  private static boolean bindingInstalled() {
+    return Files.isRegularFile(Path.of(TurboJpegLibrary.DEFAULT_JAR));
+  }
+
+  /** Which decoder read the image. */
+  private static String decoderOf(ImageResizer resizer, byte[] image) {
+    String[] decoder = {null};
+    resizer.scale(image, 200, 200, ResizeMode.FIT, new ResizeStages() {
+      @Override
+      public void decoded(String name) {
+        decoder[0] = name;
+      }
+
+      @Override
+      public void scaled() {
+      }
+    });
+    return decoder[0];
+  }
+
+  @Test
+  void whereTheBindingIsInstalledJpegsAreDecodedByLibjpegTurbo() {
+    assumeTrue(bindingInstalled(), TurboJpegLibrary.DEFAULT_JAR + " is not installed (apt-get install libturbojpeg-java)");
+    assertThat(TurboJpegLibrary.get()).as("the binding loads, with its JNI library").isPresent();
+    assertThat(decoderOf(withNative, TestImages.synthetic(1600, 1200, "jpeg"))).isEqualTo(ResizeStages.LIBJPEG_TURBO);
+  }
+
+  @Test
+  void theJavaPathIsForcedByTheOption() {
+    assertThat(decoderOf(javaOnly, TestImages.synthetic(1600, 1200, "jpeg"))).isEqualTo(ResizeStages.IMAGEIO);
+    assertThat(ResizeWorkerOptions.fromJson(new io.vertx.core.json.JsonObject().put("nativeJpeg", false), "config")
+      .nativeJpeg()).isFalse();
+  }
+
+  @Test
+  void aMissingBindingLeavesImageIO() {
+    assertThat(TurboJpegLibrary.load(Path.of("target/no-such-dir/turbojpeg.jar"))).isEmpty();
+  }
+
+  @Test
+  void cmykJpegsAreLeftToImageIO() {
+    Path dune = TestImages.benchImage("dune_");
+    assertThat(decoderOf(withNative, TestImages.read(dune))).isEqualTo(ResizeStages.IMAGEIO);
+  }
+
+  /** libjpeg-turbo warns about a truncated file; ImageIO then reads it and reports it as what it is. */
+  @Test
+  void aTruncatedJpegIsRefusedAsTruncatedOnEitherPath() {
+    byte[] whole = TestImages.synthetic(1600, 1200, "jpeg");
+    byte[] half = Arrays.copyOf(whole, whole.length / 2);
+    for (ImageResizer resizer : new ImageResizer[] {withNative, javaOnly}) {
+      assertThatThrownBy(() -> resizer.resize(half, 200, 200, ResizeMode.FIT))
+        .isInstanceOfSatisfying(StatusException.class, e -> assertThat(e.status()).isEqualTo(Status.CORRUPT_IMAGE))
+        .hasMessageContaining("truncated");
+    }
+  }
+
+  @Test
+  void theScalingFactorKeepsTwiceTheResultEachWay() {
+    assumeTrue(TurboJpegLibrary.get().isPresent(), "libjpeg-turbo's binding is not installed");
+    TurboJpegDecoder decoder = new TurboJpegDecoder(TurboJpegLibrary.get().orElseThrow());
+    assertThat(decoder.factorFor(3088, 2056, 200, 133)).containsExactly(1, 4); // 772x514, not 386x257
+    assertThat(decoder.factorFor(2560, 1600, 200, 125)).containsExactly(1, 4);
+    assertThat(decoder.factorFor(640, 480, 200, 150)).containsExactly(5, 8); // 400x300
+    assertThat(decoder.factorFor(300, 200, 200, 133)).containsExactly(1, 1); // never enlarged
+  }
+
+  static Stream<Arguments> jpegsOnBothPaths() {
+    return TestImages.benchImages().stream().filter(p -> "jpeg".equals(TestImages.formatOf(p)))
+      .flatMap(p -> Stream.of(Arguments.of(p, true), Arguments.of(p, false)));
+  }
+
+  /** Either path stays within the quality bound of a full-size, full-quality resize. */
+  @ParameterizedTest(name = "{0}, native {1}")
+  @MethodSource("jpegsOnBothPaths")
+  void eitherPathStaysCloseToAFullSizeReference(Path file, boolean nativeJpeg) throws Exception {
+    byte[] source = TestImages.read(file);
+    ImageResizer.Scaled ours = (nativeJpeg ? withNative : javaOnly).scale(source, 200, 200, ResizeMode.FIT);
+    boolean sideways = file.getFileName().toString().contains("orientation6");
+    var reference = Psnr.reference(source, ours.image().getWidth(), ours.image().getHeight(), sideways);
+    assertThat(Psnr.of(ours.image(), reference)).as(file.getFileName() + " PSNR (dB)").isGreaterThan(30.0);
+  }
+}
