@@ -169,21 +169,23 @@ public final class ImageResizer {
       checkPixels("the image is", new Dimensions(width, height), maxPixels);
       Dimensions target = targetSize(width, height, boxWidth, boxHeight, mode);
       checkPixels("the result would be", target, maxResultPixels);
-      BufferedImage scaledByLibjpeg = JPEG.equals(format) && nativeJpeg != null
-        ? nativeJpeg.decode(encoded, target.width(), target.height()) : null;
-      if (scaledByLibjpeg != null) {
-        return new Decoded(scaledByLibjpeg, target, ResizeStages.LIBJPEG_TURBO);
-      }
       ImageReadParam param = reader.getDefaultReadParam();
       int step = subsampling(width, height, target);
       if (step > 1) {
         param.setSourceSubsampling(step, step, 0, 0);
       }
+      byte[] jpeg = encoded;
       if (JPEG.equals(format) && firstScanSuffices(reader, encoded, width, height, target)) {
         byte[] firstScan = ProgressiveJpeg.firstScanOnly(encoded);
         if (firstScan != null) {
+          jpeg = firstScan;
           reader.setInput(new MemoryCacheImageInputStream(new ByteArrayInputStream(firstScan)), true, true);
         }
+      }
+      BufferedImage scaledByLibjpeg = JPEG.equals(format) && nativeJpeg != null
+        ? nativeJpeg.decode(jpeg, target.width(), target.height()) : null;
+      if (scaledByLibjpeg != null) {
+        return new Decoded(scaledByLibjpeg, target, ResizeStages.LIBJPEG_TURBO);
       }
       BufferedImage image = reader.read(0, param);
       for (String warning : warnings) {

@@ -13,11 +13,12 @@ import java.util.Optional;
 final class TurboJpegDecoder {
 
   /**
-   * The DCT-scaled read keeps at least this many source pixels per result pixel, each way. A scaled IDCT is a
-   * filtered reduction (each output pixel comes from all of its block), unlike ImageIO's subsampling, which skips
-   * pixels, so fewer suffice to stay within the quality test's bound.
+   * The DCT-scaled read keeps at least this many source pixels per result pixel, each way: where imgscalr's finer
+   * steps begin (ImageResizer halves down to 1.5 times the result). A scaled IDCT is a filtered reduction (each
+   * output pixel comes from all of its block), unlike ImageIO's subsampling, which skips pixels, so it needs no
+   * more: its results are closer to a full-size resize than the subsampled read at 4 times (the quality test).
    */
-  static final int OVERSAMPLING = 2;
+  static final double OVERSAMPLING = 1.5;
 
   private final TurboJpegLibrary library;
 
@@ -32,7 +33,7 @@ final class TurboJpegDecoder {
 
   /**
    * {@code jpeg} decoded at the smallest of libjpeg-turbo's scaling factors that keeps {@link #OVERSAMPLING}
-   * times {@code target} (the result's size, as the image is stored), or null when this decoder declines it.
+   * times the target (the result's size, as the image is stored), or null when this decoder declines it.
    */
   BufferedImage decode(byte[] jpeg, int targetWidth, int targetHeight) {
     Object decompressor = null;

@@ -91,12 +91,13 @@ class TurboJpegDecoderTest {
   }
 
   @Test
-  void theScalingFactorKeepsTwiceTheResultEachWay() {
+  void theScalingFactorKeepsOneAndAHalfTimesTheResultEachWay() {
     assumeTrue(TurboJpegLibrary.get().isPresent(), "libjpeg-turbo's binding is not installed");
     TurboJpegDecoder decoder = new TurboJpegDecoder(TurboJpegLibrary.get().orElseThrow());
-    assertThat(decoder.factorFor(3088, 2056, 200, 133)).containsExactly(1, 4); // 772x514, not 386x257
-    assertThat(decoder.factorFor(2560, 1600, 200, 125)).containsExactly(1, 4);
-    assertThat(decoder.factorFor(640, 480, 200, 150)).containsExactly(5, 8); // 400x300
+    assertThat(decoder.factorFor(3088, 2056, 200, 133)).containsExactly(1, 8); // 386x257
+    assertThat(decoder.factorFor(2560, 1600, 200, 125)).containsExactly(1, 8); // 320x200
+    assertThat(decoder.factorFor(1600, 1600, 200, 200)).containsExactly(1, 4); // 400x400: 1/8 would be 200x200
+    assertThat(decoder.factorFor(640, 480, 200, 150)).containsExactly(1, 2); // 320x240: 3/8 would be 240x180
     assertThat(decoder.factorFor(300, 200, 200, 133)).containsExactly(1, 1); // never enlarged
   }
 
