@@ -7,8 +7,9 @@ import java.util.Optional;
  * Decodes a JPEG with libjpeg-turbo at a reduced size: its IDCT scales by a factor from 1/8 to 1 (each 8x8 block
  * becomes a 1x1 to 8x8 one), so the pixels never read are never computed, where ImageIO decodes every pixel and
  * drops most of them. Declines (returns null) what ImageIO reads better or reports better: CMYK and YCCK images
- * (Adobe's inverted inks), and any file libjpeg-turbo warns about or fails on, so that a damaged file gets
- * ImageIO's specific reason. Thread-safe: a decompressor per call.
+ * (Adobe's inverted inks), images whose colour profile would change their colours ({@link EmbeddedIccProfile}),
+ * and any file libjpeg-turbo warns about or fails on, so that a damaged file gets ImageIO's specific reason.
+ * Thread-safe: a decompressor per call.
  */
 final class TurboJpegDecoder {
 
@@ -42,6 +43,9 @@ final class TurboJpegDecoder {
       int colorspace = library.colorspace(decompressor);
       if (colorspace != TurboJpegLibrary.CS_YCBCR && colorspace != TurboJpegLibrary.CS_RGB
         && colorspace != TurboJpegLibrary.CS_GRAY) {
+        return null;
+      }
+      if (!EmbeddedIccProfile.leavesPixelsAsStored(jpeg)) {
         return null;
       }
       int width = library.width(decompressor);

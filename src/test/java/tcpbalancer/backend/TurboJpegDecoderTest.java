@@ -4,6 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import java.awt.color.ColorSpace;
+import java.awt.color.ICC_Profile;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -12,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.slf4j.LoggerFactory;
 import tcpbalancer.TestImages;
 import tcpbalancer.protocol.ResizeMode;
 import tcpbalancer.protocol.Status;
@@ -68,14 +76,54 @@ class TurboJpegDecoderTest {
   }
 
   @Test
-  void aMissingBindingLeavesImageIO() {
-    assertThat(TurboJpegLibrary.load(Path.of("target/no-such-dir/turbojpeg.jar"))).isEmpty();
+  void aMissingBindingLeavesImageIOAndSaysSo() {
+    Logger logger = (Logger) LoggerFactory.getLogger(TurboJpegLibrary.class);
+    ListAppender<ILoggingEvent> lines = new ListAppender<>();
+    lines.start();
+    logger.addAppender(lines);
+    try {
+      assertThat(TurboJpegLibrary.load(Path.of("target/no-such-dir/turbojpeg.jar"))).isEmpty();
+    } finally {
+      logger.detachAppender(lines);
+    }
+    assertThat(lines.list).singleElement().extracting(ILoggingEvent::getFormattedMessage).asString()
+      .contains("decoded with ImageIO", "target/no-such-dir/turbojpeg.jar", "is not installed", "libturbojpeg-java");
   }
 
   @Test
   void cmykJpegsAreLeftToImageIO() {
     Path dune = TestImages.benchImage("dune_");
     assertThat(decoderOf(withNative, TestImages.read(dune))).isEqualTo(ResizeStages.IMAGEIO);
+  }
+
+  /** A JPEG with an ICC profile in an APP2 segment right after its SOI marker. */
+  private static byte[] withProfile(byte[] jpeg, ICC_Profile profile) {
+    byte[] data = profile.getData();
+    byte[] tag = "ICC_PROFILE\0".getBytes(StandardCharsets.US_ASCII);
+    int length = 2 + tag.length + 2 + data.length;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.write(jpeg, 0, 2);
+    out.write(0xFF);
+    out.write(0xE2);
+    out.write(length >> 8);
+    out.write(length & 0xFF);
+    out.writeBytes(tag);
+    out.write(1); // chunk 1
+    out.write(1); // of 1
+    out.writeBytes(data);
+    out.write(jpeg, 2, jpeg.length - 2);
+    return out.toByteArray();
+  }
+
+  /** libjpeg-turbo ignores colour profiles: one that changes the colours sends the image to ImageIO, which applies it. */
+  @Test
+  void aProfileThatChangesTheColoursIsLeftToImageIO() {
+    assumeTrue(TurboJpegLibrary.get().isPresent(), "libjpeg-turbo's binding is not installed");
+    byte[] jpeg = TestImages.synthetic(1600, 1200, "jpeg");
+    assertThat(decoderOf(withNative, withProfile(jpeg, ICC_Profile.getInstance(ColorSpace.CS_LINEAR_RGB))))
+      .isEqualTo(ResizeStages.IMAGEIO);
+    assertThat(decoderOf(withNative, withProfile(jpeg, ICC_Profile.getInstance(ColorSpace.CS_sRGB))))
+      .isEqualTo(ResizeStages.LIBJPEG_TURBO);
   }
 
   /** libjpeg-turbo warns about a truncated file; ImageIO then reads it and reports it as what it is. */

@@ -1,0 +1,74 @@
+package tcpbalancer.backend;
+
+import com.twelvemonkeys.imageio.color.ColorSpaces;
+import java.awt.color.ICC_Profile;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Whether a JPEG's own colour profile (APP2 "ICC_PROFILE" segments) leaves its pixels as they are stored: none, an
+ * sRGB one, or a grey one. libjpeg-turbo hands over the stored pixels and ignores the profile, so an image
+ * whose profile would change its colours (Adobe RGB, a camera's) is left to ImageIO's read, where the profile is
+ * applied: both paths then give the same colours.
+ */
+final class EmbeddedIccProfile {
+
+  private static final byte[] ICC_TAG = "ICC_PROFILE\0".getBytes(StandardCharsets.US_ASCII);
+  private static final int APP2 = 0xE2;
+  private static final int SOS = 0xDA;
+
+  private EmbeddedIccProfile() {
+  }
+
+  /** True when the file carries no profile, or one that is sRGB or grey (the pixels stand as stored). */
+  static boolean leavesPixelsAsStored(byte[] jpeg) {
+    byte[] profile = profileBytes(jpeg);
+    if (profile.length == 0) {
+      return true;
+    }
+    try {
+      ICC_Profile icc = ICC_Profile.getInstance(profile);
+      return ColorSpaces.isCS_sRGB(icc) || ColorSpaces.isCS_GRAY(icc);
+    } catch (IllegalArgumentException e) {
+      return false; // a broken profile: ImageIO decides what to make of it
+    }
+  }
+
+  /** The profile's chunks, in file order, joined (empty when there is none). */
+  private static byte[] profileBytes(byte[] jpeg) {
+    ByteArrayOutputStream profile = new ByteArrayOutputStream();
+    int at = 2; // after SOI
+    while (at + 3 < jpeg.length && jpeg[at] == (byte) 0xFF) {
+      int marker = jpeg[at + 1] & 0xFF;
+      if (marker == 0xFF) {
+        at++; // fill byte
+        continue;
+      }
+      if (marker == SOS) {
+        break; // profiles come before the first scan
+      }
+      int length = (jpeg[at + 2] & 0xFF) << 8 | (jpeg[at + 3] & 0xFF);
+      int data = at + 4;
+      int end = at + 2 + length;
+      if (length < 2 || end > jpeg.length) {
+        break;
+      }
+      // "ICC_PROFILE\0", then the chunk's number and the count, then the chunk
+      if (marker == APP2 && end - data > ICC_TAG.length + 2 && startsWith(jpeg, data, ICC_TAG)) {
+        int chunk = data + ICC_TAG.length + 2;
+        profile.write(jpeg, chunk, end - chunk);
+      }
+      at = end;
+    }
+    return profile.toByteArray();
+  }
+
+  private static boolean startsWith(byte[] bytes, int from, byte[] prefix) {
+    for (int i = 0; i < prefix.length; i++) {
+      if (bytes[from + i] != prefix[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+}
