@@ -28,10 +28,27 @@ final class EmbeddedIccProfile {
     }
     try {
       ICC_Profile icc = ICC_Profile.getInstance(profile);
-      return ColorSpaces.isCS_sRGB(icc) || ColorSpaces.isCS_GRAY(icc);
+      return ColorSpaces.isCS_sRGB(icc) || ColorSpaces.isCS_GRAY(icc) || describedAsSrgb(icc);
     } catch (IllegalArgumentException e) {
       return false; // a broken profile: ImageIO decides what to make of it
     }
+  }
+
+  /**
+   * True for the sRGB profiles that are not the JDK's own, byte for byte (which is all that ColorSpaces.isCS_sRGB
+   * recognises), such as HP's "sRGB IEC61966-2.1" that cameras and editors embed: an RGB profile whose
+   * description (an ICC v2 'desc' tag) begins with "sRGB".
+   */
+  private static boolean describedAsSrgb(ICC_Profile icc) {
+    if (icc.getColorSpaceType() != java.awt.color.ColorSpace.TYPE_RGB) {
+      return false;
+    }
+    byte[] desc = icc.getData(ICC_Profile.icSigProfileDescriptionTag);
+    // 'desc' type: the signature "desc", 4 reserved bytes, the ASCII count (with its NUL), the ASCII text
+    if (desc == null || desc.length < 16 || !"desc".equals(new String(desc, 0, 4, StandardCharsets.US_ASCII))) {
+      return false;
+    }
+    return new String(desc, 12, Math.min(4, desc.length - 12), StandardCharsets.US_ASCII).equals("sRGB");
   }
 
   /** The profile's chunks, in file order, joined (empty when there is none). */

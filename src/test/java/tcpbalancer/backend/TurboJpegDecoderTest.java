@@ -124,6 +124,9 @@ class TurboJpegDecoderTest {
       .isEqualTo(ResizeStages.IMAGEIO);
     assertThat(decoderOf(withNative, withProfile(jpeg, ICC_Profile.getInstance(ColorSpace.CS_sRGB))))
       .isEqualTo(ResizeStages.LIBJPEG_TURBO);
+    // The forest photograph carries HP's "sRGB IEC61966-2.1", not the JDK's sRGB profile: sRGB all the same.
+    assertThat(decoderOf(withNative, TestImages.read(TestImages.benchImage("forest-path_"))))
+      .isEqualTo(ResizeStages.LIBJPEG_TURBO);
   }
 
   /** libjpeg-turbo warns about a truncated file; ImageIO then reads it and reports it as what it is. */
