@@ -9,7 +9,18 @@ seconds are counted over the measured load only. The client is a fresh process i
 Each scenario runs several times and reports the median with min and max; a run that is not valid (a request
 unanswered, an output missing, an error) is reported and left out.
 
-Usage: bench/run [scenario ...]   (scenarios: floor, proxy, resize, redis, requests, requests-dry; default: all)
+Usage: bench/run [scenario ...] [--images DIR ...] [--profile]   (scenarios: floor, proxy, resize, redis, requests,
+requests-dry; default: all). Each scenario's JSON goes to target/bench/NAME.json (ignored by git): a run never
+rewrites tracked files;
+bench/results/ keeps the JSON of the runs bench/RESULTS.md reports, copied there on purpose.
+
+The resize scenario measures each image set on its own, named in its table and JSON: samples/ (every clone has
+it) and ../shared/bench-images when present, or the sets --images / RESIZE_IMAGES name. Each run sends at least
+RESIZE_IMAGES_PER_RUN images (whole passes over the set) through the warm proxy and backends, and gives the
+steady-state rate (the client's own timer over the run; vips over the same images) and the cold rate (the wall
+time of one pass by a fresh client process, against fresh vipsthumbnail processes). Every result of either side
+is checked: its source's format, the size of the fit, decoding completely (bench/resize.py). --profile adds the
+per-stage profile of one warm worker (tcpbalancer.backend.ResizeProfile) beside vips's own time per image.
 
 Environment, each knob with its default in brackets (a bad value stops the run with a message naming it):
   RUNS                   runs per side [3]; --runs overrides it
@@ -20,11 +31,15 @@ Environment, each knob with its default in brackets (a bad value stops the run w
                          README gives; 0: no archive [1]
   WARM_UP_ROUNDS         unmeasured rounds before the measured 100 in the dry-run scenarios [400]
   PROXY_INSTANCES        our proxy's --instances [unset: the proxy's own default, one per core]
-  RESIZE_ROUNDS          measured passes over the images in the resize scenario [3]
+  RESIZE_IMAGES_PER_RUN  images per measured resize run, at least: whole passes over the set [150]; fewer than
+                         150 is not a steady state, and the table says so
   RESIZE_WARM_UP_ROUNDS  unmeasured passes before them, on both sides [10]
   REDIS_WARM_UP_RUNS     unmeasured redis-benchmark runs before the measured one, on every side [2]
-  BENCH_IMAGES           the folder of images [../shared/bench-images beside the checkout if it exists, else
-                         samples/]; the output and the JSON name the folder used
+  BENCH_IMAGES           the folder of images of the dry-run scenarios [../shared/bench-images beside the checkout
+                         if it exists, else samples/]; the output and the JSON name the folder used
+  RESIZE_IMAGES          the resize scenario's image sets, separated by ':' [samples/, and
+                         ../shared/bench-images when it exists]; --images DIR (repeatable) overrides it
+  RESIZE_PROFILE         1: the resize scenario also profiles one worker, as --profile does [0]
 """
 import argparse
 import dataclasses
@@ -42,6 +57,7 @@ from pathlib import Path
 from typing import Callable, Mapping, Optional
 
 import processes
+import resize
 from processes import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,7 +65,8 @@ JAR = ROOT / "target" / "tcpbalancer.jar"
 SHARED_IMAGES = ROOT.parent / "shared" / "bench-images"
 SAMPLES = ROOT / "samples"
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
-RESULTS = ROOT / "bench" / "results"
+RESULTS = ROOT / "target" / "bench"
+STEADY_STATE_IMAGES = 150
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
@@ -97,6 +114,17 @@ def image_folder(environ):
     return folder, source
 
 
+def resize_image_sets(text):
+    """The resize scenario's image sets: those `text` names (':'-separated), else samples/ and the shared bench
+    images when they exist. A set named but missing stops the run: nothing falls back to another set."""
+    folders = [Path(f).resolve() for f in text.split(os.pathsep) if f] if text else \
+        [SAMPLES] + ([SHARED_IMAGES] if SHARED_IMAGES.is_dir() else [])
+    for folder in folders:
+        if not folder.is_dir() or not image_files(folder):
+            raise SettingsError(f"resize images: {folder} is not a folder holding {', '.join(IMAGE_SUFFIXES)} files")
+    return tuple(folders)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every knob of the benchmarks, read once from the environment (the module docstring says what each does)."""
@@ -107,11 +135,13 @@ class Settings:
     client_cds: bool
     warm_up_rounds: int
     proxy_instances: Optional[int]
-    resize_rounds: int
+    resize_images_per_run: int
     resize_warm_up_rounds: int
     redis_warm_up_runs: int
     images: Path
     images_source: str
+    resize_image_sets: tuple
+    resize_profile: bool
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str]):
@@ -129,13 +159,15 @@ class Settings:
             warm_up_rounds=whole_number(environ, "WARM_UP_ROUNDS", 400, 1),
             proxy_instances=(whole_number(environ, "PROXY_INSTANCES", 0, 1)
                              if "PROXY_INSTANCES" in environ else None),
-            resize_rounds=whole_number(environ, "RESIZE_ROUNDS", 3, 1),
+            resize_images_per_run=whole_number(environ, "RESIZE_IMAGES_PER_RUN", STEADY_STATE_IMAGES, 1),
             # The backends' JIT compilers are still busy after a few passes.
             resize_warm_up_rounds=whole_number(environ, "RESIZE_WARM_UP_ROUNDS", 10, 1),
             # Our proxy's JIT compilers settle by the third redis-benchmark run.
             redis_warm_up_runs=whole_number(environ, "REDIS_WARM_UP_RUNS", 2, 0),
             images=images,
-            images_source=images_source)
+            images_source=images_source,
+            resize_image_sets=resize_image_sets(environ.get("RESIZE_IMAGES")),
+            resize_profile=switch(environ, "RESIZE_PROFILE", False))
 
     def meta(self):
         """The settings as each results JSON records them (the keys are the ones earlier results have)."""
@@ -210,8 +242,8 @@ def run_measured(command, limit=600):
             "cpu_s": rusage.ru_utime + rusage.ru_stime, "peak_rss_mb": rusage.ru_maxrss / 1024}
 
 
-class Invalid(Exception):
-    """A run whose figures do not count: a request unanswered, an output missing, an error."""
+# A run whose figures do not count: a request unanswered, an output missing, an error.
+Invalid = resize.Invalid
 
 
 def ours(settings, *args, jvm_opts=()):
@@ -244,10 +276,10 @@ def client_jvm_opts(settings, work, warm_up):
             f"-XX:ArchiveClassesAtExit={archive}" if warm_up else f"-XX:SharedArchiveFile={archive}"]
 
 
-def run_client(settings, work, proxy_port, extra, input_folder=None, warm_up=False):
+def run_client(settings, work, proxy_port, extra, input_folder=None, warm_up=False, output=None):
     report = work / "report.json"
     result = run_measured(ours(settings, "client", "--proxy", f"127.0.0.1:{proxy_port}",
-                               "--input", str(input_folder or settings.images), "--output", str(work / "out"),
+                               "--input", str(input_folder or settings.images), "--output", str(output or work / "out"),
                                "-w", "200", "-h", "200", "--report", str(report), *extra,
                                jvm_opts=client_jvm_opts(settings, work, warm_up)))
     if result["exit"] != 0 or not report.exists():
@@ -343,48 +375,53 @@ def proxy_run(settings, work, kind):
             "proxy_peak_rss_mb": usage["peak_rss_mb"]}
 
 
-def run_vips(jobs, out):
-    """vipsthumbnail over the jobs, split over two parallel processes."""
-    halves = [jobs[0::2], jobs[1::2]]
-    vips = [subprocess.Popen(["vipsthumbnail", "-s", "200x200", "-o", str(out) + "/%s-vips.jpg", *half],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for half in halves]
-    for process in vips:
-        if process.wait() != 0:
-            raise Invalid("vipsthumbnail failed: " + process.stderr.read().decode(errors="replace"))
-
-
 def resize_run(settings, work, kind):
-    """Real resizing to 200x200: ours (proxy and three backends) or vipsthumbnail as two parallel processes."""
+    """Real resizing to 200x200 of one image set (settings.images): ours (proxy and three backends, one JVM with two
+    resize workers) or vipsthumbnail as two parallel processes. After the same warm-up passes, the steady state: at
+    least RESIZE_IMAGES_PER_RUN images (ours timed by the client itself); then the cold pass: one pass over the set
+    by a fresh client process, or by fresh vipsthumbnails, timed from start to exit. Every result is checked."""
     images = image_files(settings.images)
-    expected = len(images) * settings.resize_rounds
+    passes = resize.passes_for(len(images), settings.resize_images_per_run)
+    long_run = resize.long_run_folder(images, passes, work / "long-run")
+    inputs = {p.name: p.name.split("-", 1)[1] for p in long_run.iterdir()}
+    expected = resize.expected_results(images)
+    steady_out, cold_out = work / "steady", work / "cold"
+    steady_out.mkdir()
+    cold_out.mkdir()
     if kind == "vips":
-        files = [str(p) for p in images]
-        out = work / "vips"
-        out.mkdir()
-        run_vips(files * settings.resize_warm_up_rounds, out)  # warm-up: the same passes as ours gets
-        started = time.time()
-        run_vips(files * settings.resize_rounds, out)
-        seconds = time.time() - started
-        written = len(list(out.iterdir()))
-        if written != len(images):
-            raise Invalid(f"vipsthumbnail wrote {written} images")
-        return {"images_per_s": expected / seconds}
+        warm_out = work / "warm-up"
+        warm_out.mkdir()
+        resize.run_vips(images * settings.resize_warm_up_rounds, warm_out)  # the same passes as ours gets
+        seconds, cpu = resize.run_vips(sorted(long_run.iterdir()), steady_out)
+        resize.check_results(steady_out, inputs, expected, "vips")
+        cold_seconds, _ = resize.run_vips(images, cold_out)
+        resize.check_results(cold_out, {p.name: p.name for p in images}, expected, "vips, cold")
+        return {"images_per_s": len(inputs) / seconds, "cold_images_per_s": len(images) / cold_seconds,
+                "vips_cpu_s": cpu}
     backends, ports = three_backends(settings, work, 2)
     try:
         proxy, port = start_proxy(settings, "ours", work, ports)
         try:
             args = ["--minconns", "3", "--maxconns", "3", "--window", "2"]
-            run_client(settings, work, port, args + ["--times", str(settings.resize_warm_up_rounds)], warm_up=True)
+            run_client(settings, work, port, args + ["--times", str(settings.resize_warm_up_rounds)], warm_up=True,
+                       output=work / "warm-up")
             proxy_before, backends_before = proxy.usage(), backends.usage()
-            report, client = run_client(settings, work, port, args + ["--times", str(settings.resize_rounds)])
+            report, client = run_client(settings, work, port, args, long_run, output=steady_out)
             proxy_usage, backends_usage = proxy.cpu_since(proxy_before), backends.cpu_since(backends_before)
+            started = time.time()
+            cold, _ = run_client(settings, work, port, args, output=cold_out)
+            cold_seconds = time.time() - started
         finally:
             proxy.stop()
     finally:
         backends.stop()
-    if report["images"]["resized"] != expected:
-        raise Invalid(f"{report['images']['resized']} of {expected} images resized")
+    if report["images"]["resized"] != len(inputs) or cold["images"]["resized"] != len(images):
+        raise Invalid(f"{report['images']['resized']} of {len(inputs)} images resized, "
+                      f"{cold['images']['resized']} of {len(images)} in the cold pass")
+    resize.check_results(steady_out, inputs, expected, "ours")
+    resize.check_results(cold_out, {p.name: p.name for p in images}, expected, "ours, cold")
     return {"images_per_s": report["images"]["resized"] / report["seconds"],
+            "cold_images_per_s": len(images) / cold_seconds,
             "backends_cpu_s": backends_usage["cpu_s"], "proxy_cpu_s": proxy_usage["cpu_s"],
             "client_cpu_s": client["cpu_s"]}
 
@@ -536,7 +573,8 @@ REQUESTS_CLIENT_ARGS = ["--minconns", "1", "--maxconns", "1", "--window", "6"]
 
 def requests_run(settings, work, side):
     """Real resizing over one client connection through a proxy in front of three one-worker backends."""
-    expected = len(image_files(settings.images)) * settings.resize_rounds
+    passes = resize.passes_for(len(image_files(settings.images)), settings.resize_images_per_run)
+    expected = len(image_files(settings.images)) * passes
     backends, ports = backend_processes(settings, work, 3)
     try:
         proxy, port = balanced_proxy(settings, work, side, ports)
@@ -544,8 +582,7 @@ def requests_run(settings, work, side):
             run_client(settings, work, port, REQUESTS_CLIENT_ARGS + ["--times", str(settings.resize_warm_up_rounds)],
                        warm_up=True)
             before = proxy.usage()
-            report, _ = run_client(settings, work, port, REQUESTS_CLIENT_ARGS + ["--times",
-                                                                                 str(settings.resize_rounds)])
+            report, _ = run_client(settings, work, port, REQUESTS_CLIENT_ARGS + ["--times", str(passes)])
             usage = proxy.cpu_since(before)
         finally:
             proxy.stop()
@@ -579,12 +616,13 @@ SCENARIOS = {
                       ("ours", "haproxy"), proxy_run,
                       (Comparison("ours", "haproxy", ("requests_per_s", "connections_per_s", "p99_ms",
                                                       "proxy_cpu_s", "proxy_peak_rss_mb")),)),
-    "resize": Scenario("real resizing to 200x200, {resize_rounds} passes over the images", ("ours", "vips"),
-                       resize_run, (Comparison("ours", "vips", ("images_per_s",)),)),
+    "resize": Scenario("real resizing to 200x200 of {images}", ("ours", "vips"),
+                       resize_run, (Comparison("ours", "vips", ("images_per_s", "cold_images_per_s")),)),
     "redis": Scenario("redis-benchmark -n 100000 -c 50 -t set,get", ("direct", "ours", "haproxy"), redis_run,
                       (Comparison("ours", "haproxy", ("ops_per_s", "p99_ms")),
                        Comparison("ours", "direct", ("ops_per_s",)))),
-    "requests": Scenario("one connection, real resizing to 200x200, {resize_rounds} passes, three one-worker "
+    "requests": Scenario("one connection, real resizing to 200x200 of {images}, at least {resize_images_per_run} images a "
+                         "run, three one-worker "
                          "backends: --balance requests, --balance connections, HAProxy mode tcp",
                          ("requests", "connections", "haproxy"), requests_run,
                          (Comparison("requests", "connections", ("images_per_s", "p99_ms")),
@@ -597,8 +635,42 @@ SCENARIOS = {
 }
 
 
+def run_resize_scenario(settings, meta):
+    """The resize scenario, once per image set, each named in its table and in target/bench/resize.json."""
+    scenario = SCENARIOS["resize"]
+    if SHARED_IMAGES not in settings.resize_image_sets:
+        print(f"\nresize: {SHARED_IMAGES} is " + ("not measured in this run" if SHARED_IMAGES.is_dir()
+                                                  else "not present: not measured"))
+    sets = []
+    for folder in settings.resize_image_sets:
+        count = len(image_files(folder))
+        passes = resize.passes_for(count, settings.resize_images_per_run)
+        one_set = dataclasses.replace(settings, images=folder, images_source="resize image set")
+        results = measure(one_set, "resize", scenario.sides, scenario.run)
+        steady = count * passes >= STEADY_STATE_IMAGES
+        print_table(scenario.title.format(images=folder) + f": {count} images x {passes} passes = {count * passes} "
+                    f"per run" + ("" if steady else f" (FEWER THAN {STEADY_STATE_IMAGES}: NOT A STEADY STATE)")
+                    + "; cold = one pass by fresh processes", results)
+        entry = {"images": str(folder), "files": [p.name for p in image_files(folder)], "passes": passes,
+                 "images_per_run": count * passes, "steady_state": steady, "results": results,
+                 "ratios": scenario.compare(results)}
+        if settings.resize_profile:
+            work = Path(tempfile.mkdtemp(prefix="bench-profile-"))
+            try:
+                entry["profile"] = resize.profile(JAR, folder, work, settings.jvm_opts)
+            finally:
+                shutil.rmtree(work, ignore_errors=True)
+        sets.append(entry)
+    (RESULTS / "resize.json").write_text(json.dumps({**meta, "images": [e["images"] for e in sets],
+                                                     "resize_images_per_run": settings.resize_images_per_run,
+                                                     "image_sets": sets}, indent=2) + "\n")
+
+
 def run_scenario(settings, name, meta):
-    """Measures one scenario, prints its table and ratios, and writes bench/results/NAME.json."""
+    """Measures one scenario, prints its table and ratios, and writes target/bench/NAME.json."""
+    if name == "resize":
+        run_resize_scenario(settings, meta)
+        return
     scenario = SCENARIOS[name]
     results = measure(settings, name, scenario.sides, scenario.run)
     print_table(scenario.title.format(**dataclasses.asdict(settings)), results)
@@ -623,6 +695,11 @@ def main():
     parser.add_argument("scenarios", nargs="*", metavar="scenario", default=list(SCENARIOS),
                         help=f"one of {', '.join(SCENARIOS)} (default: all)")
     parser.add_argument("--runs", type=at_least_one, help="runs per side (default: RUNS, else 3)")
+    parser.add_argument("--images", action="append", metavar="DIR",
+                        help="an image set of the resize scenario; repeat for several (default: RESIZE_IMAGES, "
+                             "else samples/ and ../shared/bench-images when present)")
+    parser.add_argument("--profile", action="store_true",
+                        help="resize: also profile one warm worker's stages beside vips's time per image")
     args = parser.parse_args()
     unknown = [name for name in args.scenarios if name not in SCENARIOS]
     if unknown:
@@ -633,7 +710,16 @@ def main():
         parser.error(str(e))
     if args.runs is not None:
         settings = dataclasses.replace(settings, runs=args.runs)
+    if args.images:
+        try:
+            settings = dataclasses.replace(settings, resize_image_sets=resize_image_sets(os.pathsep.join(args.images)))
+        except SettingsError as e:
+            parser.error(str(e))
+    if args.profile:
+        settings = dataclasses.replace(settings, resize_profile=True)
     print(f"images: {settings.images} ({len(image_files(settings.images))} files; {settings.images_source})")
+    if "resize" in args.scenarios:
+        print("resize image sets: " + ", ".join(f"{f} ({len(image_files(f))} files)" for f in settings.resize_image_sets))
     RESULTS.mkdir(parents=True, exist_ok=True)
     meta = {"commit": processes.commit(ROOT), "date": time.strftime("%Y-%m-%d %H:%M"), "cores": os.cpu_count(),
             **settings.meta()}

@@ -36,7 +36,7 @@ Flat means, for the proxy and the backend alike, comparing each sample with the 
        The phases open about 42,000 connections in all, so a leak of 1 KB a connection would leave some 40 MB:
        past the bound.
 Exit status 0 when flat, 1 with the reasons otherwise (2 for bad options). The samples, the settings and the
-verdict go to bench/results/soak.json; the servers' logs to a temporary folder, kept and named on failure.
+verdict go to target/bench/soak.json (git ignores it; bench/results/ keeps recorded runs); the servers' logs to a temporary folder, kept and named on failure.
 """
 import argparse
 import ctypes
@@ -61,7 +61,7 @@ from processes import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 JAR = ROOT / "target" / "tcpbalancer.jar"
-RESULTS = ROOT / "bench" / "results"
+RESULTS = ROOT / "target" / "bench"
 HOST = "127.0.0.1"
 
 MAGIC, VERSION, RESIZE_REQUEST, RESIZE_RESPONSE = b"TB", 1, 1, 2
@@ -383,7 +383,7 @@ def parse_args():
     parser.add_argument("--rss-mb", type=float, default=32.0, help="RSS growth allowed, MB [32]")
     parser.add_argument("--rss-percent", type=float, default=15.0, help="or this share of the baseline, if more [15]")
     parser.add_argument("--output", type=Path, default=RESULTS / "soak.json",
-                        help="where the JSON goes [bench/results/soak.json]")
+                        help="where the JSON goes [target/bench/soak.json]")
     return parser.parse_args()
 
 

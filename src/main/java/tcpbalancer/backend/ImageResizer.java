@@ -44,11 +44,14 @@ public final class ImageResizer {
   private final long maxPixels;
   private final long maxResultPixels;
   private final ResultEncoder encoder;
+  /** libjpeg-turbo's DCT-scaled decoding, or null: JPEGs then go through ImageIO alone. */
+  private final TurboJpegDecoder nativeJpeg;
 
   public ImageResizer(ResizeWorkerOptions options) {
     this.maxPixels = options.maxPixels();
     this.maxResultPixels = options.maxResultPixels();
     this.encoder = new ResultEncoder(options.jpegQuality() / 100f);
+    this.nativeJpeg = TurboJpegDecoder.ifAvailable(options.nativeJpeg()).orElse(null);
   }
 
   public ResizedImage resize(byte[] encoded, int width, int height, ResizeMode mode) {
@@ -62,6 +65,11 @@ public final class ImageResizer {
   }
 
   Scaled scale(byte[] encoded, int width, int height, ResizeMode mode) {
+    return scale(encoded, width, height, mode, ResizeStages.NONE);
+  }
+
+  /** As {@link #scale(byte[], int, int, ResizeMode)}, telling {@code stages} when each stage ends. */
+  Scaled scale(byte[] encoded, int width, int height, ResizeMode mode, ResizeStages stages) {
     if (encoded.length == 0) {
       throw new StatusException(Status.EMPTY_IMAGE, "the image is empty (0 bytes)");
     }
@@ -74,6 +82,7 @@ public final class ImageResizer {
       int boxWidth = orientation.swapsAxes() ? height : width;
       int boxHeight = orientation.swapsAxes() ? width : height;
       Decoded decoded = decode(reader, input, encoded, format, boxWidth, boxHeight, mode);
+      stages.decoded(decoded.decoder());
       BufferedImage source = decoded.image();
       boolean grey = source.getColorModel().getNumColorComponents() == 1 && !source.getColorModel().hasAlpha();
       // imgscalr's drawing would brighten grey with alpha: its samples are copied as sRGB first (see StoredGrey).
@@ -81,7 +90,9 @@ public final class ImageResizer {
       BufferedImage resized = resize(scalable, decoded.target());
       source.flush();
       scalable.flush();
-      return new Scaled(orientation.apply(resized), format, grey);
+      Scaled scaled = new Scaled(orientation.apply(resized), format, grey);
+      stages.scaled();
+      return scaled;
     } finally {
       reader.dispose();
     }
@@ -140,7 +151,7 @@ public final class ImageResizer {
    * The decoded source and the result's size. The size comes from the header, not from the decoded (perhaps
    * subsampled) image, whose rounded dimensions would round the result a second time.
    */
-  private record Decoded(BufferedImage image, Dimensions target) {
+  private record Decoded(BufferedImage image, Dimensions target, String decoder) {
   }
 
   /**
@@ -163,11 +174,18 @@ public final class ImageResizer {
       if (step > 1) {
         param.setSourceSubsampling(step, step, 0, 0);
       }
+      byte[] jpeg = encoded;
       if (JPEG.equals(format) && firstScanSuffices(reader, encoded, width, height, target)) {
         byte[] firstScan = ProgressiveJpeg.firstScanOnly(encoded);
         if (firstScan != null) {
+          jpeg = firstScan;
           reader.setInput(new MemoryCacheImageInputStream(new ByteArrayInputStream(firstScan)), true, true);
         }
+      }
+      BufferedImage scaledByLibjpeg = JPEG.equals(format) && nativeJpeg != null
+        ? nativeJpeg.decode(jpeg, target.width(), target.height()) : null;
+      if (scaledByLibjpeg != null) {
+        return new Decoded(scaledByLibjpeg, target, ResizeStages.LIBJPEG_TURBO);
       }
       BufferedImage image = reader.read(0, param);
       for (String warning : warnings) {
@@ -175,7 +193,7 @@ public final class ImageResizer {
           throw new StatusException(Status.CORRUPT_IMAGE, "the image is truncated: " + warning);
         }
       }
-      return new Decoded(image, target);
+      return new Decoded(image, target, ResizeStages.IMAGEIO);
     } catch (StatusException e) {
       throw e; // already says why
     } catch (IOException | RuntimeException e) {
