@@ -29,7 +29,7 @@ final class ProxyCommand implements ProgramCommand {
   Integer maxConns;
 
   @Option(names = "--strategy", paramLabel = "NAME", description = "round-robin (default), random, "
-    + "least-connections or power-of-two-choices")
+    + "least-connections, power-of-two-choices or source (a client's IP address keeps it on one upstream)")
   String strategy;
 
   @Option(names = "--check", paramLabel = "KIND", description = "health check: resize (default: the upstreams "
@@ -52,6 +52,10 @@ final class ProxyCommand implements ProgramCommand {
   @Option(names = "--instances", paramLabel = "N", description = "proxy verticles, sharing the port "
     + "(default: one per core)")
   Integer instances;
+
+  @Option(names = "--slowstart", paramLabel = "MS", description = "an upstream that comes back up or joins gets "
+    + "its weight in a ramp over MS milliseconds, from 5% to all of it (default: 0, off)")
+  Integer slowStartMillis;
 
   @Mixin
   AdminFlags admin;
@@ -91,6 +95,9 @@ final class ProxyCommand implements ProgramCommand {
     }
     if (accessLogFormat != null) {
       proxy.put("accessLogFormat", accessLogFormat);
+    }
+    if (slowStartMillis != null) {
+      proxy.put("slowStartMillis", slowStartMillis);
     }
     JsonObject adminConfig = admin.toConfig();
     if (adminConfig != null) {

@@ -17,7 +17,9 @@ enum EndReason {
   /** The proxy was stopping: the connection was open when the drain began and its upstream did not close first. */
   DRAINED,
   /** The health checks took its upstream down and the proxy closed it ({@code closeWhenDown}). */
-  UPSTREAM_DOWN;
+  UPSTREAM_DOWN,
+  /** Its upstream's cluster node left the cluster (died, or was cut off): the proxy removed it and closed this. */
+  UPSTREAM_LEFT;
 
   @Override
   public String toString() {

@@ -139,7 +139,7 @@ final class ProxyConnection {
   /** Connects to a healthy upstream; on failure tries the next one, up to {@code retries} more times. */
   private Future<Void> connectUpstream(Set<UpstreamState> tried, int attempt) {
     UpstreamGroup group = runtime.group();
-    UpstreamState chosen = group.reserve(tried);
+    UpstreamState chosen = group.reserve(tried, client.remoteAddress());
     if (chosen == null) {
       return Future.failedFuture(tried.isEmpty()
         ? "no upstream is up (of " + group.upstreams().size() + ")"

@@ -21,7 +21,7 @@ public record ProxyOptions(
   int failuresBeforeDown, HealthCheck check, int checkIntervalMillis, int checkTimeoutMillis, int rise, int fall,
   boolean closeWhenDown,
   int drainTimeoutMillis, int statsIntervalMillis, boolean accessLog, AccessLogFormat accessLogFormat,
-  AdminOptions admin) {
+  AdminOptions admin, int slowStartMillis) {
 
   public static final String DEFAULT_HOST = "0.0.0.0";
   public static final Strategy DEFAULT_STRATEGY = Strategy.ROUND_ROBIN;
@@ -43,10 +43,13 @@ public record ProxyOptions(
   public static final int DEFAULT_STATS_INTERVAL_MILLIS = 10_000;
   public static final boolean DEFAULT_ACCESS_LOG = false;
   public static final AccessLogFormat DEFAULT_ACCESS_LOG_FORMAT = AccessLogFormat.TEXT;
+  /** Slow start is off: an upstream that comes back up gets its full weight at once. */
+  public static final int DEFAULT_SLOW_START_MILLIS = 0;
   public static final Set<String> KEYS = Set.of("host", "port", "name", "upstreams", "strategy", "maxConns",
     "queueSize", "queueTimeoutMillis", "connectTimeoutMillis", "idleTimeoutSeconds", "retries",
     "failuresBeforeDown", "check", "checkIntervalMillis", "checkTimeoutMillis", "rise", "fall", "closeWhenDown",
-    "drainTimeoutMillis", "statsIntervalMillis", "accessLog", "accessLogFormat", "admin");
+    "drainTimeoutMillis", "statsIntervalMillis", "accessLog", "accessLogFormat", "admin",
+    "slowStartMillis");
 
   public static ProxyOptions fromJson(JsonObject json, String path) {
     JsonObject config = json == null ? new JsonObject() : json;
@@ -80,7 +83,8 @@ public record ProxyOptions(
       fields.integer("statsIntervalMillis", DEFAULT_STATS_INTERVAL_MILLIS, 100, 86_400_000),
       fields.bool("accessLog", DEFAULT_ACCESS_LOG),
       fields.named("accessLogFormat", AccessLogFormat.class, DEFAULT_ACCESS_LOG_FORMAT),
-      AdminOptions.fromJson(config.getValue("admin"), fields.path("admin"), port, System.getenv()));
+      AdminOptions.fromJson(config.getValue("admin"), fields.path("admin"), port, System.getenv()),
+      fields.integer("slowStartMillis", DEFAULT_SLOW_START_MILLIS, 0, 3_600_000));
   }
 
   /** These options with another upstream list: what a live reload changes. */
@@ -88,7 +92,7 @@ public record ProxyOptions(
     return new ProxyOptions(host, port, name, newUpstreams, strategy, maxConns, queueSize, queueTimeoutMillis,
       connectTimeoutMillis, idleTimeoutSeconds, retries, failuresBeforeDown, check, checkIntervalMillis,
       checkTimeoutMillis, rise, fall, closeWhenDown, drainTimeoutMillis, statsIntervalMillis, accessLog,
-      accessLogFormat, admin);
+      accessLogFormat, admin, slowStartMillis);
   }
 
   /**

@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.net.ConnectException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -43,9 +44,21 @@ public final class UpstreamState {
   private int failuresInARow;
   private int checksPassedInARow;
   private int checksFailedInARow;
+  private final SlowStart slowStart;
+  /** When its slow start began, on {@link #slowStart}'s clock; -1 while it has its full weight. */
+  private final AtomicLong rampStartedAt = new AtomicLong(-1);
 
   UpstreamState(Upstream upstream) {
+    this(upstream, SlowStart.OFF, false);
+  }
+
+  /** @param joining whether it joins a running proxy, and so starts slowly */
+  UpstreamState(Upstream upstream, SlowStart slowStart, boolean joining) {
     this.upstream = upstream;
+    this.slowStart = slowStart;
+    if (joining) {
+      startRamp();
+    }
   }
 
   public Upstream upstream() {
@@ -55,6 +68,28 @@ public final class UpstreamState {
   /** A new weight or connection limit for the same address: health and counters stay. */
   void reconfigure(Upstream changed) {
     this.upstream = changed;
+  }
+
+  /**
+   * Its weight for the strategies now: the configured one, or during a slow start the share of it reached so far.
+   * Once the ramp is over, a connection pays no clock read for it.
+   */
+  public double effectiveWeight() {
+    long startedAt = rampStartedAt.get();
+    if (startedAt < 0) {
+      return upstream.weight();
+    }
+    double share = slowStart.share(startedAt);
+    if (share >= 1) {
+      rampStartedAt.compareAndSet(startedAt, -1); // unless a new ramp began meanwhile
+    }
+    return upstream.weight() * share;
+  }
+
+  private void startRamp() {
+    if (slowStart.isOn()) {
+      rampStartedAt.set(slowStart.now());
+    }
   }
 
   public synchronized boolean isUp() {
@@ -76,6 +111,9 @@ public final class UpstreamState {
     synchronized (this) {
       if (adminState == state) {
         return;
+      }
+      if (adminState == AdminState.MAINT) {
+        startRamp(); // back from maintenance: as cold as one that comes back up
       }
       adminState = state;
       change = new AdminStateChange(upstream.address(), state, Instant.now());
@@ -142,9 +180,13 @@ public final class UpstreamState {
     return bytesFromUpstream.get();
   }
 
-  /** Load relative to weight, for least-connections and power-of-two-choices. */
+  /**
+   * Load relative to effective weight, for least-connections and power-of-two-choices: HAProxy's {@code leastconn}
+   * key, counting the connection to come, so that an upstream in slow start with no connection yet does not tie
+   * with every idle one at zero and take them all.
+   */
   double load() {
-    return (double) active.get() / upstream.weight();
+    return (active.get() + 1) / effectiveWeight();
   }
 
   /** Takes a connection slot unless the upstream is at its own maximum. */
@@ -181,17 +223,34 @@ public final class UpstreamState {
     failuresInARow = 0;
   }
 
-  /** Passive health: {@code threshold} connect failures in a row mark the upstream down. */
-  void connectFailed(Throwable cause, int threshold) {
+  /**
+   * Passive health: {@code threshold} connect failures in a row mark the upstream down, and a refused connect at
+   * once: the host answered that nothing listens on the port (the process died or closed it), which no retry soon
+   * after changes, whereas a timeout may be a passing overload. True when this failure took it down.
+   */
+  boolean connectFailed(Throwable cause, int threshold) {
     connectFailures.incrementAndGet();
     StateChange change = null;
     synchronized (this) {
       failuresInARow++;
-      if (up && failuresInARow >= threshold) {
+      if (up && isRefused(cause)) {
+        change = markDown("connect refused (" + cause.getMessage() + ")");
+      } else if (up && failuresInARow >= threshold) {
         change = markDown(failuresInARow + " connect failures in a row (last: " + cause.getMessage() + ")");
       }
     }
     announce(change);
+    return change != null;
+  }
+
+  /** Whether a connect failed because the host refused it (a TCP reset in answer to the SYN). */
+  static boolean isRefused(Throwable cause) {
+    for (Throwable t = cause; t != null; t = t.getCause()) {
+      if (t instanceof ConnectException && t.getMessage() != null && t.getMessage().contains("refused")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Active health: {@code rise} passed checks in a row bring a down upstream back. */
@@ -203,19 +262,25 @@ public final class UpstreamState {
       if (!up && checksPassedInARow >= rise) {
         up = true;
         failuresInARow = 0;
+        startRamp();
         change = changed(checksPassedInARow + " health checks passed in a row");
       }
     }
     announce(change);
   }
 
-  /** Active health: {@code fall} failed checks in a row take an up upstream down; true when this one did. */
+  /**
+   * Active health: {@code fall} failed checks in a row take an up upstream down, and a refused connect at once (see
+   * {@link #connectFailed}); true when this one did.
+   */
   boolean checkFailed(Throwable cause, int fall) {
     StateChange change = null;
     synchronized (this) {
       checksPassedInARow = 0;
       checksFailedInARow++;
-      if (up && checksFailedInARow >= fall) {
+      if (up && isRefused(cause)) {
+        change = markDown("health check connect refused (" + cause.getMessage() + ")");
+      } else if (up && checksFailedInARow >= fall) {
         change = markDown(checksFailedInARow + " health checks failed in a row (last: " + cause.getMessage() + ")");
       }
     }
