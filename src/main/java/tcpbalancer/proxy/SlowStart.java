@@ -1,5 +1,6 @@
 package tcpbalancer.proxy;
 
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 /**
@@ -44,5 +45,41 @@ final class SlowStart {
       return 1;
     }
     return Math.max(FIRST_SHARE, (double) Math.max(elapsed, 0) / millis);
+  }
+
+  /** A ramp for one upstream; {@code started} when it joins a running proxy, and so starts slowly. */
+  Ramp ramp(boolean started) {
+    Ramp ramp = new Ramp();
+    if (started) {
+      ramp.restart();
+    }
+    return ramp;
+  }
+
+  /** One upstream's ramp: thread-safe, as the strategies read it from every event loop. */
+  final class Ramp {
+
+    /** When the ramp began, on the slow start's clock; -1 while the upstream has its full weight. */
+    private final AtomicLong startedAt = new AtomicLong(-1);
+
+    /** The upstream came back: its ramp starts again from the bottom (nothing when slow start is off). */
+    void restart() {
+      if (isOn()) {
+        startedAt.set(now());
+      }
+    }
+
+    /** The share of {@code weight} reached now. Once the ramp is over, a connection pays no clock read for it. */
+    double weight(int weight) {
+      long started = startedAt.get();
+      if (started < 0) {
+        return weight;
+      }
+      double share = share(started);
+      if (share >= 1) {
+        startedAt.compareAndSet(started, -1); // unless a new ramp began meanwhile
+      }
+      return weight * share;
+    }
   }
 }

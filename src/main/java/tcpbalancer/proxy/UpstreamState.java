@@ -44,9 +44,7 @@ public final class UpstreamState {
   private int failuresInARow;
   private int checksPassedInARow;
   private int checksFailedInARow;
-  private final SlowStart slowStart;
-  /** When its slow start began, on {@link #slowStart}'s clock; -1 while it has its full weight. */
-  private final AtomicLong rampStartedAt = new AtomicLong(-1);
+  private final SlowStart.Ramp ramp;
 
   UpstreamState(Upstream upstream) {
     this(upstream, SlowStart.OFF, false);
@@ -55,10 +53,7 @@ public final class UpstreamState {
   /** @param joining whether it joins a running proxy, and so starts slowly */
   UpstreamState(Upstream upstream, SlowStart slowStart, boolean joining) {
     this.upstream = upstream;
-    this.slowStart = slowStart;
-    if (joining) {
-      startRamp();
-    }
+    this.ramp = slowStart.ramp(joining);
   }
 
   public Upstream upstream() {
@@ -70,26 +65,9 @@ public final class UpstreamState {
     this.upstream = changed;
   }
 
-  /**
-   * Its weight for the strategies now: the configured one, or during a slow start the share of it reached so far.
-   * Once the ramp is over, a connection pays no clock read for it.
-   */
+  /** Its weight for the strategies now: the configured one, or during a slow start the share of it reached so far. */
   public double effectiveWeight() {
-    long startedAt = rampStartedAt.get();
-    if (startedAt < 0) {
-      return upstream.weight();
-    }
-    double share = slowStart.share(startedAt);
-    if (share >= 1) {
-      rampStartedAt.compareAndSet(startedAt, -1); // unless a new ramp began meanwhile
-    }
-    return upstream.weight() * share;
-  }
-
-  private void startRamp() {
-    if (slowStart.isOn()) {
-      rampStartedAt.set(slowStart.now());
-    }
+    return ramp.weight(upstream.weight());
   }
 
   public synchronized boolean isUp() {
@@ -113,7 +91,7 @@ public final class UpstreamState {
         return;
       }
       if (adminState == AdminState.MAINT) {
-        startRamp(); // back from maintenance: as cold as one that comes back up
+        ramp.restart(); // back from maintenance: as cold as one that comes back up
       }
       adminState = state;
       change = new AdminStateChange(upstream.address(), state, Instant.now());
@@ -262,7 +240,7 @@ public final class UpstreamState {
       if (!up && checksPassedInARow >= rise) {
         up = true;
         failuresInARow = 0;
-        startRamp();
+        ramp.restart();
         change = changed(checksPassedInARow + " health checks passed in a row");
       }
     }
