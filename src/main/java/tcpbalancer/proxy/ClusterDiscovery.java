@@ -88,7 +88,10 @@ final class ClusterDiscovery implements UpstreamSource {
     return "the backends the cluster announces";
   }
 
-  /** Removes the backends of a node that left, and has the proxy close the connections to them. */
+  /**
+   * Removes the backends of a node that left, and has the proxy close the connections to them: called when the
+   * cluster says so, and by a look at the directory that finds the node gone (whichever comes first).
+   */
   private void nodeLeft(String nodeId) {
     List<String> addresses = addressesByNode.remove(nodeId);
     if (addresses == null) {
@@ -119,6 +122,7 @@ final class ClusterDiscovery implements UpstreamSource {
       if (listed.succeeded()) {
         // A node may have left while the directory was read: its backends are not brought back.
         Set<String> liveNow = node.liveNodeIds();
+        List.copyOf(addressesByNode.keySet()).stream().filter(id -> !liveNow.contains(id)).forEach(this::nodeLeft);
         List<BackendDirectory.Entry> live = listed.result().stream()
           .filter(backend -> liveNow.contains(backend.nodeId()))
           .toList();

@@ -1,10 +1,10 @@
 package tcpbalancer.proxy;
 
+import java.net.ConnectException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.net.ConnectException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -204,9 +204,9 @@ public final class UpstreamState {
   /**
    * Passive health: {@code threshold} connect failures in a row mark the upstream down, and a refused connect at
    * once: the host answered that nothing listens on the port (the process died or closed it), which no retry soon
-   * after changes, whereas a timeout may be a passing overload. True when this failure took it down.
+   * after changes, whereas a timeout may be a passing overload.
    */
-  boolean connectFailed(Throwable cause, int threshold) {
+  void connectFailed(Throwable cause, int threshold) {
     connectFailures.incrementAndGet();
     StateChange change = null;
     synchronized (this) {
@@ -218,10 +218,12 @@ public final class UpstreamState {
       }
     }
     announce(change);
-    return change != null;
   }
 
-  /** Whether a connect failed because the host refused it (a TCP reset in answer to the SYN). */
+  /**
+   * Whether a connect failed because the host refused it (a TCP reset in answer to the SYN). Both of Netty's
+   * transports say so in a ConnectException's message only (the JDK's "Connection refused", epoll's errno text).
+   */
   static boolean isRefused(Throwable cause) {
     for (Throwable t = cause; t != null; t = t.getCause()) {
       if (t instanceof ConnectException && t.getMessage() != null && t.getMessage().contains("refused")) {

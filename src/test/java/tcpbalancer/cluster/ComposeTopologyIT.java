@@ -107,6 +107,8 @@ class ComposeTopologyIT {
       hosts.kill("backend-2");
       awaitUpstreams(hosts, proxy, proxyLogBeforeKill, Duration.ofSeconds(20), "backend-1", "backend-3");
       double secondsToDrop = (System.nanoTime() - killedAt) / 1e9;
+      System.out.printf("ComposeTopologyIT: the proxy dropped the killed backend-2 from its list %.2f s after the "
+        + "kill%n", secondsToDrop);
       assertThat(secondsToDrop).as("the proxy drops the dead backend from its list within seconds").isLessThan(15);
       netcat.exitCode(Duration.ofSeconds(30));
       assertDeadBackendGotNoLateConnection(proxy.output(), hosts, "backend-2", killedAtMillis);

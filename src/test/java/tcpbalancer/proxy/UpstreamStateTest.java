@@ -50,7 +50,8 @@ class UpstreamStateTest {
 
   @Test
   void aRefusedConnectTakesItDownAtOnceFromAConnectionOrACheck() {
-    assertThat(state.connectFailed(new ConnectException("Connection refused: /127.0.0.1:7000"), 3)).isTrue();
+    state.connectFailed(new ConnectException("Connection refused: /127.0.0.1:7000"), 3);
+    assertThat(state.isUp()).as("one refused connect of the 3 failures allowed").isFalse();
     assertThat(changes).extracting(StateChange::reason)
       .containsExactly("connect refused (Connection refused: /127.0.0.1:7000)");
 
