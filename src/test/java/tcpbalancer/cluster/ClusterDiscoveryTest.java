@@ -2,6 +2,9 @@ package tcpbalancer.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -18,8 +21,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.slf4j.LoggerFactory;
 import tcpbalancer.backend.BackendVerticle;
 import tcpbalancer.client.ResizeConnection;
 import tcpbalancer.protocol.ResizeMode;
@@ -34,9 +39,27 @@ import tcpbalancer.proxy.UpstreamState;
 class ClusterDiscoveryTest {
 
   private final ClusterNodes cluster = new ClusterNodes(5801, 3);
+  private final Logger accessLogger = (Logger) LoggerFactory.getLogger("tcpbalancer.access");
+  /** The access-log line of the first connection the proxy closed because its upstream's node left. */
+  private final CompletableFuture<String> upstreamLeftLine = new CompletableFuture<>();
+  private final ListAppender<ILoggingEvent> accessLog = new ListAppender<>() {
+    @Override
+    protected void append(ILoggingEvent event) {
+      if (event.getFormattedMessage().endsWith(" end=upstream-left")) {
+        upstreamLeftLine.complete(event.getFormattedMessage());
+      }
+    }
+  };
+
+  @BeforeEach
+  void captureAccessLog() {
+    accessLog.start();
+    accessLogger.addAppender(accessLog);
+  }
 
   @AfterEach
   void stop() {
+    accessLogger.detachAppender(accessLog);
     cluster.close();
   }
 
@@ -48,7 +71,8 @@ class ClusterDiscoveryTest {
 
     ProxyVerticle proxy = new ProxyVerticle();
     proxyNode.vertx().deployVerticle(proxy, new DeploymentOptions().setConfig(new JsonObject()
-      .put("host", "127.0.0.1").put("port", 0).put("checkIntervalMillis", 200))).await();
+      .put("host", "127.0.0.1").put("port", 0).put("checkIntervalMillis", 200)
+      .put("accessLog", true))).await();
     UpstreamGroup group = proxy.runtime().group();
     assertThat(group.upstreams()).as("nothing announced yet").isEmpty();
 
@@ -89,6 +113,8 @@ class ClusterDiscoveryTest {
     CompletableFuture.anyOf(closed.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
     assertThat(closed.stream().filter(CompletableFuture::isDone).count())
       .as("the connection to the departed node's backend was closed, the other one kept").isEqualTo(1);
+    assertThat(upstreamLeftLine.get(10, TimeUnit.SECONDS)).as("its access-log line says why")
+      .contains(" upstream=127.0.0.1:" + b1.actualPort() + " ");
     assertThat(answeringBackends(proxyNode.vertx(), proxy.actualPort(), 3)).containsOnly("b3");
     raw.close().await();
   }
