@@ -29,7 +29,7 @@ final class ProxyCommand implements ProgramCommand {
   Integer maxConns;
 
   @Option(names = "--strategy", paramLabel = "NAME", description = "round-robin (default), random, "
-    + "least-connections or power-of-two-choices")
+    + "least-connections, power-of-two-choices or source (a client's IP address keeps it on one upstream)")
   String strategy;
 
   @Option(names = "--check", paramLabel = "KIND", description = "health check: resize (default: the upstreams "
@@ -65,10 +65,15 @@ final class ProxyCommand implements ProgramCommand {
   @Option(names = "--fin-timeout", paramLabel = "MS", description = "a connection one side half-closed is closed "
     + "when nothing moves for this long (default: 30000)")
   Integer finTimeoutMillis;
+
   @Option(names = "--balance", paramLabel = "WHAT", description = "connections (default: each client connection "
     + "goes to one upstream, any protocol) or requests (each request of the tcpbalancer protocol goes to a backend "
     + "of its own, and is resent elsewhere when its backend fails or is busy)")
   String balance;
+
+  @Option(names = "--slowstart", paramLabel = "MS", description = "an upstream that comes back up or joins gets "
+    + "its weight in a ramp over MS milliseconds, from 5% to all of it (default: 0, off)")
+  Integer slowStartMillis;
 
   @Mixin
   AdminFlags admin;
@@ -137,6 +142,9 @@ final class ProxyCommand implements ProgramCommand {
     }
     if (balance != null) {
       proxy.put("balance", balance);
+    }
+    if (slowStartMillis != null) {
+      proxy.put("slowStartMillis", slowStartMillis);
     }
     JsonObject adminConfig = admin.toConfig();
     if (adminConfig != null) {

@@ -1,27 +1,32 @@
 package tcpbalancer.proxy;
 
+import io.vertx.core.net.SocketAddress;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Picks the upstream for a new connection among the candidates (healthy, below their limit, not yet tried for
  * this connection). One instance per proxy, called from several event loops at once: implementations are
- * thread-safe, and a strategy that needs memory between choices keeps it itself.
+ * thread-safe, and a strategy that needs memory between choices keeps it itself. Weights are the upstreams'
+ * {@link UpstreamState#effectiveWeight() effective} ones, which slow start lowers for a while.
  */
 public interface BalancingStrategy {
 
-  /** @param candidates never empty */
-  UpstreamState choose(List<UpstreamState> candidates);
+  /**
+   * @param candidates never empty
+   * @param client     the client's address, for strategies that keep a client on one upstream; may be null
+   */
+  UpstreamState choose(List<UpstreamState> candidates, SocketAddress client);
 
-  /** A random candidate, each with a chance proportional to its weight. */
+  /** A random candidate, each with a chance proportional to its effective weight. */
   static UpstreamState weightedRandom(List<UpstreamState> candidates) {
-    int totalWeight = 0;
+    double totalWeight = 0;
     for (UpstreamState candidate : candidates) {
-      totalWeight += candidate.upstream().weight();
+      totalWeight += candidate.effectiveWeight();
     }
-    int ticket = ThreadLocalRandom.current().nextInt(totalWeight);
+    double ticket = ThreadLocalRandom.current().nextDouble(totalWeight);
     for (UpstreamState candidate : candidates) {
-      ticket -= candidate.upstream().weight();
+      ticket -= candidate.effectiveWeight();
       if (ticket < 0) {
         return candidate;
       }

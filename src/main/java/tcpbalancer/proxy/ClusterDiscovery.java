@@ -4,8 +4,13 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tcpbalancer.cluster.BackendDirectory;
@@ -14,8 +19,11 @@ import tcpbalancer.cluster.ClusterNode;
 /**
  * A clustered proxy's upstream list, kept equal to the backends of the {@link BackendDirectory} on live nodes.
  * It looks again when a backend announces or withdraws itself, when a node joins or leaves the cluster, and
- * every few seconds in case a message was missed. The proxy's health checks stay the fast path: a refused
- * connect takes a backend out before the cluster notices its node is gone.
+ * every few seconds in case a message was missed. A node that leaves (dies, or is cut off) takes its backends
+ * with it at once: they are removed and the connections to them closed, since nobody will answer on them
+ * ({@link EndReason#UPSTREAM_LEFT}). A backend that withdraws itself (its node stops gracefully) is only removed:
+ * its own drain lets its connections finish. The proxy's health checks stay a fast path too: a refused connect
+ * takes a backend out before the cluster notices its node is gone.
  */
 final class ClusterDiscovery implements UpstreamSource {
 
@@ -24,17 +32,23 @@ final class ClusterDiscovery implements UpstreamSource {
 
   private final Vertx vertx;
   private final ClusterNode node;
+  private final Consumer<UpstreamState> onLeft;
+  /** The addresses of each node's backends, as last listed; on this source's context. */
+  private final Map<String, List<String>> addressesByNode = new HashMap<>();
   private UpstreamGroup group;
   private Context context;
   private MessageConsumer<Object> announcements;
   private UUID membershipListener;
+  private UUID nodeLeftListener;
   private long timer = -1;
   private boolean refreshing;
   private boolean refreshAgain;
 
-  ClusterDiscovery(Vertx vertx, ClusterNode node) {
+  /** {@code onLeft} hears of each upstream removed because its node left, on this source's context. */
+  ClusterDiscovery(Vertx vertx, ClusterNode node, Consumer<UpstreamState> onLeft) {
     this.vertx = vertx;
     this.node = node;
+    this.onLeft = onLeft;
   }
 
   @Override
@@ -48,6 +62,7 @@ final class ClusterDiscovery implements UpstreamSource {
     this.context = vertx.getOrCreateContext();
     announcements = vertx.eventBus().consumer(BackendDirectory.CHANGED_ADDRESS, message -> refresh());
     membershipListener = node.onMembershipChange(() -> context.runOnContext(v -> refresh()));
+    nodeLeftListener = node.onNodeLeft(nodeId -> context.runOnContext(v -> nodeLeft(nodeId)));
     timer = vertx.setPeriodic(0, REFRESH_MILLIS, id -> refresh());
     return announcements.completion();
   }
@@ -58,6 +73,7 @@ final class ClusterDiscovery implements UpstreamSource {
     if (announcements != null) {
       announcements.unregister();
       node.removeListener(membershipListener);
+      node.removeListener(nodeLeftListener);
     }
   }
 
@@ -72,6 +88,28 @@ final class ClusterDiscovery implements UpstreamSource {
     return "the backends the cluster announces";
   }
 
+  /**
+   * Removes the backends of a node that left, and has the proxy close the connections to them: called when the
+   * cluster says so, and by a look at the directory that finds the node gone (whichever comes first).
+   */
+  private void nodeLeft(String nodeId) {
+    List<String> addresses = addressesByNode.remove(nodeId);
+    if (addresses == null) {
+      return;
+    }
+    List<UpstreamState> gone = group.upstreams().stream()
+      .filter(state -> addresses.contains(state.upstream().address()))
+      .toList();
+    if (gone.isEmpty()) {
+      return;
+    }
+    log.warn("Proxy {}: cluster node {} left; removing its backends {} and closing the connections to them",
+      group.name(), nodeId, addresses);
+    group.update(group.upstreams().stream().filter(state -> !gone.contains(state)).map(UpstreamState::upstream)
+      .toList());
+    gone.forEach(onLeft);
+  }
+
   /** One look at a time; a change seen meanwhile causes one more look after it. */
   private void refresh() {
     if (refreshing) {
@@ -82,7 +120,16 @@ final class ClusterDiscovery implements UpstreamSource {
     BackendDirectory.list(vertx, node.liveNodeIds()).onComplete(listed -> {
       refreshing = false;
       if (listed.succeeded()) {
-        List<Upstream> upstreams = listed.result().stream()
+        // A node may have left while the directory was read: its backends are not brought back.
+        Set<String> liveNow = node.liveNodeIds();
+        List.copyOf(addressesByNode.keySet()).stream().filter(id -> !liveNow.contains(id)).forEach(this::nodeLeft);
+        List<BackendDirectory.Entry> live = listed.result().stream()
+          .filter(backend -> liveNow.contains(backend.nodeId()))
+          .toList();
+        addressesByNode.clear();
+        live.forEach(backend -> addressesByNode.computeIfAbsent(backend.nodeId(), id -> new ArrayList<>())
+          .add(new Upstream(backend.host(), backend.port(), Upstream.DEFAULT_WEIGHT, 0).address()));
+        List<Upstream> upstreams = live.stream()
           .map(backend -> new Upstream(backend.host(), backend.port(), Upstream.DEFAULT_WEIGHT, 0))
           .distinct()
           .toList();

@@ -21,7 +21,9 @@ enum EndReason {
   /** Like {@link #CONNECT_FAILED}, the last upstream tried failing the TLS handshake (certificate, name, timeout). */
   TLS_HANDSHAKE_FAILED,
   /** One side shut down its writing half, then nothing moved for {@code finTimeoutMillis}. */
-  FIN_TIMEOUT;
+  FIN_TIMEOUT,
+  /** Its upstream's cluster node left the cluster (died, or was cut off): the proxy removed it and closed this. */
+  UPSTREAM_LEFT;
 
   @Override
   public String toString() {

@@ -1,5 +1,6 @@
 package tcpbalancer.proxy;
 
+import io.vertx.core.net.SocketAddress;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -7,7 +8,7 @@ import java.util.concurrent.ThreadLocalRandom;
 final class LeastConnections implements BalancingStrategy {
 
   @Override
-  public UpstreamState choose(List<UpstreamState> candidates) {
+  public UpstreamState choose(List<UpstreamState> candidates, SocketAddress client) {
     UpstreamState best = null;
     int ties = 0;
     for (UpstreamState candidate : candidates) {

@@ -1,12 +1,13 @@
 package tcpbalancer.proxy;
 
+import io.vertx.core.net.SocketAddress;
 import java.util.List;
 
 /** Two weighted random picks; the one with fewer active connections per unit of weight wins. */
 final class PowerOfTwoChoices implements BalancingStrategy {
 
   @Override
-  public UpstreamState choose(List<UpstreamState> candidates) {
+  public UpstreamState choose(List<UpstreamState> candidates, SocketAddress client) {
     UpstreamState first = BalancingStrategy.weightedRandom(candidates);
     if (candidates.size() == 1) {
       return first;

@@ -83,9 +83,12 @@ final class ProxyConnection {
     });
   }
 
-  /** True while the connection relays to {@code upstream}. */
+  /**
+   * True while the connection connects or relays to {@code upstream}: one still connecting when its upstream goes
+   * away must be closed too, or it would relay to the departed upstream once connected.
+   */
   boolean relaysTo(UpstreamState upstream) {
-    return relay != null && reserved == upstream;
+    return reserved == upstream;
   }
 
   /** Closes the connection now, whatever it is doing: the end of a drain, its upstream taken down. */
@@ -158,7 +161,7 @@ final class ProxyConnection {
   /** Connects to a healthy upstream; on failure tries the next one, up to {@code retries} more times. */
   private Future<Void> connectUpstream(Set<UpstreamState> tried, int attempt) {
     UpstreamGroup group = runtime.group();
-    UpstreamState chosen = group.reserve(tried);
+    UpstreamState chosen = group.reserve(tried, client.remoteAddress());
     if (chosen == null) {
       return Future.failedFuture(tried.isEmpty()
         ? "no upstream is up (of " + group.upstreams().size() + ")"

@@ -21,7 +21,8 @@ public record ProxyOptions(
   int failuresBeforeDown, HealthCheck check, int checkIntervalMillis, int checkTimeoutMillis, int rise, int fall,
   boolean closeWhenDown,
   int drainTimeoutMillis, int statsIntervalMillis, boolean accessLog, AccessLogFormat accessLogFormat,
-  AdminOptions admin, ProxyTls tls, boolean acceptProxy, int finTimeoutMillis, Balance balance) {
+  AdminOptions admin, ProxyTls tls, boolean acceptProxy, int finTimeoutMillis, Balance balance,
+  int slowStartMillis) {
 
   public static final String DEFAULT_HOST = "0.0.0.0";
   public static final Strategy DEFAULT_STRATEGY = Strategy.ROUND_ROBIN;
@@ -48,11 +49,13 @@ public record ProxyOptions(
   /** How long an accepted connection may take to send its PROXY protocol header, with {@code acceptProxy}. */
   public static final int PROXY_HEADER_TIMEOUT_MILLIS = 10_000;
   public static final Balance DEFAULT_BALANCE = Balance.CONNECTIONS;
+  /** Slow start is off: an upstream that comes back up gets its full weight at once. */
+  public static final int DEFAULT_SLOW_START_MILLIS = 0;
   public static final Set<String> KEYS = Set.of("host", "port", "name", "upstreams", "strategy", "maxConns",
     "queueSize", "queueTimeoutMillis", "connectTimeoutMillis", "idleTimeoutSeconds", "retries",
     "failuresBeforeDown", "check", "checkIntervalMillis", "checkTimeoutMillis", "rise", "fall", "closeWhenDown",
     "drainTimeoutMillis", "statsIntervalMillis", "accessLog", "accessLogFormat", "admin", "tls", "upstreamTls",
-    "acceptProxy", "finTimeoutMillis", "balance");
+    "acceptProxy", "finTimeoutMillis", "balance", "slowStartMillis");
 
   public static ProxyOptions fromJson(JsonObject json, String path) {
     JsonObject config = json == null ? new JsonObject() : json;
@@ -90,7 +93,8 @@ public record ProxyOptions(
       ProxyTls.fromJson(config, path),
       fields.bool("acceptProxy", DEFAULT_ACCEPT_PROXY),
       fields.integer("finTimeoutMillis", DEFAULT_FIN_TIMEOUT_MILLIS, 1, 3_600_000),
-      fields.named("balance", Balance.class, DEFAULT_BALANCE));
+      fields.named("balance", Balance.class, DEFAULT_BALANCE),
+      fields.integer("slowStartMillis", DEFAULT_SLOW_START_MILLIS, 0, 3_600_000));
   }
 
   /** These options with another upstream list: what a live reload changes. */
@@ -98,7 +102,7 @@ public record ProxyOptions(
     return new ProxyOptions(host, port, name, newUpstreams, strategy, maxConns, queueSize, queueTimeoutMillis,
       connectTimeoutMillis, idleTimeoutSeconds, retries, failuresBeforeDown, check, checkIntervalMillis,
       checkTimeoutMillis, rise, fall, closeWhenDown, drainTimeoutMillis, statsIntervalMillis, accessLog,
-      accessLogFormat, admin, tls, acceptProxy, finTimeoutMillis, balance);
+      accessLogFormat, admin, tls, acceptProxy, finTimeoutMillis, balance, slowStartMillis);
   }
 
   /**

@@ -42,6 +42,8 @@ public final class ProxyRuntime {
   private int holds;
   /** What each instance does when the checks take an upstream down: see {@link #onCheckedDown}. */
   private final List<Consumer<UpstreamState>> checkedDownListeners = new CopyOnWriteArrayList<>();
+  /** What each instance does when an upstream's cluster node leaves: see {@link #onLeft}. */
+  private final List<Consumer<UpstreamState>> leftListeners = new CopyOnWriteArrayList<>();
   /** Instances whose port is open: the proxy is ready for traffic only with one. */
   private final AtomicInteger listeningInstances = new AtomicInteger();
   private MessageConsumer<JsonObject> configUpdates;
@@ -54,8 +56,9 @@ public final class ProxyRuntime {
   private ProxyRuntime(Vertx vertx, ProxyOptions options) {
     this.vertx = vertx;
     this.options = options;
-    this.source = UpstreamSource.of(vertx, options);
-    this.group = new UpstreamGroup(options.name(), options.strategy().create(), source.initial());
+    this.source = UpstreamSource.of(vertx, options, this::upstreamLeft);
+    this.group = new UpstreamGroup(options.name(), options.strategy().create(),
+      SlowStart.of(options.slowStartMillis()), source.initial());
     this.limiter = new ConnectionLimiter(vertx, options.maxConns(), options.queueSize(),
       options.queueTimeoutMillis());
     this.healthChecker = new HealthChecker(vertx, group, options, this::checksTookDown);
@@ -140,6 +143,22 @@ public final class ProxyRuntime {
 
   private void checksTookDown(UpstreamState upstream) {
     checkedDownListeners.forEach(listener -> listener.accept(upstream));
+  }
+
+  /**
+   * Calls {@code listener} with each upstream removed because its cluster node left, whatever
+   * {@code closeWhenDown} says: for the instances, which close their connections to it, now dead.
+   */
+  void onLeft(Consumer<UpstreamState> listener) {
+    leftListeners.add(listener);
+  }
+
+  void removeOnLeft(Consumer<UpstreamState> listener) {
+    leftListeners.remove(listener);
+  }
+
+  private void upstreamLeft(UpstreamState upstream) {
+    leftListeners.forEach(listener -> listener.accept(upstream));
   }
 
   /** An instance opened its port ({@code true}), or is closing it ({@code false}). */

@@ -47,14 +47,22 @@ public class ProxyVerticle extends VerticleBase {
   /** Whether this instance's server is registered with the certificate reloader. */
   private boolean watching;
   /** The checks took an upstream down: its clients had better resend elsewhere now than wait for their timeout. */
-  private final Consumer<UpstreamState> closeConnectionsTo = upstream -> context.runOnContext(v -> {
-    List<ProxyConnection> doomed = connections.stream().filter(c -> c.relaysTo(upstream)).toList();
-    if (!doomed.isEmpty()) {
-      log.warn("Proxy {}: closing {} connections to {}, which is down", options.name(), doomed.size(),
-        upstream.upstream().address());
-      doomed.forEach(connection -> connection.close(EndReason.UPSTREAM_DOWN));
-    }
-  });
+  private final Consumer<UpstreamState> closeConnectionsTo = upstream -> closeConnections(upstream,
+    EndReason.UPSTREAM_DOWN, "is down");
+  /** Its cluster node left: nothing will answer on its connections, which would hang till the idle timeout. */
+  private final Consumer<UpstreamState> closeConnectionsToLeft = upstream -> closeConnections(upstream,
+    EndReason.UPSTREAM_LEFT, "left the cluster");
+
+  private void closeConnections(UpstreamState upstream, EndReason reason, String why) {
+    context.runOnContext(v -> {
+      List<ProxyConnection> doomed = connections.stream().filter(c -> c.relaysTo(upstream)).toList();
+      if (!doomed.isEmpty()) {
+        log.warn("Proxy {}: closing {} connections to {}, which {}", options.name(), doomed.size(),
+          upstream.upstream().address(), why);
+        doomed.forEach(connection -> connection.close(reason));
+      }
+    });
+  }
 
   /** Makes everything ready (the shared runtime, the upstream client) and opens the port last. */
   @Override
@@ -64,6 +72,7 @@ public class ProxyVerticle extends VerticleBase {
     if (runtime.options().closeWhenDown()) {
       runtime.onCheckedDown(closeConnectionsTo);
     }
+    runtime.onLeft(closeConnectionsToLeft);
     upstreamClient = ExplainedTlsClient.of(vertx.createNetClient(options.tls().upstreamClient(new NetClientOptions()
       .setConnectTimeout(options.connectTimeoutMillis())
       .setIdleTimeout(options.idleTimeoutSeconds())
@@ -200,6 +209,7 @@ public class ProxyVerticle extends VerticleBase {
         portOpen = false;
       }
       runtime.removeOnCheckedDown(closeConnectionsTo);
+      runtime.removeOnLeft(closeConnectionsToLeft);
       runtime.release(deploymentID());
       runtime = null;
     }

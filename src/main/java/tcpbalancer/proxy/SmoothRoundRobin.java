@@ -1,5 +1,6 @@
 package tcpbalancer.proxy;
 
+import io.vertx.core.net.SocketAddress;
 import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
@@ -11,17 +12,18 @@ import java.util.WeakHashMap;
  */
 final class SmoothRoundRobin implements BalancingStrategy {
 
-  private final Map<UpstreamState, int[]> currentWeights = new WeakHashMap<>();
+  private final Map<UpstreamState, double[]> currentWeights = new WeakHashMap<>();
 
   @Override
-  public synchronized UpstreamState choose(List<UpstreamState> candidates) {
-    int totalWeight = 0;
+  public synchronized UpstreamState choose(List<UpstreamState> candidates, SocketAddress client) {
+    double totalWeight = 0;
     UpstreamState best = null;
-    int[] bestWeight = null;
+    double[] bestWeight = null;
     for (UpstreamState candidate : candidates) {
-      int[] current = currentWeights.computeIfAbsent(candidate, c -> new int[1]);
-      current[0] += candidate.upstream().weight();
-      totalWeight += candidate.upstream().weight();
+      double[] current = currentWeights.computeIfAbsent(candidate, c -> new double[1]);
+      double weight = candidate.effectiveWeight();
+      current[0] += weight;
+      totalWeight += weight;
       if (best == null || current[0] > bestWeight[0]) {
         best = candidate;
         bestWeight = current;

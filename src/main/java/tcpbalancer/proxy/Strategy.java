@@ -8,7 +8,8 @@ public enum Strategy {
   ROUND_ROBIN(SmoothRoundRobin::new),
   RANDOM(RandomChoice::new),
   LEAST_CONNECTIONS(LeastConnections::new),
-  POWER_OF_TWO_CHOICES(PowerOfTwoChoices::new);
+  POWER_OF_TWO_CHOICES(PowerOfTwoChoices::new),
+  SOURCE(SourceHash::new);
 
   private final Supplier<BalancingStrategy> factory;
 

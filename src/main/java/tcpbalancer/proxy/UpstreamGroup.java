@@ -1,5 +1,6 @@
 package tcpbalancer.proxy;
 
+import io.vertx.core.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -15,7 +16,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The upstreams of one proxy and their state, shared by all of its instances through its {@link ProxyRuntime}.
  * The list can be replaced while connections run (hot reload, cluster discovery): an upstream that stays keeps
- * its state and counters; a removed one gets no new connections, and its open ones finish normally.
+ * its state and counters; a removed one gets no new connections, and its open ones finish normally. An upstream
+ * added to a running proxy starts slowly ({@link SlowStart}), as one that comes back up does.
  */
 public final class UpstreamGroup {
 
@@ -23,13 +25,20 @@ public final class UpstreamGroup {
 
   private final String name;
   private final BalancingStrategy strategy;
+  private final SlowStart slowStart;
   private final List<Consumer<List<UpstreamState>>> listeners = new CopyOnWriteArrayList<>();
   private volatile List<UpstreamState> upstreams;
 
   UpstreamGroup(String name, BalancingStrategy strategy, List<Upstream> upstreams) {
+    this(name, strategy, SlowStart.OFF, upstreams);
+  }
+
+  /** The upstreams it starts with have their full weight: slow start is for those that join later. */
+  UpstreamGroup(String name, BalancingStrategy strategy, SlowStart slowStart, List<Upstream> upstreams) {
     this.name = name;
     this.strategy = strategy;
-    this.upstreams = upstreams.stream().map(UpstreamState::new).toList();
+    this.slowStart = slowStart;
+    this.upstreams = upstreams.stream().map(upstream -> new UpstreamState(upstream, slowStart, false)).toList();
   }
 
   public String name() {
@@ -53,8 +62,11 @@ public final class UpstreamGroup {
     listeners.remove(listener);
   }
 
-  /** Picks an upstream for a new connection and reserves a slot on it, or returns null if none can take one. */
-  UpstreamState reserve(Set<UpstreamState> alreadyTried) {
+  /**
+   * Picks an upstream for a new connection from {@code client} (null if unknown) and reserves a slot on it, or
+   * returns null if none can take one.
+   */
+  UpstreamState reserve(Set<UpstreamState> alreadyTried, SocketAddress client) {
     List<UpstreamState> candidates = new ArrayList<>();
     for (UpstreamState upstream : upstreams) {
       if (upstream.takesNewConnections() && !alreadyTried.contains(upstream)) {
@@ -62,7 +74,7 @@ public final class UpstreamGroup {
       }
     }
     while (!candidates.isEmpty()) {
-      UpstreamState chosen = strategy.choose(candidates);
+      UpstreamState chosen = strategy.choose(candidates, client);
       if (chosen.tryReserve()) {
         return chosen;
       }
@@ -118,7 +130,7 @@ public final class UpstreamGroup {
         }
         next.add(kept);
       } else {
-        next.add(new UpstreamState(upstream));
+        next.add(new UpstreamState(upstream, slowStart, true));
         changed = true;
       }
     }

@@ -3,6 +3,7 @@ package tcpbalancer.proxy;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.List;
+import java.util.function.Consumer;
 import tcpbalancer.cluster.ClusterNode;
 import tcpbalancer.config.ConfigException;
 
@@ -12,8 +13,11 @@ import tcpbalancer.config.ConfigException;
  */
 interface UpstreamSource {
 
-  /** The source for {@code options}; fails when there is no list and Vert.x is not clustered. */
-  static UpstreamSource of(Vertx vertx, ProxyOptions options) {
+  /**
+   * The source for {@code options}; fails when there is no list and Vert.x is not clustered. {@code onLeft} hears
+   * of each upstream removed because it is gone for good (its cluster node left), whose connections are dead.
+   */
+  static UpstreamSource of(Vertx vertx, ProxyOptions options, Consumer<UpstreamState> onLeft) {
     if (!options.upstreams().isEmpty()) {
       return new StaticUpstreams(options.upstreams());
     }
@@ -22,7 +26,7 @@ interface UpstreamSource {
       throw new ConfigException("config.upstreams: required, a list such as [\"127.0.0.1:9091\"], unless the proxy "
         + "runs clustered (-cluster), where it discovers the backends");
     }
-    return new ClusterDiscovery(vertx, node);
+    return new ClusterDiscovery(vertx, node, onLeft);
   }
 
   /** The list the proxy starts with. */

@@ -1,5 +1,6 @@
 package tcpbalancer.proxy;
 
+import java.net.ConnectException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -43,9 +44,16 @@ public final class UpstreamState {
   private int failuresInARow;
   private int checksPassedInARow;
   private int checksFailedInARow;
+  private final SlowStart.Ramp ramp;
 
   UpstreamState(Upstream upstream) {
+    this(upstream, SlowStart.OFF, false);
+  }
+
+  /** @param joining whether it joins a running proxy, and so starts slowly */
+  UpstreamState(Upstream upstream, SlowStart slowStart, boolean joining) {
     this.upstream = upstream;
+    this.ramp = slowStart.ramp(joining);
   }
 
   public Upstream upstream() {
@@ -55,6 +63,11 @@ public final class UpstreamState {
   /** A new weight or connection limit for the same address: health and counters stay. */
   void reconfigure(Upstream changed) {
     this.upstream = changed;
+  }
+
+  /** Its weight for the strategies now: the configured one, or during a slow start the share of it reached so far. */
+  public double effectiveWeight() {
+    return ramp.weight(upstream.weight());
   }
 
   public synchronized boolean isUp() {
@@ -76,6 +89,9 @@ public final class UpstreamState {
     synchronized (this) {
       if (adminState == state) {
         return;
+      }
+      if (adminState == AdminState.MAINT) {
+        ramp.restart(); // back from maintenance: as cold as one that comes back up
       }
       adminState = state;
       change = new AdminStateChange(upstream.address(), state, Instant.now());
@@ -142,9 +158,13 @@ public final class UpstreamState {
     return bytesFromUpstream.get();
   }
 
-  /** Load relative to weight, for least-connections and power-of-two-choices. */
+  /**
+   * Load relative to effective weight, for least-connections and power-of-two-choices: HAProxy's {@code leastconn}
+   * key, counting the connection to come, so that an upstream in slow start with no connection yet does not tie
+   * with every idle one at zero and take them all.
+   */
   double load() {
-    return (double) active.get() / upstream.weight();
+    return (active.get() + 1) / effectiveWeight();
   }
 
   /** Takes a connection slot unless the upstream is at its own maximum. */
@@ -181,17 +201,36 @@ public final class UpstreamState {
     failuresInARow = 0;
   }
 
-  /** Passive health: {@code threshold} connect failures in a row mark the upstream down. */
+  /**
+   * Passive health: {@code threshold} connect failures in a row mark the upstream down, and a refused connect at
+   * once: the host answered that nothing listens on the port (the process died or closed it), which no retry soon
+   * after changes, whereas a timeout may be a passing overload.
+   */
   void connectFailed(Throwable cause, int threshold) {
     connectFailures.incrementAndGet();
     StateChange change = null;
     synchronized (this) {
       failuresInARow++;
-      if (up && failuresInARow >= threshold) {
+      if (up && isRefused(cause)) {
+        change = markDown("connect refused (" + cause.getMessage() + ")");
+      } else if (up && failuresInARow >= threshold) {
         change = markDown(failuresInARow + " connect failures in a row (last: " + cause.getMessage() + ")");
       }
     }
     announce(change);
+  }
+
+  /**
+   * Whether a connect failed because the host refused it (a TCP reset in answer to the SYN). Both of Netty's
+   * transports say so in a ConnectException's message only (the JDK's "Connection refused", epoll's errno text).
+   */
+  static boolean isRefused(Throwable cause) {
+    for (Throwable t = cause; t != null; t = t.getCause()) {
+      if (t instanceof ConnectException && t.getMessage() != null && t.getMessage().contains("refused")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Active health: {@code rise} passed checks in a row bring a down upstream back. */
@@ -203,19 +242,25 @@ public final class UpstreamState {
       if (!up && checksPassedInARow >= rise) {
         up = true;
         failuresInARow = 0;
+        ramp.restart();
         change = changed(checksPassedInARow + " health checks passed in a row");
       }
     }
     announce(change);
   }
 
-  /** Active health: {@code fall} failed checks in a row take an up upstream down; true when this one did. */
+  /**
+   * Active health: {@code fall} failed checks in a row take an up upstream down, and a refused connect at once (see
+   * {@link #connectFailed}); true when this one did.
+   */
   boolean checkFailed(Throwable cause, int fall) {
     StateChange change = null;
     synchronized (this) {
       checksPassedInARow = 0;
       checksFailedInARow++;
-      if (up && checksFailedInARow >= fall) {
+      if (up && isRefused(cause)) {
+        change = markDown("health check connect refused (" + cause.getMessage() + ")");
+      } else if (up && checksFailedInARow >= fall) {
         change = markDown(checksFailedInARow + " health checks failed in a row (last: " + cause.getMessage() + ")");
       }
     }

@@ -2,11 +2,15 @@ package tcpbalancer.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -17,8 +21,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.slf4j.LoggerFactory;
 import tcpbalancer.backend.BackendVerticle;
 import tcpbalancer.client.ResizeConnection;
 import tcpbalancer.protocol.ResizeMode;
@@ -33,9 +39,27 @@ import tcpbalancer.proxy.UpstreamState;
 class ClusterDiscoveryTest {
 
   private final ClusterNodes cluster = new ClusterNodes(5801, 3);
+  private final Logger accessLogger = (Logger) LoggerFactory.getLogger("tcpbalancer.access");
+  /** The access-log line of the first connection the proxy closed because its upstream's node left. */
+  private final CompletableFuture<String> upstreamLeftLine = new CompletableFuture<>();
+  private final ListAppender<ILoggingEvent> accessLog = new ListAppender<>() {
+    @Override
+    protected void append(ILoggingEvent event) {
+      if (event.getFormattedMessage().endsWith(" end=upstream-left")) {
+        upstreamLeftLine.complete(event.getFormattedMessage());
+      }
+    }
+  };
+
+  @BeforeEach
+  void captureAccessLog() {
+    accessLog.start();
+    accessLogger.addAppender(accessLog);
+  }
 
   @AfterEach
   void stop() {
+    accessLogger.detachAppender(accessLog);
     cluster.close();
   }
 
@@ -47,7 +71,8 @@ class ClusterDiscoveryTest {
 
     ProxyVerticle proxy = new ProxyVerticle();
     proxyNode.vertx().deployVerticle(proxy, new DeploymentOptions().setConfig(new JsonObject()
-      .put("host", "127.0.0.1").put("port", 0).put("checkIntervalMillis", 200))).await();
+      .put("host", "127.0.0.1").put("port", 0).put("checkIntervalMillis", 200)
+      .put("accessLog", true))).await();
     UpstreamGroup group = proxy.runtime().group();
     assertThat(group.upstreams()).as("nothing announced yet").isEmpty();
 
@@ -70,9 +95,28 @@ class ClusterDiscoveryTest {
     ClusterNodes.deployWorkers(third.vertx(), 1).await();
     ClusterNodes.deployBackend(third.vertx(), new JsonObject().put("name", "b3")).await();
     awaitUpstreams("b3 discovered", group, 2);
+    // Two open connections, one to each backend (round-robin): the one to b1 must not outlive b1's node.
+    UpstreamState b1State = group.find("127.0.0.1", b1.actualPort()).orElseThrow();
+    NetClient raw = proxyNode.vertx().createNetClient();
+    List<CompletableFuture<Void>> closed = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      NetSocket socket = raw.connect(proxy.actualPort(), "127.0.0.1").await();
+      CompletableFuture<Void> socketClosed = new CompletableFuture<>();
+      socket.closeHandler(v -> socketClosed.complete(null));
+      closed.add(socketClosed);
+    }
+    awaitActive(b1State, 1);
+    // Only the cluster membership dies: b1's server still runs and would keep the connection open.
     first.clusterManager().getHazelcastInstance().getLifecycleService().terminate();
     awaitUpstreams("the dead node's backend dropped", group, 1);
+    awaitActive(b1State, 0);
+    CompletableFuture.anyOf(closed.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
+    assertThat(closed.stream().filter(CompletableFuture::isDone).count())
+      .as("the connection to the departed node's backend was closed, the other one kept").isEqualTo(1);
+    assertThat(upstreamLeftLine.get(10, TimeUnit.SECONDS)).as("its access-log line says why")
+      .contains(" upstream=127.0.0.1:" + b1.actualPort() + " ");
     assertThat(answeringBackends(proxyNode.vertx(), proxy.actualPort(), 3)).containsOnly("b3");
+    raw.close().await();
   }
 
   private static List<Integer> ports(UpstreamGroup group) {
@@ -95,6 +139,25 @@ class ClusterDiscoveryTest {
       return names;
     } finally {
       client.close().await();
+    }
+  }
+
+  /** Waits until {@code upstream} has {@code active} connections: now, or at the change that makes it so. */
+  private static void awaitActive(UpstreamState upstream, int active) throws Exception {
+    CompletableFuture<Void> reached = new CompletableFuture<>();
+    Consumer<UpstreamState> listener = state -> {
+      if (state.active() == active) {
+        reached.complete(null);
+      }
+    };
+    upstream.onActiveChange(listener);
+    try {
+      listener.accept(upstream);
+      reached.get(10, TimeUnit.SECONDS);
+    } catch (TimeoutException e) {
+      throw new AssertionError(upstream + " did not reach " + active + " active connections within 10 s");
+    } finally {
+      upstream.removeOnActiveChange(listener);
     }
   }
 

@@ -64,6 +64,24 @@ class ProxyBalancingTest extends ProxyTestSupport {
       })));
   }
 
+  @Test
+  void sourceKeepsAClientAddressOnOneUpstreamAcrossInstances(Vertx vertx, VertxTestContext test) {
+    startUpstreams(vertx, "a", "b", "c")
+      .compose(ups -> deployProxies(vertx, new JsonObject().put("upstreams", addresses(ups)).put("strategy", "source"),
+        3))
+      .compose(proxies -> {
+        List<Future<String>> reached = new ArrayList<>();
+        for (int i = 0; i < 12; i++) { // each from another port of 127.0.0.1, through each instance in turn
+          reached.add(upstreamOf(client, proxies.get(i % proxies.size()).actualPort()));
+        }
+        return Future.all(reached).map(all -> all.<String>list());
+      })
+      .onComplete(test.succeeding(names -> test.verify(() -> {
+        assertThat(counts(names)).hasSize(1).containsValue(12);
+        test.completeNow();
+      })));
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"least-connections", "power-of-two-choices"})
   void loadAwareStrategiesPreferTheIdleUpstream(String strategy, Vertx vertx, VertxTestContext test) {

@@ -31,21 +31,34 @@ class UpstreamStateTest {
   @Test
   void connectFailuresInARowTakeItDownOnceNamingTheLastFailure() {
     Instant before = Instant.now();
-    state.connectFailed(new ConnectException("Connection refused"), 2);
+    state.connectFailed(new ConnectException("connection timed out"), 2);
     assertThat(changes).as("one failure of two").isEmpty();
     assertThat(state.lastStateChange()).isEmpty();
 
-    state.connectFailed(new ConnectException("Connection refused"), 2);
-    state.connectFailed(new ConnectException("Connection refused"), 2);
+    state.connectFailed(new ConnectException("connection timed out"), 2);
+    state.connectFailed(new ConnectException("connection timed out"), 2);
     assertThat(changes).as("down once, not again while down").hasSize(1);
     StateChange down = changes.get(0);
     assertThat(down.address()).isEqualTo("127.0.0.1:7000");
     assertThat(down.up()).isFalse();
-    assertThat(down.reason()).isEqualTo("2 connect failures in a row (last: Connection refused)");
+    assertThat(down.reason()).isEqualTo("2 connect failures in a row (last: connection timed out)");
     assertThat(down.at()).isBetween(before, Instant.now());
     assertThat(state.lastStateChange()).contains(down);
     assertThat(state.isUp()).isFalse();
     assertThat(heldLock).as("called outside the state's lock").containsOnly(false);
+  }
+
+  @Test
+  void aRefusedConnectTakesItDownAtOnceFromAConnectionOrACheck() {
+    state.connectFailed(new ConnectException("Connection refused: /127.0.0.1:7000"), 3);
+    assertThat(state.isUp()).as("one refused connect of the 3 failures allowed").isFalse();
+    assertThat(changes).extracting(StateChange::reason)
+      .containsExactly("connect refused (Connection refused: /127.0.0.1:7000)");
+
+    UpstreamState checked = new UpstreamState(new Upstream("127.0.0.1", 7001, 1, 0));
+    assertThat(checked.checkFailed(new RuntimeException("check failed",
+      new ConnectException("Connection refused: /127.0.0.1:7001")), 3)).isTrue();
+    assertThat(checked.isUp()).isFalse();
   }
 
   @Test
