@@ -95,6 +95,7 @@ final class BackendConnection {
     if (reserved.isComplete()) {
       return;
     }
+    log.debug("Connection from {} waits for room for a body of {} bytes", socket.remoteAddress(), bodySize);
     waitingForBytes = true;
     updateFlow();
     reserved.onSuccess(v -> {
@@ -264,12 +265,24 @@ final class BackendConnection {
     updateFlow();
   }
 
-  /** Gives back every byte still held: a waiting reservation is withdrawn. */
+  /** Gives back every byte still held (a waiting reservation is withdrawn) and frees what was left unread. */
   private void onClosed() {
     closed = true;
     stallTimer.stop();
     frameBytes.drop();
     limits.bodies().release(heldBytes);
     heldBytes = 0;
+    discardUnread();
+    log.debug("Connection from {} closed", socket.remoteAddress());
+  }
+
+  /**
+   * Vert.x 5.0.10 keeps what a paused socket read (Netty's pooled buffers among it) until it is resumed, and does
+   * not free it on close: resuming into a handler that drops it does, so nothing leaks.
+   */
+  private void discardUnread() {
+    socket.handler(ignored -> { });
+    socket.endHandler(null);
+    socket.resume();
   }
 }
