@@ -40,7 +40,8 @@ final class BackendConnection {
   private final StallTimer stallTimer;
   private FrameParser parser;
   private int inFlight;
-  private long heldBytes; // reserved in the budget and not yet given back
+  private final FrameBytes frameBytes;
+  private long heldBytes; // of the requests read and not yet answered, reserved in the budget
   /** Bytes read from the socket, and those of them parsed into headers and frames: the rest are buffered. */
   private long bytesRead;
   private long bytesParsed;
@@ -58,6 +59,7 @@ final class BackendConnection {
     this.options = options;
     this.limits = limits;
     this.workers = workers;
+    this.frameBytes = new FrameBytes(limits.bodies());
     this.stallTimer = new StallTimer(vertx, TimeUnit.SECONDS.toMillis(options.idleTimeoutSeconds()),
       options.bodyTimeoutMillis(), this::stallState, this::onStall);
   }
@@ -89,19 +91,14 @@ final class BackendConnection {
         + " bytes exceeds the backend's buffer budget of " + budget.max() + " bytes");
     }
     announcedBody = bodySize;
-    Future<Void> reserved = budget.reserve(bodySize);
+    Future<Void> reserved = frameBytes.reserve(bodySize);
     if (reserved.isComplete()) {
-      heldBytes += bodySize;
       return;
     }
+    log.debug("Connection from {} waits for room for a body of {} bytes", socket.remoteAddress(), bodySize);
     waitingForBytes = true;
     updateFlow();
     reserved.onSuccess(v -> {
-      if (closed) {
-        budget.release(bodySize);
-        return;
-      }
-      heldBytes += bodySize;
       waitingForBytes = false;
       updateFlow();
     });
@@ -111,6 +108,7 @@ final class BackendConnection {
     int bodySize = frame.body().length();
     bytesParsed += bodySize + (announcedBody < 0 ? Frame.HEADER_SIZE : 0);
     announcedBody = -1;
+    heldBytes += frameBytes.handOver(); // given back when answered, or when the connection closes
     if (broken) {
       return; // frames read before the connection was found out of sync
     }
@@ -213,7 +211,7 @@ final class BackendConnection {
       socket.end();
       return;
     }
-    boolean mustPause = draining || waitingForBytes || waitingForSlot
+    boolean mustPause = broken || draining || waitingForBytes || waitingForSlot
       || inFlight >= options.maxInFlightPerConnection() || socket.writeQueueFull();
     if (mustPause && !paused) {
       paused = true;
@@ -243,11 +241,15 @@ final class BackendConnection {
       + " ms: " + received + " of " + announcedBody + " received; the frame is dropped"));
   }
 
-  /** A broken frame leaves the stream out of sync: say why in an error frame (request id 0), then close. */
+  /**
+   * A broken frame leaves the stream out of sync: say why in an error frame (request id 0), then close. The
+   * frame's bytes go back first: a client that sees the close finds them back in the budget.
+   */
   private void onProtocolError(StatusException e) {
     log.info("Closing connection from {}: {}", socket.remoteAddress(), e.getMessage());
     broken = true;
-    parser.pause();
+    updateFlow(); // pauses for good
+    frameBytes.drop();
     if (!closed) {
       socket.write(ResizeResponse.failure(e.status(), options.name(), "", e.getMessage()).toFrame(0).encode());
       socket.end();
@@ -263,10 +265,24 @@ final class BackendConnection {
     updateFlow();
   }
 
+  /** Gives back every byte still held (a waiting reservation is withdrawn) and frees what was left unread. */
   private void onClosed() {
     closed = true;
     stallTimer.stop();
+    frameBytes.drop();
     limits.bodies().release(heldBytes);
     heldBytes = 0;
+    discardUnread();
+    log.debug("Connection from {} closed", socket.remoteAddress());
+  }
+
+  /**
+   * Vert.x 5.0.10 keeps what a paused socket read (Netty's pooled buffers among it) until it is resumed, and does
+   * not free it on close: resuming into a handler that drops it does, so nothing leaks.
+   */
+  private void discardUnread() {
+    socket.handler(ignored -> { });
+    socket.endHandler(null);
+    socket.resume();
   }
 }
