@@ -5,9 +5,6 @@ import static tcpbalancer.proxy.ProxyTestSupport.addresses;
 import static tcpbalancer.proxy.ProxyTestSupport.deployProxy;
 import static tcpbalancer.proxy.ProxyTestSupport.startUpstreams;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -17,7 +14,6 @@ import io.vertx.core.net.NetClient;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -26,7 +22,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.slf4j.LoggerFactory;
+import tcpbalancer.testing.LogLines;
 
 /** The proxy's access log: one line per client connection when it ends, saying how it ended. */
 @ExtendWith(VertxExtension.class)
@@ -36,27 +32,18 @@ class ProxyAccessLogTest {
   private static final List<String> FIELDS = List.of("start", "proxy", "client", "upstream", "queued_ms",
     "connect_ms", "duration_ms", "bytes_in", "bytes_out", "end");
 
-  private final Logger accessLogger = (Logger) LoggerFactory.getLogger(AccessEntry.LOGGER);
-  private final Promise<String> firstLine = Promise.promise();
-  private final ListAppender<ILoggingEvent> lines = new ListAppender<>() {
-    @Override
-    protected void append(ILoggingEvent event) {
-      super.append(event);
-      firstLine.tryComplete(event.getFormattedMessage());
-    }
-  };
+  private LogLines access;
   private NetClient client;
 
   @BeforeEach
   void capture(Vertx vertx) {
-    lines.start();
-    accessLogger.addAppender(lines);
+    access = LogLines.of(AccessEntry.LOGGER);
     client = vertx.createNetClient();
   }
 
   @AfterEach
   void release() {
-    accessLogger.detachAppender(lines);
+    access.close();
   }
 
   @Test
@@ -81,9 +68,9 @@ class ProxyAccessLogTest {
         connection.socket.write(Buffer.buffer("hello"));
         return echoed.future().compose(v -> connection.socket.close());
       }))
-      .compose(v -> firstLine.future())
+      .compose(v -> access.first())
       .onComplete(test.succeeding(line -> test.verify(() -> {
-        Map<String, String> fields = textFields(line);
+        Map<String, String> fields = LogLines.fields(line);
         assertThat(fields.keySet()).containsExactlyElementsOf(FIELDS);
         assertThat(fields).containsEntry("proxy", "test-proxy").containsEntry("client", clientAddress[0])
           .containsEntry("upstream", upstream[0]).containsEntry("bytes_in", "5")
@@ -106,9 +93,9 @@ class ProxyAccessLogTest {
       })
       .compose(proxy -> ProxyTestClient.connect(client, proxy.actualPort()))
       .compose(connection -> connection.greeting.compose(greeting -> upstream[0].kill()))
-      .compose(v -> firstLine.future())
+      .compose(v -> access.first())
       .onComplete(test.succeeding(line -> test.verify(() -> {
-        assertThat(textFields(line)).containsEntry("upstream", upstream[0].address())
+        assertThat(LogLines.fields(line)).containsEntry("upstream", upstream[0].address())
           .containsEntry("bytes_in", "0").containsEntry("bytes_out", "2").containsEntry("end", "upstream-closed");
         test.completeNow();
       })));
@@ -124,9 +111,9 @@ class ProxyAccessLogTest {
       .compose(port -> deployProxy(vertx, new JsonObject().put("accessLog", true).put("retries", 0)
         .put("upstreams", new JsonArray().add("127.0.0.1:" + port)), 1))
       .compose(proxy -> client.connect(proxy.actualPort(), "127.0.0.1"))
-      .compose(socket -> firstLine.future())
+      .compose(socket -> access.first())
       .onComplete(test.succeeding(line -> test.verify(() -> {
-        assertThat(textFields(line)).containsEntry("connect_ms", "-1").containsEntry("bytes_in", "0")
+        assertThat(LogLines.fields(line)).containsEntry("connect_ms", "-1").containsEntry("bytes_in", "0")
           .containsEntry("bytes_out", "0").containsEntry("end", "connect-failed");
         test.completeNow();
       })));
@@ -138,9 +125,9 @@ class ProxyAccessLogTest {
       .compose(ups -> deployProxy(vertx, logged(ups).put("idleTimeoutSeconds", 1), 1))
       .compose(proxy -> ProxyTestClient.connect(client, proxy.actualPort()))
       .compose(connection -> connection.greeting.compose(greeting -> connection.closed))
-      .compose(v -> firstLine.future())
+      .compose(v -> access.first())
       .onComplete(test.succeeding(line -> test.verify(() -> {
-        Map<String, String> fields = textFields(line);
+        Map<String, String> fields = LogLines.fields(line);
         assertThat(fields).containsEntry("end", "idle-timeout").containsEntry("bytes_out", "2");
         assertThat(Long.parseLong(fields.get("duration_ms"))).isGreaterThanOrEqualTo(1_000);
         test.completeNow();
@@ -158,11 +145,11 @@ class ProxyAccessLogTest {
       })
       .compose(holder -> holder.greeting)
       .compose(greeting -> client.connect(port[0], "127.0.0.1"))
-      .compose(refused -> firstLine.future())
+      .compose(refused -> access.first())
       .onComplete(test.succeeding(line -> test.verify(() -> {
-        assertThat(textFields(line)).containsEntry("upstream", "-").containsEntry("connect_ms", "-1")
+        assertThat(LogLines.fields(line)).containsEntry("upstream", "-").containsEntry("connect_ms", "-1")
           .containsEntry("bytes_in", "0").containsEntry("bytes_out", "0").containsEntry("end", "refused");
-        assertThat(Long.parseLong(textFields(line).get("queued_ms"))).isNotNegative();
+        assertThat(Long.parseLong(LogLines.fields(line).get("queued_ms"))).isNotNegative();
         test.completeNow();
       })));
   }
@@ -178,9 +165,9 @@ class ProxyAccessLogTest {
       })
       .compose(connection -> connection.greeting)
       .compose(greeting -> vertx.undeploy(proxy[0].deploymentID()))
-      .compose(v -> firstLine.future())
+      .compose(v -> access.first())
       .onComplete(test.succeeding(line -> test.verify(() -> {
-        assertThat(textFields(line)).containsEntry("bytes_out", "2").containsEntry("end", "drained");
+        assertThat(LogLines.fields(line)).containsEntry("bytes_out", "2").containsEntry("end", "drained");
         test.completeNow();
       })));
   }
@@ -198,10 +185,10 @@ class ProxyAccessLogTest {
       .compose(proxy -> ProxyTestClient.connect(client, proxy.actualPort()))
       .compose(connection -> connection.greeting.compose(greeting -> {
         healthy.set(false);
-        return firstLine.future();
+        return access.first();
       }))
       .onComplete(test.succeeding(line -> test.verify(() -> {
-        assertThat(textFields(line)).containsEntry("bytes_out", "3").containsEntry("end", "upstream-down");
+        assertThat(LogLines.fields(line)).containsEntry("bytes_out", "3").containsEntry("end", "upstream-down");
         test.completeNow();
       })));
   }
@@ -216,7 +203,7 @@ class ProxyAccessLogTest {
       })
       .compose(proxy -> ProxyTestClient.connect(client, proxy.actualPort()))
       .compose(connection -> connection.greeting.compose(greeting -> connection.socket.close()))
-      .compose(v -> firstLine.future())
+      .compose(v -> access.first())
       .onComplete(test.succeeding(line -> test.verify(() -> {
         JsonObject json = new JsonObject(line);
         assertThat(json.fieldNames()).containsExactlyInAnyOrderElementsOf(FIELDS);
@@ -242,22 +229,12 @@ class ProxyAccessLogTest {
       // the stop waits for every connection to be released, which is when a line would be written
       .compose(v -> vertx.undeploy(proxy[0].deploymentID()))
       .onComplete(test.succeeding(v -> test.verify(() -> {
-        assertThat(lines.list).isEmpty();
+        assertThat(access.lines()).isEmpty();
         test.completeNow();
       })));
   }
 
   private static JsonObject logged(List<TestUpstream> upstreams) {
     return new JsonObject().put("upstreams", addresses(upstreams)).put("accessLog", true);
-  }
-
-  /** A text line's fields, in their order. */
-  private static Map<String, String> textFields(String line) {
-    Map<String, String> fields = new LinkedHashMap<>();
-    for (String field : line.split(" ")) {
-      int equals = field.indexOf('=');
-      fields.put(field.substring(0, equals), field.substring(equals + 1));
-    }
-    return fields;
   }
 }

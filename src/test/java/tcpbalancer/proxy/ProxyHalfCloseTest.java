@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import tcpbalancer.testing.JarProcess;
+import tcpbalancer.testing.LogLines;
 
 /**
  * Half-close through the proxy, with programs nobody here wrote: socat as a client that sends its request,
@@ -42,7 +43,7 @@ class ProxyHalfCloseTest {
 
   @BeforeEach
   void captureAccessLog() {
-    access = LogLines.accessLog();
+    access = LogLines.of(AccessEntry.LOGGER);
   }
 
   @AfterEach
@@ -108,8 +109,8 @@ class ProxyHalfCloseTest {
     assertThat(clientLine()).containsEntry("bytes_in", "1").containsEntry("end", "fin-timeout");
   }
 
-  /** The next access-log line of a client's connection (health checks have none). */
+  /** The access log's first line: the test's one client connection (health checks have none). */
   private Map<String, String> clientLine() throws InterruptedException {
-    return access.nextFields();
+    return LogLines.fields(access.awaitFirst());
   }
 }

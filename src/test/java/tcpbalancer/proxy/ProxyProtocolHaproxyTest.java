@@ -35,6 +35,7 @@ import org.slf4j.LoggerFactory;
 import tcpbalancer.protocol.ResizeMode;
 import tcpbalancer.protocol.ResizeRequest;
 import tcpbalancer.testing.JarProcess;
+import tcpbalancer.testing.LogLines;
 import tcpbalancer.testing.Topology;
 
 /**
@@ -76,11 +77,12 @@ class ProxyProtocolHaproxyTest {
       .put("accessLog", true).put("upstreams", new JsonArray().add(upstream.address())), 1).await();
     int haproxyPort = startHaproxy("", "127.0.0.1:" + proxy.actualPort() + " send-proxy-v2");
 
-    try (LogLines access = LogLines.accessLog(); Socket client = connectFrom(CLIENT_HOST, haproxyPort)) {
+    try (LogLines access = LogLines.of(AccessEntry.LOGGER); Socket client = connectFrom(CLIENT_HOST, haproxyPort)) {
       assertThat(firstLine(client)).isEqualTo("a");
       client.shutdownOutput();
       assertThat(client.getInputStream().read()).isEqualTo(-1);
-      assertThat(access.nextFields()).containsEntry("client", CLIENT_HOST + ":" + client.getLocalPort())
+      assertThat(LogLines.fields(access.awaitFirst()))
+        .containsEntry("client", CLIENT_HOST + ":" + client.getLocalPort())
         .containsEntry("upstream", upstream.address()).containsEntry("end", "client-closed");
     }
   }
@@ -109,7 +111,7 @@ class ProxyProtocolHaproxyTest {
     Logger requestLog = (Logger) LoggerFactory.getLogger("tcpbalancer.backend.RequestLog");
     Level before = requestLog.getLevel();
     requestLog.setLevel(Level.DEBUG);
-    try (LogLines requests = new LogLines(requestLog.getName())) {
+    try (LogLines requests = LogLines.of(requestLog.getName())) {
       Topology.Deployment backend = new Topology().backend("b1", new JsonObject().put("acceptProxy", true))
         .deploy(vertx).await();
       int haproxyPort = startHaproxy("", "127.0.0.1:" + backend.port("b1") + " send-proxy-v2");
@@ -118,7 +120,7 @@ class ProxyProtocolHaproxyTest {
       try (Socket client = connectFrom(CLIENT_HOST, haproxyPort)) {
         client.getOutputStream().write(dryRun.getBytes());
         assertThat(client.getInputStream().read()).as("the backend answers").isNotEqualTo(-1);
-        assertThat(requests.next("Request 7 ")).contains("from " + CLIENT_HOST + ":" + client.getLocalPort() + ":")
+        assertThat(requests.awaitAny("Request 7 ")).contains("from " + CLIENT_HOST + ":" + client.getLocalPort() + ":")
           .contains("status=OK");
       }
     } finally {

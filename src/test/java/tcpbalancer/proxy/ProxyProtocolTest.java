@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import tcpbalancer.testing.LogLines;
 
 /**
  * The PROXY protocol between our own programs, with Vert.x's decoder on the receiving side: a proxy with
@@ -43,8 +44,8 @@ class ProxyProtocolTest {
 
   @BeforeEach
   void captureLogs() {
-    access = LogLines.accessLog();
-    proxyLog = new LogLines(ProxyVerticle.class.getName());
+    access = LogLines.of(AccessEntry.LOGGER);
+    proxyLog = LogLines.of(ProxyVerticle.class);
   }
 
   @AfterEach
@@ -112,7 +113,7 @@ class ProxyProtocolTest {
       plain.getOutputStream().write("GET / HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
       assertThat(plain.getInputStream().read()).as("the connection is closed unanswered").isEqualTo(-1);
     }
-    assertThat(proxyLog.next("PROXY protocol"))
+    assertThat(proxyLog.awaitAny("PROXY protocol"))
       .startsWith("Proxy back: refused a connection without a valid PROXY protocol header: ")
       .as("Netty's reason, not its exception's name").doesNotContain("Exception");
 
@@ -121,7 +122,7 @@ class ProxyProtocolTest {
       client.shutdownOutput();
       assertThat(client.getInputStream().read()).isEqualTo(-1);
       // The front's health checks pass through the back too, from 127.0.0.1.
-      assertThat(access.nextFields("client=" + CLIENT_HOST)).containsEntry("proxy", "back")
+      assertThat(LogLines.fields(access.awaitAny("client=" + CLIENT_HOST))).containsEntry("proxy", "back")
         .containsEntry("client", CLIENT_HOST + ":" + client.getLocalPort())
         .containsEntry("upstream", upstream.address());
     }

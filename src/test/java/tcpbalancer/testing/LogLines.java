@@ -6,7 +6,12 @@ import ch.qos.logback.core.AppenderBase;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
 import org.slf4j.LoggerFactory;
 
@@ -15,6 +20,8 @@ import org.slf4j.LoggerFactory;
  * waits for the log line that reports an event instead of polling for its effect. Close it to detach.
  */
 public final class LogLines implements AutoCloseable {
+
+  private static final long AWAIT_SECONDS = 20;
 
   private final Logger logger;
   private final List<String> lines = new ArrayList<>();
@@ -45,6 +52,22 @@ public final class LogLines implements AutoCloseable {
     return new LogLines(name);
   }
 
+  /**
+   * The fields of a line of {@code key=value} fields separated by single spaces (the proxy's text access log),
+   * in their order.
+   */
+  public static Map<String, String> fields(String line) {
+    Map<String, String> fields = new LinkedHashMap<>();
+    for (String field : line.split(" ")) {
+      int equals = field.indexOf('=');
+      if (equals < 1) {
+        throw new AssertionError("'" + field + "' is not a key=value field, in line: " + line);
+      }
+      fields.put(field.substring(0, equals), field.substring(equals + 1));
+    }
+    return fields;
+  }
+
   private synchronized void added(String line) {
     lines.add(line);
     waiters.removeIf(waiter -> waiter.wanted.test(line) && waiter.found.tryComplete(line));
@@ -63,6 +86,31 @@ public final class LogLines implements AutoCloseable {
       .orElseGet(() -> next(text));
   }
 
+  /** The first line since the capture began, written already or from now on. */
+  public Future<String> first() {
+    return any("");
+  }
+
+  /**
+   * Blocks a test's own thread (never an event loop) until {@link #any(String)} has a line, and fails saying what
+   * it waited for if none comes within 20 s.
+   */
+  public String awaitAny(String text) throws InterruptedException {
+    try {
+      return any(text).toCompletionStage().toCompletableFuture().get(AWAIT_SECONDS, TimeUnit.SECONDS);
+    } catch (TimeoutException e) {
+      throw new AssertionError("logger " + logger.getName() + " wrote no line with '" + text + "' within "
+        + AWAIT_SECONDS + " s; it wrote " + lines());
+    } catch (ExecutionException e) {
+      throw new AssertionError("a line's future never fails", e.getCause());
+    }
+  }
+
+  /** Like {@link #awaitAny(String)}, for the first line since the capture began. */
+  public String awaitFirst() throws InterruptedException {
+    return awaitAny("");
+  }
+
   public synchronized List<String> lines() {
     return List.copyOf(lines);
   }
@@ -70,5 +118,6 @@ public final class LogLines implements AutoCloseable {
   @Override
   public void close() {
     logger.detachAppender(appender);
+    appender.stop();
   }
 }
