@@ -5,6 +5,7 @@ import com.drew.imaging.jpeg.JpegProcessingException;
 import com.drew.metadata.Metadata;
 import com.drew.metadata.exif.ExifIFD0Directory;
 import com.drew.metadata.exif.ExifReader;
+import java.awt.Rectangle;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -18,16 +19,20 @@ import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.MemoryCacheImageInputStream;
 import org.imgscalr.Scalr;
+import tcpbalancer.protocol.OutputFormat;
 import tcpbalancer.protocol.ResizeMode;
+import tcpbalancer.protocol.ResizeRequest;
 import tcpbalancer.protocol.Status;
 import tcpbalancer.protocol.StatusException;
 
 /**
- * Resizes one encoded JPEG or PNG image into another of the same format. Blocking and CPU-heavy: call it
- * only from a worker thread. Thread-safe: it holds no per-image state.
+ * Resizes one encoded image (JPEG, PNG, WebP, BMP, TIFF, or a GIF's first frame, told apart by their bytes) into a
+ * JPEG or a PNG. Blocking and CPU-heavy: call it only from a worker thread. Thread-safe: it holds no per-image state.
  *
- * <p>Decoding goes through ImageIO with the TwelveMonkeys JPEG plugin (which reads CMYK/YCCK JPEGs the JDK
- * cannot); the EXIF orientation is applied so that results are upright; resizing is imgscalr's
+ * <p>Decoding goes through ImageIO with the TwelveMonkeys plugins (whose JPEG reader reads CMYK/YCCK JPEGs the JDK
+ * cannot); the EXIF orientation is applied so that results are upright; an embedded ICC profile is converted to
+ * sRGB ({@link ColourConversion}); in {@code fill} mode only the centred region the box keeps is read
+ * ({@link CropToFill}); resizing is imgscalr's
  * {@link Scalr.Method#QUALITY} down to 1.5 times the result's size, then {@link Scalr.Method#ULTRA_QUALITY}. A
  * source much larger than the result is read subsampled, down to at least {@link #OVERSAMPLING} times the
  * result's size, and a progressive JPEG at least 8 times larger is read from its first scan only
@@ -38,6 +43,10 @@ public final class ImageResizer {
 
   static final String JPEG = "jpeg";
   static final String PNG = "png";
+  static final String WEBP = "webp";
+  static final String BMP = "bmp";
+  static final String TIFF = "tiff";
+  static final String GIF = "gif";
   /** A subsampled read keeps at least this many source pixels per result pixel, each way. */
   static final int OVERSAMPLING = 4;
 
@@ -51,13 +60,34 @@ public final class ImageResizer {
     this.encoder = new ResultEncoder(options.jpegQuality() / 100f);
   }
 
+  /** A result in the source's format (PNG for sources other than JPEG) at the configured JPEG quality. */
   public ResizedImage resize(byte[] encoded, int width, int height, ResizeMode mode) {
-    Scaled scaled = scale(encoded, width, height, mode);
-    byte[] bytes = encoder.encode(scaled.image(), scaled.format(), scaled.grey());
-    return new ResizedImage(bytes, scaled.format(), scaled.image().getWidth(), scaled.image().getHeight());
+    return resize(encoded, width, height, mode, OutputFormat.SAME, ResizeRequest.BACKEND_QUALITY);
   }
 
-  /** A decoded, resized and upright image, before encoding; {@code grey} when the source had one channel. */
+  /** A result in {@code output}; {@code quality} 1..100 for a JPEG, or 0 for the configured one. */
+  public ResizedImage resize(byte[] encoded, int width, int height, ResizeMode mode, OutputFormat output,
+                             int quality) {
+    Scaled scaled = scale(encoded, width, height, mode);
+    String format = outputFormat(scaled.format(), output);
+    BufferedImage pixels = OutputPixels.forFormat(scaled.image(), format, scaled.grey());
+    byte[] bytes = encoder.encode(pixels, format, scaled.grey(), quality);
+    return new ResizedImage(bytes, format, pixels.getWidth(), pixels.getHeight());
+  }
+
+  /** JPEG stays JPEG; every other source is written as PNG, which loses none of its pixels or its alpha. */
+  static String outputFormat(String sourceFormat, OutputFormat output) {
+    return switch (output) {
+      case JPEG -> JPEG;
+      case PNG -> PNG;
+      case SAME -> JPEG.equals(sourceFormat) ? JPEG : PNG;
+    };
+  }
+
+  /**
+   * A decoded, resized and upright image in sRGB, before encoding; {@code format} is the source's; {@code grey} when
+   * the source had one colour channel (with or without alpha).
+   */
   record Scaled(BufferedImage image, String format, boolean grey) {
   }
 
@@ -75,10 +105,11 @@ public final class ImageResizer {
       int boxHeight = orientation.swapsAxes() ? width : height;
       Decoded decoded = decode(reader, input, encoded, format, boxWidth, boxHeight, mode);
       BufferedImage source = decoded.image();
-      boolean grey = source.getColorModel().getNumColorComponents() == 1 && !source.getColorModel().hasAlpha();
+      boolean grey = source.getColorModel().getNumColorComponents() == 1;
+      ColourConversion.Deferred colour = ColourConversion.defer(source, decoded.metadata());
       // imgscalr's drawing would brighten grey with alpha: its samples are copied as sRGB first (see StoredGrey).
-      BufferedImage scalable = StoredGrey.asSrgb(source);
-      BufferedImage resized = resize(scalable, decoded.target());
+      BufferedImage scalable = StoredGrey.asSrgb(colour.image());
+      BufferedImage resized = colour.toSrgb(resize(scalable, decoded.target()));
       source.flush();
       scalable.flush();
       return new Scaled(orientation.apply(resized), format, grey);
@@ -116,7 +147,8 @@ public final class ImageResizer {
   private static ImageReader readerFor(ImageInputStream input) {
     Iterator<ImageReader> readers = ImageIO.getImageReaders(input);
     if (!readers.hasNext()) {
-      throw new StatusException(Status.NOT_AN_IMAGE, "the bytes are not an image of a known format (expected JPEG or PNG)");
+      throw new StatusException(Status.NOT_AN_IMAGE,
+        "the bytes are not an image of a known format (expected JPEG, PNG, WebP, BMP, TIFF or GIF)");
     }
     return readers.next();
   }
@@ -131,16 +163,21 @@ public final class ImageResizer {
     return switch (format) {
       case "jpeg", "jpg" -> JPEG;
       case PNG -> PNG;
+      case WEBP -> WEBP;
+      case BMP -> BMP;
+      case "tif", TIFF -> TIFF;
+      case GIF -> GIF;
       default -> throw new StatusException(Status.UNSUPPORTED_FORMAT,
-        format.toUpperCase(Locale.ROOT) + " images are not supported (only JPEG and PNG)");
+        format.toUpperCase(Locale.ROOT) + " images are not supported (only JPEG, PNG, WebP, BMP, TIFF and GIF)");
     };
   }
 
   /**
-   * The decoded source and the result's size. The size comes from the header, not from the decoded (perhaps
-   * subsampled) image, whose rounded dimensions would round the result a second time.
+   * The decoded source, the result's size and the image's metadata (where a PNG keeps its ICC profile). The size
+   * comes from the header, not from the decoded (perhaps subsampled) image, whose rounded dimensions would round the
+   * result a second time.
    */
-  private record Decoded(BufferedImage image, Dimensions target) {
+  private record Decoded(BufferedImage image, Dimensions target, javax.imageio.metadata.IIOMetadata metadata) {
   }
 
   /**
@@ -151,14 +188,22 @@ public final class ImageResizer {
                                int boxWidth, int boxHeight, ResizeMode mode) {
     List<String> warnings = new ArrayList<>();
     reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
-    reader.setInput(input, true, true);
+    reader.setInput(input, true, !PNG.equals(format)); // a PNG's profile is in its metadata
     try {
-      int width = reader.getWidth(0);
-      int height = reader.getHeight(0);
-      checkPixels("the image is", new Dimensions(width, height), maxPixels);
+      int sourceWidth = reader.getWidth(0);
+      int sourceHeight = reader.getHeight(0);
+      checkPixels("the image is", new Dimensions(sourceWidth, sourceHeight), maxPixels);
+      ImageReadParam param = reader.getDefaultReadParam();
+      int width = sourceWidth;
+      int height = sourceHeight;
+      if (mode == ResizeMode.FILL) {
+        Rectangle region = CropToFill.region(sourceWidth, sourceHeight, boxWidth, boxHeight);
+        param.setSourceRegion(region);
+        width = region.width;
+        height = region.height;
+      }
       Dimensions target = targetSize(width, height, boxWidth, boxHeight, mode);
       checkPixels("the result would be", target, maxResultPixels);
-      ImageReadParam param = reader.getDefaultReadParam();
       int step = subsampling(width, height, target);
       if (step > 1) {
         param.setSourceSubsampling(step, step, 0, 0);
@@ -175,7 +220,7 @@ public final class ImageResizer {
           throw new StatusException(Status.CORRUPT_IMAGE, "the image is truncated: " + warning);
         }
       }
-      return new Decoded(image, target);
+      return new Decoded(image, target, PNG.equals(format) ? reader.getImageMetadata(0) : null);
     } catch (StatusException e) {
       throw e; // already says why
     } catch (IOException | RuntimeException e) {
@@ -239,7 +284,7 @@ public final class ImageResizer {
   }
 
   static Dimensions targetSize(int sourceWidth, int sourceHeight, int boxWidth, int boxHeight, ResizeMode mode) {
-    if (mode == ResizeMode.EXACT) {
+    if (mode == ResizeMode.EXACT || mode == ResizeMode.FILL) {
       return new Dimensions(boxWidth, boxHeight);
     }
     double scale = Math.min((double) boxWidth / sourceWidth, (double) boxHeight / sourceHeight);
