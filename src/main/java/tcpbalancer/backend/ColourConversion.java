@@ -2,19 +2,11 @@ package tcpbalancer.backend;
 
 import java.awt.color.ColorSpace;
 import java.awt.color.ICC_ColorSpace;
-import java.awt.color.ICC_Profile;
 import java.awt.image.BufferedImage;
 import java.awt.image.ColorConvertOp;
 import java.awt.image.ColorModel;
 import java.awt.image.ComponentColorModel;
 import java.awt.image.WritableRaster;
-import java.io.ByteArrayOutputStream;
-import java.util.Arrays;
-import java.util.zip.DataFormatException;
-import java.util.zip.Inflater;
-import javax.imageio.metadata.IIOMetadata;
-import javax.imageio.metadata.IIOMetadataNode;
-import org.w3c.dom.Node;
 
 /**
  * Brings an RGB image with an embedded ICC profile other than sRGB into sRGB, so that results need no profile (and
@@ -27,10 +19,7 @@ import org.w3c.dom.Node;
  */
 final class ColourConversion {
 
-  private static final String PNG_FORMAT = "javax_imageio_png_1.0";
   private static final ColorSpace SRGB = ColorSpace.getInstance(ColorSpace.CS_sRGB);
-  /** An embedded profile is a few kilobytes; a larger inflated one is refused rather than held. */
-  private static final int MAX_PROFILE_BYTES = 4 << 20;
 
   /** An image to resize as it is, and the RGB space its samples are really in (null when sRGB). */
   record Deferred(BufferedImage image, ICC_ColorSpace space) {
@@ -53,15 +42,15 @@ final class ColourConversion {
 
   /**
    * The decoded image, labelled sRGB with its samples untouched, and the space to convert its resized samples from.
-   * {@code metadata}: the reader's image metadata, where a PNG keeps its profile.
+   * {@code pngProfile}: a PNG's own profile ({@link PngProfile}), which the JDK's reader leaves out of the image.
    */
-  static Deferred defer(BufferedImage decoded, IIOMetadata metadata) {
+  static Deferred defer(BufferedImage decoded, ICC_ColorSpace pngProfile) {
     ColorModel model = decoded.getColorModel();
     ColorSpace space = model.getColorSpace();
     if (space.getType() != ColorSpace.TYPE_RGB || model.getNumColorComponents() != 3) {
       return new Deferred(decoded, null);
     }
-    ICC_ColorSpace embedded = space.isCS_sRGB() ? pngProfile(metadata) : space instanceof ICC_ColorSpace icc ? icc : null;
+    ICC_ColorSpace embedded = space.isCS_sRGB() ? pngProfile : space instanceof ICC_ColorSpace icc ? icc : null;
     if (embedded == null) {
       return new Deferred(decoded, null);
     }
@@ -77,52 +66,5 @@ final class ColourConversion {
     ColorModel srgb = new ComponentColorModel(SRGB, model.getComponentSize(), model.hasAlpha(), false,
       model.getTransparency(), model.getTransferType());
     return new BufferedImage(srgb, image.getRaster(), false, null);
-  }
-
-  /** A PNG's {@code iCCP} profile, when it is an RGB one and no {@code sRGB} chunk overrides it; else null. */
-  private static ICC_ColorSpace pngProfile(IIOMetadata metadata) {
-    if (metadata == null || !Arrays.asList(metadata.getMetadataFormatNames()).contains(PNG_FORMAT)) {
-      return null;
-    }
-    IIOMetadataNode iccp = null;
-    for (Node node = metadata.getAsTree(PNG_FORMAT).getFirstChild(); node != null; node = node.getNextSibling()) {
-      if ("sRGB".equals(node.getNodeName())) {
-        return null;
-      }
-      if ("iCCP".equals(node.getNodeName())) {
-        iccp = (IIOMetadataNode) node;
-      }
-    }
-    if (iccp == null || !(iccp.getUserObject() instanceof byte[] compressed)) {
-      return null;
-    }
-    try {
-      ICC_Profile profile = ICC_Profile.getInstance(inflate(compressed));
-      return profile.getColorSpaceType() == ColorSpace.TYPE_RGB ? new ICC_ColorSpace(profile) : null;
-    } catch (IllegalArgumentException | DataFormatException e) {
-      return null; // a broken profile: show the samples as stored, as every browser does
-    }
-  }
-
-  private static byte[] inflate(byte[] compressed) throws DataFormatException {
-    Inflater inflater = new Inflater();
-    try {
-      inflater.setInput(compressed);
-      ByteArrayOutputStream out = new ByteArrayOutputStream(compressed.length * 4);
-      byte[] chunk = new byte[8192];
-      while (!inflater.finished()) {
-        int n = inflater.inflate(chunk);
-        if (n == 0 && (inflater.needsInput() || inflater.needsDictionary())) {
-          throw new DataFormatException("the iCCP chunk's profile is cut short");
-        }
-        out.write(chunk, 0, n);
-        if (out.size() > MAX_PROFILE_BYTES) {
-          throw new DataFormatException("the iCCP chunk's profile is over " + MAX_PROFILE_BYTES + " bytes");
-        }
-      }
-      return out.toByteArray();
-    } finally {
-      inflater.end();
-    }
   }
 }

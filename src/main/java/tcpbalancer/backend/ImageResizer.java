@@ -10,10 +10,8 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
-import javax.imageio.ImageIO;
 import javax.imageio.ImageReadParam;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
@@ -43,10 +41,6 @@ public final class ImageResizer {
 
   static final String JPEG = "jpeg";
   static final String PNG = "png";
-  static final String WEBP = "webp";
-  static final String BMP = "bmp";
-  static final String TIFF = "tiff";
-  static final String GIF = "gif";
   /** A subsampled read keeps at least this many source pixels per result pixel, each way. */
   static final int OVERSAMPLING = 4;
 
@@ -96,9 +90,9 @@ public final class ImageResizer {
       throw new StatusException(Status.EMPTY_IMAGE, "the image is empty (0 bytes)");
     }
     ImageInputStream input = new MemoryCacheImageInputStream(new ByteArrayInputStream(encoded));
-    ImageReader reader = readerFor(input);
+    ImageReader reader = SourceFormat.readerFor(input);
     try {
-      String format = formatOf(reader);
+      String format = SourceFormat.of(reader);
       Orientation orientation = JPEG.equals(format) ? orientationOf(encoded) : Orientation.NORMAL;
       // Resize before rotating (fewer pixels to turn), so a sideways image is fitted into the turned box.
       int boxWidth = orientation.swapsAxes() ? height : width;
@@ -106,7 +100,8 @@ public final class ImageResizer {
       Decoded decoded = decode(reader, input, encoded, format, boxWidth, boxHeight, mode);
       BufferedImage source = decoded.image();
       boolean grey = source.getColorModel().getNumColorComponents() == 1;
-      ColourConversion.Deferred colour = ColourConversion.defer(source, decoded.metadata());
+      ColourConversion.Deferred colour = ColourConversion.defer(source,
+        PNG.equals(format) ? PngProfile.of(encoded) : null);
       // imgscalr's drawing would brighten grey with alpha: its samples are copied as sRGB first (see StoredGrey).
       BufferedImage scalable = StoredGrey.asSrgb(colour.image());
       BufferedImage resized = colour.toSrgb(resize(scalable, decoded.target()));
@@ -144,40 +139,11 @@ public final class ImageResizer {
     return resized;
   }
 
-  private static ImageReader readerFor(ImageInputStream input) {
-    Iterator<ImageReader> readers = ImageIO.getImageReaders(input);
-    if (!readers.hasNext()) {
-      throw new StatusException(Status.NOT_AN_IMAGE,
-        "the bytes are not an image of a known format (expected JPEG, PNG, WebP, BMP, TIFF or GIF)");
-    }
-    return readers.next();
-  }
-
-  private static String formatOf(ImageReader reader) {
-    String format;
-    try {
-      format = reader.getFormatName().toLowerCase(Locale.ROOT);
-    } catch (IOException e) {
-      throw new StatusException(Status.NOT_AN_IMAGE, "the image format cannot be recognised: " + e.getMessage(), e);
-    }
-    return switch (format) {
-      case "jpeg", "jpg" -> JPEG;
-      case PNG -> PNG;
-      case WEBP -> WEBP;
-      case BMP -> BMP;
-      case "tif", TIFF -> TIFF;
-      case GIF -> GIF;
-      default -> throw new StatusException(Status.UNSUPPORTED_FORMAT,
-        format.toUpperCase(Locale.ROOT) + " images are not supported (only JPEG, PNG, WebP, BMP, TIFF and GIF)");
-    };
-  }
-
   /**
-   * The decoded source, the result's size and the image's metadata (where a PNG keeps its ICC profile). The size
-   * comes from the header, not from the decoded (perhaps subsampled) image, whose rounded dimensions would round the
-   * result a second time.
+   * The decoded source and the result's size. The size comes from the header, not from the decoded (perhaps
+   * subsampled) image, whose rounded dimensions would round the result a second time.
    */
-  private record Decoded(BufferedImage image, Dimensions target, javax.imageio.metadata.IIOMetadata metadata) {
+  private record Decoded(BufferedImage image, Dimensions target) {
   }
 
   /**
@@ -188,7 +154,7 @@ public final class ImageResizer {
                                int boxWidth, int boxHeight, ResizeMode mode) {
     List<String> warnings = new ArrayList<>();
     reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
-    reader.setInput(input, true, !PNG.equals(format)); // a PNG's profile is in its metadata
+    reader.setInput(input, true, true);
     try {
       int sourceWidth = reader.getWidth(0);
       int sourceHeight = reader.getHeight(0);
@@ -220,7 +186,7 @@ public final class ImageResizer {
           throw new StatusException(Status.CORRUPT_IMAGE, "the image is truncated: " + warning);
         }
       }
-      return new Decoded(image, target, PNG.equals(format) ? reader.getImageMetadata(0) : null);
+      return new Decoded(image, target);
     } catch (StatusException e) {
       throw e; // already says why
     } catch (IOException | RuntimeException e) {

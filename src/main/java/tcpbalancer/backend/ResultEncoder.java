@@ -12,9 +12,10 @@ import tcpbalancer.protocol.Status;
 import tcpbalancer.protocol.StatusException;
 
 /**
- * Encodes a resized image in its source's format: a PNG as it is; a JPEG at the configured quality, grey when the
- * source had one channel, and drawn opaque when the image has alpha, which JPEG cannot hold. Thread-safe: it holds
- * no per-image state.
+ * Encodes a resized image in the format chosen for it: a PNG as it is; a JPEG at the request's or the configured
+ * quality, grey when the source had one channel, and drawn opaque when the image has alpha, which JPEG cannot hold
+ * ({@link OutputPixels} flattens it onto white first). Neither writer is given metadata, so results carry none.
+ * Thread-safe: it holds no per-image state.
  */
 final class ResultEncoder {
 
