@@ -1,6 +1,7 @@
 package tcpbalancer.backend;
 
 import java.awt.Rectangle;
+import java.awt.image.BufferedImage;
 
 /**
  * The part of a source that {@code fill} mode keeps: the largest centred region with the box's aspect ratio. Cropping
@@ -25,5 +26,25 @@ final class CropToFill {
       height = (int) Math.max(1, Math.min(sourceHeight, Math.round((double) sourceWidth * boxHeight / boxWidth)));
     }
     return new Rectangle((sourceWidth - width) / 2, (sourceHeight - height) / 2, width, height);
+  }
+
+  /**
+   * {@code decoded}, read for {@code region} with a subsampling {@code step}, cut to that region when the whole image
+   * was read instead: a WebP is, as TwelveMonkeys 3.12's WebP reader returns wrong pixels for a region without
+   * subsampling (its issue #1168, fixed in 3.14).
+   */
+  static BufferedImage ofRegion(BufferedImage decoded, Rectangle region, int sourceWidth, int sourceHeight, int step) {
+    // ImageIO's contract: a subsampled region of n pixels is read as ceil(n / step) pixels.
+    if (decoded.getWidth() == (region.width + step - 1) / step
+      && decoded.getHeight() == (region.height + step - 1) / step) {
+      return decoded;
+    }
+    double scaleX = (double) decoded.getWidth() / sourceWidth;
+    double scaleY = (double) decoded.getHeight() / sourceHeight;
+    int x = (int) Math.floor(region.x * scaleX);
+    int y = (int) Math.floor(region.y * scaleY);
+    int width = (int) Math.max(1, Math.min(decoded.getWidth() - x, Math.round(region.width * scaleX)));
+    int height = (int) Math.max(1, Math.min(decoded.getHeight() - y, Math.round(region.height * scaleY)));
+    return decoded.getSubimage(x, y, width, height);
   }
 }

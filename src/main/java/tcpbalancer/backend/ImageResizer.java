@@ -162,9 +162,12 @@ public final class ImageResizer {
       ImageReadParam param = reader.getDefaultReadParam();
       int width = sourceWidth;
       int height = sourceHeight;
+      Rectangle region = null;
       if (mode == ResizeMode.FILL) {
-        Rectangle region = CropToFill.region(sourceWidth, sourceHeight, boxWidth, boxHeight);
-        param.setSourceRegion(region);
+        region = CropToFill.region(sourceWidth, sourceHeight, boxWidth, boxHeight);
+        if (!SourceFormat.WEBP.equals(format)) {
+          param.setSourceRegion(region); // TwelveMonkeys 3.12's WebP reader garbles one (its issue #1168)
+        }
         width = region.width;
         height = region.height;
       }
@@ -181,6 +184,9 @@ public final class ImageResizer {
         }
       }
       BufferedImage image = reader.read(0, param);
+      if (region != null) {
+        image = CropToFill.ofRegion(image, region, sourceWidth, sourceHeight, step);
+      }
       for (String warning : warnings) {
         if (warning.toLowerCase(Locale.ROOT).contains("premature end")) {
           throw new StatusException(Status.CORRUPT_IMAGE, "the image is truncated: " + warning);

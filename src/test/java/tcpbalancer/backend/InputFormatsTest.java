@@ -81,6 +81,22 @@ class InputFormatsTest {
     assertThat(new int[] {decoded.getWidth(), decoded.getHeight()}).containsExactly(64, 64);
   }
 
+  /** Fill reads the centred region the box keeps, from every reader: the result shows that crop, not a squashed image. */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("sources")
+  void fillShowsTheCentredCrop(Source source) {
+    ResizedImage result = resizer.resize(source.bytes(), 40, 40, ResizeMode.FILL, OutputFormat.PNG, 0);
+
+    BufferedImage decoded = ImageComparison.decode(result.bytes());
+    BufferedImage pixels = source.pixels();
+    int side = Math.min(pixels.getWidth(), pixels.getHeight());
+    BufferedImage centre = pixels.getSubimage((pixels.getWidth() - side) / 2, (pixels.getHeight() - side) / 2, side,
+      side);
+    BufferedImage reference = Scalr.resize(centre, Scalr.Method.ULTRA_QUALITY, Scalr.Mode.FIT_EXACT, 40, 40);
+    assertThat(ImageComparison.psnr(decoded, reference, MID_GREY)).as("PSNR (dB) against the centred crop")
+      .isGreaterThan(30.0);
+  }
+
   /** An animated GIF gives its first frame: the second, of another colour, must not show. */
   @Test
   void aGifGivesItsFirstFrame() throws IOException {
