@@ -5,29 +5,32 @@ import com.drew.imaging.jpeg.JpegProcessingException;
 import com.drew.metadata.Metadata;
 import com.drew.metadata.exif.ExifIFD0Directory;
 import com.drew.metadata.exif.ExifReader;
+import java.awt.Rectangle;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
-import javax.imageio.ImageIO;
 import javax.imageio.ImageReadParam;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.MemoryCacheImageInputStream;
 import org.imgscalr.Scalr;
+import tcpbalancer.protocol.OutputFormat;
 import tcpbalancer.protocol.ResizeMode;
+import tcpbalancer.protocol.ResizeRequest;
 import tcpbalancer.protocol.Status;
 import tcpbalancer.protocol.StatusException;
 
 /**
- * Resizes one encoded JPEG or PNG image into another of the same format. Blocking and CPU-heavy: call it
- * only from a worker thread. Thread-safe: it holds no per-image state.
+ * Resizes one encoded image (JPEG, PNG, WebP, BMP, TIFF, or a GIF's first frame, told apart by their bytes) into a
+ * JPEG or a PNG. Blocking and CPU-heavy: call it only from a worker thread. Thread-safe: it holds no per-image state.
  *
- * <p>Decoding goes through ImageIO with the TwelveMonkeys JPEG plugin (which reads CMYK/YCCK JPEGs the JDK
- * cannot); the EXIF orientation is applied so that results are upright; resizing is imgscalr's
+ * <p>Decoding goes through ImageIO with the TwelveMonkeys plugins (whose JPEG reader reads CMYK/YCCK JPEGs the JDK
+ * cannot); the EXIF orientation is applied so that results are upright; an embedded ICC profile is converted to
+ * sRGB ({@link ColourConversion}); in {@code fill} mode only the centred region the box keeps is read
+ * ({@link CropToFill}); resizing is imgscalr's
  * {@link Scalr.Method#QUALITY} down to 1.5 times the result's size, then {@link Scalr.Method#ULTRA_QUALITY}. A
  * source much larger than the result is read subsampled, down to at least {@link #OVERSAMPLING} times the
  * result's size, and a progressive JPEG at least 8 times larger is read from its first scan only
@@ -54,13 +57,34 @@ public final class ImageResizer {
     this.nativeJpeg = TurboJpegDecoder.ifAvailable(options.nativeJpeg()).orElse(null);
   }
 
+  /** A result in the source's format (PNG for sources other than JPEG) at the configured JPEG quality. */
   public ResizedImage resize(byte[] encoded, int width, int height, ResizeMode mode) {
-    Scaled scaled = scale(encoded, width, height, mode);
-    byte[] bytes = encoder.encode(scaled.image(), scaled.format(), scaled.grey());
-    return new ResizedImage(bytes, scaled.format(), scaled.image().getWidth(), scaled.image().getHeight());
+    return resize(encoded, width, height, mode, OutputFormat.SAME, ResizeRequest.BACKEND_QUALITY);
   }
 
-  /** A decoded, resized and upright image, before encoding; {@code grey} when the source had one channel. */
+  /** A result in {@code output}; {@code quality} 1..100 for a JPEG, or 0 for the configured one. */
+  public ResizedImage resize(byte[] encoded, int width, int height, ResizeMode mode, OutputFormat output,
+                             int quality) {
+    Scaled scaled = scale(encoded, width, height, mode);
+    String format = outputFormat(scaled.format(), output);
+    BufferedImage pixels = OutputPixels.forFormat(scaled.image(), format, scaled.grey());
+    byte[] bytes = encoder.encode(pixels, format, scaled.grey(), quality);
+    return new ResizedImage(bytes, format, pixels.getWidth(), pixels.getHeight());
+  }
+
+  /** JPEG stays JPEG; every other source is written as PNG, which loses none of its pixels or its alpha. */
+  static String outputFormat(String sourceFormat, OutputFormat output) {
+    return switch (output) {
+      case JPEG -> JPEG;
+      case PNG -> PNG;
+      case SAME -> JPEG.equals(sourceFormat) ? JPEG : PNG;
+    };
+  }
+
+  /**
+   * A decoded, resized and upright image in sRGB, before encoding; {@code format} is the source's; {@code grey} when
+   * the source had one colour channel (with or without alpha).
+   */
   record Scaled(BufferedImage image, String format, boolean grey) {
   }
 
@@ -74,9 +98,9 @@ public final class ImageResizer {
       throw new StatusException(Status.EMPTY_IMAGE, "the image is empty (0 bytes)");
     }
     ImageInputStream input = new MemoryCacheImageInputStream(new ByteArrayInputStream(encoded));
-    ImageReader reader = readerFor(input);
+    ImageReader reader = SourceFormat.readerFor(input);
     try {
-      String format = formatOf(reader);
+      String format = SourceFormat.of(reader);
       Orientation orientation = JPEG.equals(format) ? orientationOf(encoded) : Orientation.NORMAL;
       // Resize before rotating (fewer pixels to turn), so a sideways image is fitted into the turned box.
       int boxWidth = orientation.swapsAxes() ? height : width;
@@ -84,10 +108,12 @@ public final class ImageResizer {
       Decoded decoded = decode(reader, input, encoded, format, boxWidth, boxHeight, mode);
       stages.decoded(decoded.decoder());
       BufferedImage source = decoded.image();
-      boolean grey = source.getColorModel().getNumColorComponents() == 1 && !source.getColorModel().hasAlpha();
+      boolean grey = source.getColorModel().getNumColorComponents() == 1;
+      ColourConversion.Deferred colour = ColourConversion.defer(source,
+        PNG.equals(format) ? PngProfile.of(encoded) : null);
       // imgscalr's drawing would brighten grey with alpha: its samples are copied as sRGB first (see StoredGrey).
-      BufferedImage scalable = StoredGrey.asSrgb(source);
-      BufferedImage resized = resize(scalable, decoded.target());
+      BufferedImage scalable = StoredGrey.asSrgb(colour.image());
+      BufferedImage resized = colour.toSrgb(resize(scalable, decoded.target()));
       source.flush();
       scalable.flush();
       Scaled scaled = new Scaled(orientation.apply(resized), format, grey);
@@ -124,29 +150,6 @@ public final class ImageResizer {
     return resized;
   }
 
-  private static ImageReader readerFor(ImageInputStream input) {
-    Iterator<ImageReader> readers = ImageIO.getImageReaders(input);
-    if (!readers.hasNext()) {
-      throw new StatusException(Status.NOT_AN_IMAGE, "the bytes are not an image of a known format (expected JPEG or PNG)");
-    }
-    return readers.next();
-  }
-
-  private static String formatOf(ImageReader reader) {
-    String format;
-    try {
-      format = reader.getFormatName().toLowerCase(Locale.ROOT);
-    } catch (IOException e) {
-      throw new StatusException(Status.NOT_AN_IMAGE, "the image format cannot be recognised: " + e.getMessage(), e);
-    }
-    return switch (format) {
-      case "jpeg", "jpg" -> JPEG;
-      case PNG -> PNG;
-      default -> throw new StatusException(Status.UNSUPPORTED_FORMAT,
-        format.toUpperCase(Locale.ROOT) + " images are not supported (only JPEG and PNG)");
-    };
-  }
-
   /**
    * The decoded source and the result's size. The size comes from the header, not from the decoded (perhaps
    * subsampled) image, whose rounded dimensions would round the result a second time.
@@ -164,12 +167,23 @@ public final class ImageResizer {
     reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
     reader.setInput(input, true, true);
     try {
-      int width = reader.getWidth(0);
-      int height = reader.getHeight(0);
-      checkPixels("the image is", new Dimensions(width, height), maxPixels);
+      int sourceWidth = reader.getWidth(0);
+      int sourceHeight = reader.getHeight(0);
+      checkPixels("the image is", new Dimensions(sourceWidth, sourceHeight), maxPixels);
+      ImageReadParam param = reader.getDefaultReadParam();
+      int width = sourceWidth;
+      int height = sourceHeight;
+      Rectangle region = null;
+      if (mode == ResizeMode.FILL) {
+        region = CropToFill.region(sourceWidth, sourceHeight, boxWidth, boxHeight);
+        if (!SourceFormat.WEBP.equals(format)) {
+          param.setSourceRegion(region); // TwelveMonkeys 3.12's WebP reader garbles one (its issue #1168)
+        }
+        width = region.width;
+        height = region.height;
+      }
       Dimensions target = targetSize(width, height, boxWidth, boxHeight, mode);
       checkPixels("the result would be", target, maxResultPixels);
-      ImageReadParam param = reader.getDefaultReadParam();
       int step = subsampling(width, height, target);
       if (step > 1) {
         param.setSourceSubsampling(step, step, 0, 0);
@@ -182,12 +196,21 @@ public final class ImageResizer {
           reader.setInput(new MemoryCacheImageInputStream(new ByteArrayInputStream(firstScan)), true, true);
         }
       }
-      BufferedImage scaledByLibjpeg = JPEG.equals(format) && nativeJpeg != null
-        ? nativeJpeg.decode(jpeg, target.width(), target.height()) : null;
-      if (scaledByLibjpeg != null) {
-        return new Decoded(scaledByLibjpeg, target, ResizeStages.LIBJPEG_TURBO);
+      if (JPEG.equals(format) && nativeJpeg != null) {
+        // libjpeg-turbo scales the whole image: in fill mode, enough that the region keeps the target's pixels
+        int wholeWidth = (int) Math.ceil((double) target.width() * sourceWidth / width);
+        int wholeHeight = (int) Math.ceil((double) target.height() * sourceHeight / height);
+        BufferedImage scaledByLibjpeg = nativeJpeg.decode(jpeg, wholeWidth, wholeHeight);
+        if (scaledByLibjpeg != null) {
+          BufferedImage kept = region == null ? scaledByLibjpeg
+            : CropToFill.cut(scaledByLibjpeg, region, sourceWidth, sourceHeight);
+          return new Decoded(kept, target, ResizeStages.LIBJPEG_TURBO);
+        }
       }
       BufferedImage image = reader.read(0, param);
+      if (region != null) {
+        image = CropToFill.ofRegion(image, region, sourceWidth, sourceHeight, step);
+      }
       for (String warning : warnings) {
         if (warning.toLowerCase(Locale.ROOT).contains("premature end")) {
           throw new StatusException(Status.CORRUPT_IMAGE, "the image is truncated: " + warning);
@@ -257,7 +280,7 @@ public final class ImageResizer {
   }
 
   static Dimensions targetSize(int sourceWidth, int sourceHeight, int boxWidth, int boxHeight, ResizeMode mode) {
-    if (mode == ResizeMode.EXACT) {
+    if (mode == ResizeMode.EXACT || mode == ResizeMode.FILL) {
       return new Dimensions(boxWidth, boxHeight);
     }
     double scale = Math.min((double) boxWidth / sourceWidth, (double) boxHeight / sourceHeight);

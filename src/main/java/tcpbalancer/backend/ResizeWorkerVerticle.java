@@ -73,7 +73,8 @@ public class ResizeWorkerVerticle extends VerticleBase {
     long started = System.nanoTime();
     ResizeRequest request = message.body();
     try {
-      ResizedImage result = resizer.resize(request.image().getBytes(), request.width(), request.height(), request.mode());
+      ResizedImage result = resizer.resize(request.image().getBytes(), request.width(), request.height(), request.mode(),
+        request.output(), request.quality());
       long micros = (System.nanoTime() - started) / 1_000;
       message.reply(new ResizeResponse(Status.OK, result.width(), result.height(), micros, result.format(), "",
         request.name(), "", Buffer.buffer(result.bytes())));

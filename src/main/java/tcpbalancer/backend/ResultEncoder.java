@@ -12,9 +12,10 @@ import tcpbalancer.protocol.Status;
 import tcpbalancer.protocol.StatusException;
 
 /**
- * Encodes a resized image in its source's format: a PNG as it is; a JPEG at the configured quality, grey when the
- * source had one channel, and drawn opaque when the image has alpha, which JPEG cannot hold. Thread-safe: it holds
- * no per-image state.
+ * Encodes a resized image in the format chosen for it: a PNG as it is; a JPEG at the request's or the configured
+ * quality, grey when the source had one channel, and drawn opaque when the image has alpha, which JPEG cannot hold
+ * ({@link OutputPixels} flattens it onto white first). Neither writer is given metadata, so results carry none.
+ * Thread-safe: it holds no per-image state.
  */
 final class ResultEncoder {
 
@@ -26,10 +27,16 @@ final class ResultEncoder {
   }
 
   byte[] encode(BufferedImage image, String format, boolean grey) {
+    return encode(image, format, grey, 0);
+  }
+
+  /** {@code quality}: a request's JPEG quality, 1..100, or 0 for the configured one. */
+  byte[] encode(BufferedImage image, String format, boolean grey, int quality) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (MemoryCacheImageOutputStream output = new MemoryCacheImageOutputStream(bytes)) {
       if (ImageResizer.JPEG.equals(format)) {
-        writeJpeg(grey ? convert(image, BufferedImage.TYPE_BYTE_GRAY) : opaque(image), output);
+        writeJpeg(grey ? convert(image, BufferedImage.TYPE_BYTE_GRAY) : opaque(image), output,
+          quality > 0 ? quality / 100f : jpegQuality);
       } else if (!ImageIO.write(image, ImageResizer.PNG, output)) {
         throw new StatusException(Status.INTERNAL_ERROR, "no PNG writer is available");
       }
@@ -39,12 +46,12 @@ final class ResultEncoder {
     return bytes.toByteArray();
   }
 
-  private void writeJpeg(BufferedImage image, MemoryCacheImageOutputStream output) throws IOException {
+  private void writeJpeg(BufferedImage image, MemoryCacheImageOutputStream output, float quality) throws IOException {
     ImageWriter writer = ImageIO.getImageWritersByFormatName(ImageResizer.JPEG).next();
     try {
       ImageWriteParam param = writer.getDefaultWriteParam();
       param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
-      param.setCompressionQuality(jpegQuality);
+      param.setCompressionQuality(quality);
       writer.setOutput(output);
       writer.write(null, new IIOImage(image, null, null), param);
     } finally {

@@ -8,7 +8,9 @@ import tcpbalancer.config.ConfigException;
 import tcpbalancer.config.ConfigFields;
 import tcpbalancer.config.TlsClientOptions;
 import tcpbalancer.protocol.Frame;
+import tcpbalancer.protocol.OutputFormat;
 import tcpbalancer.protocol.ResizeMode;
+import tcpbalancer.protocol.ResizeRequest;
 
 /**
  * Settings of a {@link ClientVerticle}, read once from its {@code config()} and validated there. See
@@ -17,7 +19,8 @@ import tcpbalancer.protocol.ResizeMode;
 public record ClientOptions(HostAndPort proxy, String input, String output, int width, int height, ResizeMode mode,
                             int minConns, int maxConns, int times, boolean dryRun, int window, int retries,
                             String report, String histogram, int maxFrameSize, int requestTimeoutMillis,
-                            int reconnectTimeoutMillis, int eventLoops, TlsClientOptions tls) {
+                            int reconnectTimeoutMillis, int eventLoops, TlsClientOptions tls, OutputFormat format,
+                            int quality) {
 
   public static final int DEFAULT_WINDOW = 4;
   public static final int DEFAULT_RETRIES = 3;
@@ -32,7 +35,7 @@ public record ClientOptions(HostAndPort proxy, String input, String output, int 
   public static final int DEFAULT_EVENT_LOOPS = Runtime.getRuntime().availableProcessors();
   public static final Set<String> KEYS = Set.of("proxy", "input", "output", "width", "height", "mode", "minConns",
     "maxConns", "times", "dryRun", "window", "retries", "report", "histogram", "maxFrameSize",
-    "requestTimeoutMillis", "reconnectTimeoutMillis", "eventLoops", "tls");
+    "requestTimeoutMillis", "reconnectTimeoutMillis", "eventLoops", "tls", "format", "quality");
 
   public static ClientOptions fromJson(JsonObject json, String path) {
     JsonObject config = json == null ? new JsonObject() : json;
@@ -68,12 +71,20 @@ public record ClientOptions(HostAndPort proxy, String input, String output, int 
       fields.integer("requestTimeoutMillis", DEFAULT_REQUEST_TIMEOUT_MILLIS, 1, Integer.MAX_VALUE),
       fields.integer("reconnectTimeoutMillis", DEFAULT_RECONNECT_TIMEOUT_MILLIS, 0, Integer.MAX_VALUE),
       fields.integer("eventLoops", DEFAULT_EVENT_LOOPS, 1, 1024),
-      TlsClientOptions.fromJson(config.getValue("tls"), fields.path("tls")));
+      TlsClientOptions.fromJson(config.getValue("tls"), fields.path("tls")),
+      fields.named("format", OutputFormat.class, OutputFormat.SAME),
+      fields.integer("quality", ResizeRequest.BACKEND_QUALITY, 1, ResizeRequest.MAX_QUALITY));
+  }
+
+  /** True when requests ask for more than the source's format at the backend's quality. */
+  boolean hasOutputOptions() {
+    return format != OutputFormat.SAME || quality != ResizeRequest.BACKEND_QUALITY;
   }
 
   /** The same settings with another range of connections per round: one event loop's share of a run. */
   ClientOptions withConnections(int fewest, int most) {
     return new ClientOptions(proxy, input, output, width, height, mode, fewest, most, times, dryRun, window, retries,
-      report, histogram, maxFrameSize, requestTimeoutMillis, reconnectTimeoutMillis, eventLoops, tls);
+      report, histogram, maxFrameSize, requestTimeoutMillis, reconnectTimeoutMillis, eventLoops, tls, format,
+      quality);
   }
 }

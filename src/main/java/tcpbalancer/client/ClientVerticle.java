@@ -32,7 +32,7 @@ public class ClientVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     options = ClientOptions.fromJson(config(), "config");
-    return vertx.executeBlocking(() -> ImageScanner.scan(Path.of(options.input())))
+    return vertx.executeBlocking(() -> ImageScanner.scan(Path.of(options.input()), options.format()))
       .compose(scan -> vertx.fileSystem().mkdirs(options.output()).map(scan))
       .onSuccess(this::run);
   }

@@ -7,7 +7,8 @@ import java.nio.file.Path;
  *
  * @param path       where it is
  * @param name       its file name, as sent
- * @param format     {@code jpeg} or {@code png}: from its first bytes, else from its extension
+ * @param format     {@code jpeg}, {@code png}, {@code webp}, {@code bmp}, {@code tiff} or {@code gif}: from its first
+ *                   bytes, else from its extension
  * @param size       its size in bytes
  * @param resultStem the start of its results' names, unique in the run ({@link OutputNames#uniqueStems})
  */

@@ -7,11 +7,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.stream.Stream;
+import tcpbalancer.protocol.OutputFormat;
 
 /**
- * Finds the images of an input folder (not its subfolders): files whose extension is {@code .jpg},
- * {@code .jpeg} or {@code .png}, and files whose first bytes are a JPEG or PNG signature whatever their name.
+ * Finds the images of an input folder (not its subfolders): files whose first bytes are the signature of a format
+ * the backends read (JPEG, PNG, WebP, BMP, TIFF, GIF: {@link ImageSignatures}) whatever their name, and files whose
+ * extension names one of these formats.
  * Everything else is skipped and listed, including what is not a regular file (a FIFO, a link to a device), which
  * is never opened: reading one could block or never end. Subfolders are left out without a word. Blocking: call
  * it off the event loop. Whether an image is valid is the backend's call: a {@code .jpg} of random bytes is sent,
@@ -26,7 +29,17 @@ public final class ImageScanner {
   private ImageScanner() {
   }
 
+  /** The file name extensions that make a file without a known signature an image to send, and its format. */
+  private static final Map<String, String> EXTENSIONS = Map.of("jpg", "jpeg", "jpeg", "jpeg", "png", "png",
+    "webp", "webp", "bmp", "bmp", "tif", "tiff", "tiff", "tiff", "gif", "gif");
+
+  /** The images of {@code folder}, with result names for results in the source's format. */
   public static Result scan(Path folder) throws IOException {
+    return scan(folder, OutputFormat.SAME);
+  }
+
+  /** The images of {@code folder}, with unique result names for results in {@code output}. */
+  public static Result scan(Path folder, OutputFormat output) throws IOException {
     if (Files.exists(folder) && !Files.isDirectory(folder)) {
       throw new IOException("input " + folder + " is a file, not a folder: give the folder that holds the images");
     }
@@ -50,7 +63,8 @@ public final class ImageScanner {
         }
       }
     }
-    List<String> stems = OutputNames.uniqueStems(names, formats);
+    List<String> stems = OutputNames.uniqueStems(names,
+      formats.stream().map(format -> OutputNames.resultFormat(format, output)).toList());
     List<ImageFile> images = new ArrayList<>();
     for (int i = 0; i < paths.size(); i++) {
       images.add(new ImageFile(paths.get(i), names.get(i), formats.get(i), Files.size(paths.get(i)), stems.get(i)));
@@ -68,10 +82,7 @@ public final class ImageScanner {
     if (signed != null) {
       return signed;
     }
-    String lower = name.toLowerCase(Locale.ROOT);
-    if (lower.endsWith(".jpg") || lower.endsWith(".jpeg")) {
-      return "jpeg";
-    }
-    return lower.endsWith(".png") ? "png" : null;
+    int dot = name.lastIndexOf('.');
+    return dot < 0 ? null : EXTENSIONS.get(name.substring(dot + 1).toLowerCase(Locale.ROOT));
   }
 }

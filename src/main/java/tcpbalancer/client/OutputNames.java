@@ -66,6 +66,18 @@ public final class OutputNames {
     return (stem + "." + extension).toLowerCase(Locale.ROOT);
   }
 
+  /**
+   * The format a backend answers in for a source of {@code sourceFormat}: a JPEG stays JPEG and every other source
+   * becomes a PNG, unless the request names the format.
+   */
+  public static String resultFormat(String sourceFormat, tcpbalancer.protocol.OutputFormat output) {
+    return switch (output) {
+      case JPEG -> "jpeg";
+      case PNG -> "png";
+      case SAME -> "jpeg".equals(sourceFormat) ? "jpeg" : "png";
+    };
+  }
+
   /** The file name without folders and extension. */
   private static String stemOf(String inputName) {
     String base = inputName.substring(Math.max(inputName.lastIndexOf('/'), inputName.lastIndexOf('\\')) + 1);

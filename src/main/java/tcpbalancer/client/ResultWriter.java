@@ -11,6 +11,7 @@ import java.util.HashSet;
 import java.util.Locale;
 import java.util.Set;
 import java.util.UUID;
+import tcpbalancer.protocol.OutputFormat;
 import tcpbalancer.protocol.ResizeMode;
 import tcpbalancer.protocol.ResizeResponse;
 
@@ -59,7 +60,7 @@ final class ResultWriter {
     if (options.dryRun()) {
       return null;
     }
-    boolean fits = options.mode() == ResizeMode.EXACT
+    boolean fits = options.mode() == ResizeMode.EXACT || options.mode() == ResizeMode.FILL
       ? answer.width() == options.width() && answer.height() == options.height()
       : answer.width() >= 1 && answer.height() >= 1 && answer.width() <= options.width()
         && answer.height() <= options.height();
@@ -69,6 +70,10 @@ final class ResultWriter {
     }
     if (!answer.format().equals("jpeg") && !answer.format().equals("png")) {
       return "the backend " + answer.backend() + " answered in an unknown format '" + answer.format() + "'";
+    }
+    String asked = OutputNames.resultFormat(file.format(), options.format());
+    if (options.format() != OutputFormat.SAME && !answer.format().equals(asked)) {
+      return "the backend " + answer.backend() + " answered in " + answer.format() + ", not the " + asked + " asked for";
     }
     if (!ImageSignatures.isA(answer.format(), answer.image())) {
       return "the backend " + answer.backend() + " answered bytes that are not a "

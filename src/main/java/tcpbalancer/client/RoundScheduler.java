@@ -156,7 +156,8 @@ final class RoundScheduler {
   }
 
   private void send(ResizeConnection connection, QueuedImage item) {
-    long bodySize = ResizeRequest.bodySize(item.file.name(), item.file.format(), item.file.size());
+    long bodySize = ResizeRequest.bodySize(item.file.name(), item.file.format(), item.file.size(),
+      options.hasOutputOptions());
     if (!options.dryRun() && bodySize > options.maxFrameSize()) {
       connection.requestSettled();
       fail(item, "FRAME_TOO_LARGE: the file is " + item.file.size() + " bytes, over the " + options.maxFrameSize()
@@ -179,7 +180,7 @@ final class RoundScheduler {
         return;
       }
       ResizeRequest request = new ResizeRequest(item.file.name(), item.file.format(), options.width(),
-        options.height(), options.mode(), options.dryRun(), read.result());
+        options.height(), options.mode(), options.dryRun(), read.result(), options.format(), options.quality());
       if (item.firstSentNanos == 0) {
         item.firstSentNanos = System.nanoTime();
       }

@@ -188,10 +188,10 @@ public final class RunReport {
       line(text, "  output      %d files written in %s", written, options.output());
     }
     if (imagesPerRound == 0) {
-      line(text, "no JPEG or PNG image in %s: nothing was sent", options.input());
+      line(text, "no image (JPEG, PNG, WebP, BMP, TIFF, GIF) in %s: nothing was sent", options.input());
     }
     if (!skippedFiles.isEmpty()) {
-      line(text, "skipped (not a regular JPEG or PNG file): %s", String.join(", ", skippedFiles));
+      line(text, "skipped (not a regular image file): %s", String.join(", ", skippedFiles));
     }
     if (!failures.isEmpty()) {
       line(text, "failed:");

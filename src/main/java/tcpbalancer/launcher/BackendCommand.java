@@ -7,7 +7,7 @@ import picocli.CommandLine.Option;
 
 /** {@code backend}: a resizing server, with the original's flags. Builds a deployment config and launches it. */
 @Command(name = "backend", sortOptions = false,
-  description = "Resizes JPEG and PNG images sent over TCP (protocol: docs/protocol.md).")
+  description = "Resizes JPEG, PNG, WebP, BMP, TIFF and GIF images sent over TCP (protocol: docs/protocol.md).")
 final class BackendCommand implements ProgramCommand {
 
   @Option(names = {"-p", "--port"}, required = true, paramLabel = "N", description = "port to listen on (0: any free port)")

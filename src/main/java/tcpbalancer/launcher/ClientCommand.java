@@ -12,7 +12,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code client}: sends a folder of images for resizing, with the original's flags; exits when done. */
 @Command(name = "client", sortOptions = false,
-  description = "Sends every JPEG and PNG image of a folder through the proxy for resizing, writes the results "
+  description = "Sends every image (JPEG, PNG, WebP, BMP, TIFF, GIF) of a folder through the proxy for resizing, writes the results "
     + "as NAME-WxH.EXT, and reports bytes, rates and latency. Exit code 0 only if every image was resized.")
 final class ClientCommand implements ProgramCommand {
 
@@ -48,8 +48,9 @@ final class ClientCommand implements ProgramCommand {
     + "resizing (measures the network path)")
   boolean dryRun;
 
-  @Option(names = "--mode", paramLabel = "fit|exact", defaultValue = "fit",
-    description = "fit inside WxH keeping the aspect ratio, or exactly WxH (default: ${DEFAULT-VALUE})")
+  @Option(names = "--mode", paramLabel = "fit|exact|fill", defaultValue = "fit",
+    description = "fit inside WxH keeping the aspect ratio, exactly WxH, or fill WxH keeping the aspect ratio and "
+      + "cropping the overflow, centred (default: ${DEFAULT-VALUE})")
   String mode;
 
   @Option(names = "--window", paramLabel = "N", description = "requests in flight per connection (default: 4)")
@@ -82,6 +83,15 @@ final class ClientCommand implements ProgramCommand {
   @Option(names = "--ca", paramLabel = "FILE", description = "PEM file of the authorities that sign the proxy's "
     + "certificate (with --tls)")
   String ca;
+
+  @Option(names = "--format", paramLabel = "same|jpeg|png",
+    description = "the results' format: the source's (JPEG stays JPEG, every other format becomes PNG), JPEG or PNG "
+      + "(default: same)")
+  String format;
+
+  @Option(names = "--quality", paramLabel = "N",
+    description = "JPEG quality of the results, 1..100 (default: the backend's, 90 unless configured)")
+  Integer quality;
 
   @Mixin
   CommonOptions common;
@@ -130,6 +140,12 @@ final class ClientCommand implements ProgramCommand {
     }
     if (tls) {
       client.put("tls", ca == null ? new JsonObject() : new JsonObject().put("ca", ca));
+    }
+    if (format != null) {
+      client.put("format", format);
+    }
+    if (quality != null) {
+      client.put("quality", quality);
     }
     return common.toConfig().put("verticles", new JsonObject()
       .put("client", new JsonObject().put("verticle", VerticleKind.CLIENT.configName()).put("config", client)));

@@ -5,7 +5,9 @@ public enum ResizeMode implements WireCode {
   /** Scale to fit inside width x height, keeping the aspect ratio (the default). */
   FIT(0),
   /** Scale to exactly width x height, as the original program did. */
-  EXACT(1);
+  EXACT(1),
+  /** Scale to cover width x height, keeping the aspect ratio, and crop the overflow evenly from both sides. */
+  FILL(2);
 
   private final int code;
 

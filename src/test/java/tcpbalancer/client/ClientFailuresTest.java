@@ -116,7 +116,7 @@ class ClientFailuresTest {
     runClient(vertx, clientConfig(1, input.toString(), dir.resolve("out").toString()))
       .onComplete(test.succeeding(report -> test.verify(() -> {
         assertThat(report.exitCode()).isEqualTo(1);
-        assertThat(report.toText()).contains("no JPEG or PNG image in").contains("notes.txt");
+        assertThat(report.toText()).contains("no image (JPEG, PNG, WebP, BMP, TIFF, GIF) in").contains("notes.txt");
         test.completeNow();
       })));
   }
