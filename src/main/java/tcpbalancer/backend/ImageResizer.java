@@ -44,8 +44,14 @@ public final class ImageResizer {
   private final long maxPixels;
   private final long maxResultPixels;
   private final ResultEncoder encoder;
+  private final DecodeBudget budget;
 
   public ImageResizer(ResizeWorkerOptions options) {
+    this(options, DecodeBudget.HEAP);
+  }
+
+  ImageResizer(ResizeWorkerOptions options, DecodeBudget budget) {
+    this.budget = budget;
     this.maxPixels = options.maxPixels();
     this.maxResultPixels = options.maxResultPixels();
     this.encoder = new ResultEncoder(options.jpegQuality() / 100f);
@@ -74,17 +80,25 @@ public final class ImageResizer {
       int boxWidth = orientation.swapsAxes() ? height : width;
       int boxHeight = orientation.swapsAxes() ? width : height;
       Decoded decoded = decode(reader, input, encoded, format, boxWidth, boxHeight, mode);
-      BufferedImage source = decoded.image();
-      boolean grey = source.getColorModel().getNumColorComponents() == 1 && !source.getColorModel().hasAlpha();
-      // imgscalr's drawing would brighten grey with alpha: its samples are copied as sRGB first (see StoredGrey).
-      BufferedImage scalable = StoredGrey.asSrgb(source);
-      BufferedImage resized = resize(scalable, decoded.target());
-      source.flush();
-      scalable.flush();
-      return new Scaled(orientation.apply(resized), format, grey);
+      try {
+        return scale(decoded, format, orientation);
+      } finally {
+        decoded.reservation().close(); // the decoded image and its copies are garbage from here
+      }
     } finally {
       reader.dispose();
     }
+  }
+
+  private Scaled scale(Decoded decoded, String format, Orientation orientation) {
+    BufferedImage source = decoded.image();
+    boolean grey = source.getColorModel().getNumColorComponents() == 1 && !source.getColorModel().hasAlpha();
+    // imgscalr's drawing would brighten grey with alpha: its samples are copied as sRGB first (see StoredGrey).
+    BufferedImage scalable = StoredGrey.asSrgb(source);
+    BufferedImage resized = resize(scalable, decoded.target());
+    source.flush();
+    scalable.flush();
+    return new Scaled(orientation.apply(resized), format, grey);
   }
 
   /**
@@ -140,7 +154,7 @@ public final class ImageResizer {
    * The decoded source and the result's size. The size comes from the header, not from the decoded (perhaps
    * subsampled) image, whose rounded dimensions would round the result a second time.
    */
-  private record Decoded(BufferedImage image, Dimensions target) {
+  private record Decoded(BufferedImage image, Dimensions target, DecodeBudget.Reservation reservation) {
   }
 
   /**
@@ -152,6 +166,7 @@ public final class ImageResizer {
     List<String> warnings = new ArrayList<>();
     reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
     reader.setInput(input, true, true);
+    DecodeBudget.Reservation reservation = null;
     try {
       int width = reader.getWidth(0);
       int height = reader.getHeight(0);
@@ -163,6 +178,8 @@ public final class ImageResizer {
       if (step > 1) {
         param.setSourceSubsampling(step, step, 0, 0);
       }
+      long decodedPixels = (long) ((width + step - 1) / step) * ((height + step - 1) / step);
+      reservation = budget.reserve(DecodeBudget.need(decodedPixels, (long) target.width() * target.height()));
       if (JPEG.equals(format) && firstScanSuffices(reader, encoded, width, height, target)) {
         byte[] firstScan = ProgressiveJpeg.firstScanOnly(encoded);
         if (firstScan != null) {
@@ -175,11 +192,19 @@ public final class ImageResizer {
           throw new StatusException(Status.CORRUPT_IMAGE, "the image is truncated: " + warning);
         }
       }
-      return new Decoded(image, target);
+      return new Decoded(image, target, reservation);
     } catch (StatusException e) {
+      release(reservation);
       throw e; // already says why
     } catch (IOException | RuntimeException e) {
+      release(reservation);
       throw new StatusException(Status.CORRUPT_IMAGE, "the image cannot be decoded: " + describe(e), e);
+    }
+  }
+
+  private static void release(DecodeBudget.Reservation reservation) {
+    if (reservation != null) {
+      reservation.close();
     }
   }
 
