@@ -10,7 +10,7 @@ Each scenario runs several times and reports the median with min and max; a run 
 unanswered, an output missing, an error) is reported and left out.
 
 Usage: bench/run [scenario ...] [--images DIR ...] [--profile]   (scenarios: floor, proxy, resize, redis, requests,
-requests-dry; default: all). Each scenario's JSON goes to target/bench/NAME.json (ignored by git): a run never
+requests-dry, footprint; default: all). Each scenario's JSON goes to target/bench/NAME.json (ignored by git): a run never
 rewrites tracked files;
 bench/results/ keeps the JSON of the runs bench/RESULTS.md reports, copied there on purpose.
 
@@ -22,19 +22,27 @@ time of one pass by a fresh client process, against fresh vipsthumbnail processe
 is checked: its source's format, the size of the fit, decoding completely (bench/resize.py). --profile adds the
 per-stage profile of one warm worker (tcpbalancer.backend.ResizeProfile) beside vips's own time per image.
 
+Our programs run through bin/tcpbalancer, which picks their JVM options (and maps their class data archives);
+the *_JVM_OPTS knobs reach it as JAVA_OPTS, which win over its options.
+
 Environment, each knob with its default in brackets (a bad value stops the run with a message naming it):
   RUNS                   runs per side [3]; --runs overrides it
   JVM_OPTS               options for all our JVMs [none]
-  PROXY_JVM_OPTS         more options for our proxy [README's "-XX:+UseSerialGC -Xmx128m"]
-  CLIENT_JVM_OPTS        more options for our client [README's "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"]
-  CLIENT_CDS             1: the client's warm-up run writes the class data archive its measured run maps, as
-                         README gives; 0: no archive [1]
+  PROXY_JVM_OPTS         more options for our proxy [none: bin/tcpbalancer's]
+  CLIENT_JVM_OPTS        more options for our client [none: bin/tcpbalancer's]
+  CLIENT_CDS             1: the client's warm-up run writes a class data archive of its own, which its measured
+                         run maps; 0: only bin/tcpbalancer's archive [0]
   WARM_UP_ROUNDS         unmeasured rounds before the measured 100 in the dry-run scenarios [400]
   PROXY_INSTANCES        our proxy's --instances [unset: the proxy's own default, one per core]
   RESIZE_IMAGES_PER_RUN  images per measured resize run, at least: whole passes over the set [150]; fewer than
                          150 is not a steady state, and the table says so
   RESIZE_WARM_UP_ROUNDS  unmeasured passes before them, on both sides [10]
   REDIS_WARM_UP_RUNS     unmeasured redis-benchmark runs before the measured one, on every side [2]
+  IDLE_CONNECTIONS       footprint: connections each idle round opens through the proxy [2000]
+  IDLE_ROUNDS            footprint: rounds of idle connections [10]
+  STARTS                 footprint: starts timed per server [5]
+  ORIGINAL_BACKEND       footprint: the original's backend command, {port} in it [unset: not measured]
+  ORIGINAL_PROXY         footprint: the original's proxy command, {port} and {upstream} in it [unset]
   BENCH_IMAGES           the folder of images of the dry-run scenarios [../shared/bench-images beside the checkout
                          if it exists, else samples/]; the output and the JSON name the folder used
   RESIZE_IMAGES          the resize scenario's image sets, separated by ':' [samples/, and
@@ -56,12 +64,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping, Optional
 
+import footprint
 import processes
 import resize
 from processes import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 JAR = ROOT / "target" / "tcpbalancer.jar"
+SCRIPT = ROOT / "bin" / "tcpbalancer"
 SHARED_IMAGES = ROOT.parent / "shared" / "bench-images"
 SAMPLES = ROOT / "samples"
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
@@ -142,6 +152,11 @@ class Settings:
     images_source: str
     resize_image_sets: tuple
     resize_profile: bool
+    idle_connections: int = 2000
+    idle_rounds: int = 10
+    starts: int = 5
+    original_backend: Optional[str] = None
+    original_proxy: Optional[str] = None
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str]):
@@ -150,11 +165,10 @@ class Settings:
             runs=whole_number(environ, "RUNS", 3, 1),
             jvm_opts=options(environ, "JVM_OPTS", ""),
             # README's options for our proxy: a small heap, as it keeps little on it.
-            proxy_jvm_opts=options(environ, "PROXY_JVM_OPTS", "-XX:+UseSerialGC -Xmx128m"),
-            # README's options for load runs of the short-lived client: C1 only (C2 would spend a short run
-            # compiling) and a small heap.
-            client_jvm_opts=options(environ, "CLIENT_JVM_OPTS", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"),
-            client_cds=switch(environ, "CLIENT_CDS", True),
+            # bin/tcpbalancer picks each program's options (README.md, "Start script"); these add to them.
+            proxy_jvm_opts=options(environ, "PROXY_JVM_OPTS", ""),
+            client_jvm_opts=options(environ, "CLIENT_JVM_OPTS", ""),
+            client_cds=switch(environ, "CLIENT_CDS", False),
             # A JVM server needs a few hundred rounds to reach its steady state (bench/RESULTS.md, "warm-up").
             warm_up_rounds=whole_number(environ, "WARM_UP_ROUNDS", 400, 1),
             proxy_instances=(whole_number(environ, "PROXY_INSTANCES", 0, 1)
@@ -167,7 +181,12 @@ class Settings:
             images=images,
             images_source=images_source,
             resize_image_sets=resize_image_sets(environ.get("RESIZE_IMAGES")),
-            resize_profile=switch(environ, "RESIZE_PROFILE", False))
+            resize_profile=switch(environ, "RESIZE_PROFILE", False),
+            idle_connections=whole_number(environ, "IDLE_CONNECTIONS", 2000, 1),
+            idle_rounds=whole_number(environ, "IDLE_ROUNDS", 10, 1),
+            starts=whole_number(environ, "STARTS", 5, 1),
+            original_backend=environ.get("ORIGINAL_BACKEND") or None,
+            original_proxy=environ.get("ORIGINAL_PROXY") or None)
 
     def meta(self):
         """The settings as each results JSON records them (the keys are the ones earlier results have)."""
@@ -247,7 +266,8 @@ Invalid = resize.Invalid
 
 
 def ours(settings, *args, jvm_opts=()):
-    return ["java", *settings.jvm_opts, *jvm_opts, "-jar", str(JAR), *args]
+    """Our program through its start script; `env` and the script exec, so the process's pid is the JVM's."""
+    return ["env", "JAVA_OPTS=" + " ".join([*settings.jvm_opts, *jvm_opts]), str(SCRIPT), *args]
 
 
 # The original sent every image of its 11 on each connection. Our client spreads a folder's images over the
@@ -340,22 +360,7 @@ def start_proxy(settings, kind, work, backend_ports, check="resize", extra=()):
         instances = [] if settings.proxy_instances is None else ["--instances", str(settings.proxy_instances)]
         return Server("proxy-ours", ours(settings, "proxy", "-p", str(port), "--host", "127.0.0.1", *instances,
                                          *upstreams, jvm_opts=settings.proxy_jvm_opts), [port], work), port
-    config = work / "haproxy.cfg"
-    servers = "\n".join(f"    server b{i} 127.0.0.1:{p}" for i, p in enumerate(backend_ports))
-    config.write_text(f"""global
-    maxconn 8000
-defaults
-    mode tcp
-    timeout connect 5s
-    timeout client 300s
-    timeout server 300s
-frontend front
-    bind 127.0.0.1:{port}
-    default_backend back
-backend back
-    balance roundrobin
-{servers}
-""")
+    config = haproxy_config(work, port, backend_ports)
     return Server("proxy-haproxy", ["haproxy", "-db", "-f", str(config)], [port], work), port
 
 
@@ -423,7 +428,7 @@ def resize_run(settings, work, kind):
     return {"images_per_s": report["images"]["resized"] / report["seconds"],
             "cold_images_per_s": len(images) / cold_seconds,
             "backends_cpu_s": backends_usage["cpu_s"], "proxy_cpu_s": proxy_usage["cpu_s"],
-            "client_cpu_s": client["cpu_s"]}
+            "client_cpu_s": client["cpu_s"], "backends_peak_rss_mb": backends_usage["peak_rss_mb"]}
 
 
 def redis_run(settings, work, kind):
@@ -610,6 +615,116 @@ def requests_dry_run(settings, work, side):
             "proxy_cpu_s": usage["cpu_s"], "proxy_peak_rss_mb": usage["peak_rss_mb"]}
 
 
+def haproxy_config(work, port, backend_ports):
+    config = work / "haproxy.cfg"
+    servers = "\n".join(f"    server b{i} 127.0.0.1:{p}" for i, p in enumerate(backend_ports))
+    config.write_text(f"""global
+    maxconn 8000
+defaults
+    mode tcp
+    timeout connect 5s
+    timeout client 300s
+    timeout server 300s
+frontend front
+    bind 127.0.0.1:{port}
+    default_backend back
+backend back
+    balance roundrobin
+{servers}
+""")
+    return config
+
+
+def proxy_command(settings, kind, work, port, upstream_port):
+    """The command of a proxy of `kind` (ours, haproxy, original) on `port` in front of one TCP upstream."""
+    if kind == "ours":
+        return ours(settings, "proxy", "-p", str(port), "--host", "127.0.0.1", "-u", f"127.0.0.1:{upstream_port}",
+                    "--check", "connect", jvm_opts=settings.proxy_jvm_opts)
+    if kind == "haproxy":
+        return ["haproxy", "-db", "-f", str(haproxy_config(work, port, [upstream_port]))]
+    return settings.original_proxy.format(port=port, upstream=f"127.0.0.1:{upstream_port}").split()
+
+
+def backend_command(settings, kind, port):
+    if kind == "ours":
+        return ours(settings, "backend", "-p", str(port), "--host", "127.0.0.1")
+    return settings.original_backend.format(port=port).split()
+
+
+def start_times(command_for, starts):
+    """Median, min and max seconds from start to the port accepting over `starts` starts, and the RSS then."""
+    seconds, rss = [], []
+    for _ in range(starts):
+        port = free_port()
+        took, resident = footprint.start_to_ready(command_for(port), port)
+        seconds.append(took)
+        rss.append(resident)
+    return statistics.median(seconds), min(seconds), max(seconds), statistics.median(rss)
+
+
+def cluster_join_seconds(settings, work, starts):
+    """A clustered backend joining a running one: seconds from its start to its port accepting (median)."""
+    name = f"bench-{os.getpid()}"
+    first_port, first_hz, second_hz = free_port(), free_port(), free_port()
+    members = f"127.0.0.1:{first_hz},127.0.0.1:{second_hz}"
+    env = {"TCPBALANCER_CLUSTER_MEMBERS": members, "TCPBALANCER_CLUSTER_NAME": name,
+           "TCPBALANCER_CLUSTER_HOST": "127.0.0.1"}
+
+    def clustered(port, hz):
+        return ["env", *(f"{k}={v}" for k, v in env.items()), f"TCPBALANCER_CLUSTER_PORT={hz}",
+                *ours(settings, "backend", "-p", str(port), "--host", "127.0.0.1", "--cluster")]
+
+    first = Server("backend-cluster-1", clustered(first_port, first_hz), [first_port], work)
+    try:
+        return start_times(lambda port: clustered(port, second_hz), starts)[0]
+    finally:
+        first.stop()
+
+
+def subfolder(work, name):
+    """A folder of its own for one of the scenarios the footprint scenario runs inside its run."""
+    folder = work / name
+    folder.mkdir()
+    return folder
+
+
+def footprint_run(settings, work, kind):
+    """Memory and start-up of one side: ours (through bin/tcpbalancer), HAProxy, or the original where given."""
+    out = {}
+    if kind == "ours" or (kind == "original" and settings.original_backend):
+        median, low, high, rss = start_times(lambda port: backend_command(settings, kind, port), settings.starts)
+        out.update({"backend_start_ms": median * 1000, "backend_start_min_ms": low * 1000,
+                    "backend_start_max_ms": high * 1000, "backend_ready_rss_mb": rss})
+    if kind == "haproxy" or kind == "ours" or settings.original_proxy:
+        median, low, high, rss = start_times(lambda port: proxy_command(settings, kind, work, port, free_port()),
+                                             settings.starts)
+        out.update({"proxy_start_ms": median * 1000, "proxy_start_min_ms": low * 1000,
+                    "proxy_start_max_ms": high * 1000, "proxy_ready_rss_mb": rss})
+
+        def start_proxy(upstream_port):
+            port = free_port()
+            return Server(f"proxy-{kind}", proxy_command(settings, kind, work, port, upstream_port), [port], work), port
+
+        rounds, peak = footprint.idle_rounds(start_proxy, lambda server: server.process.pid,
+                                             settings.idle_connections, settings.idle_rounds)
+        open_rss = [r["open_rss_mb"] for r in rounds]
+        out.update({"idle_peak_rss_mb": peak, "idle_first_round_rss_mb": open_rss[0],
+                    "idle_last_round_rss_mb": open_rss[-1], "idle_growth_mb": open_rss[-1] - open_rss[0],
+                    "idle_closed_rss_mb": rounds[-1]["closed_rss_mb"]})
+    if kind == "ours":
+        out["cluster_join_ms"] = cluster_join_seconds(settings, work, settings.starts) * 1000
+        floor = floor_run(settings, subfolder(work, "floor"), None)
+        out.update({"backend_floor_peak_rss_mb": floor["backend_peak_rss_mb"],
+                    "client_floor_peak_rss_mb": floor["client_peak_rss_mb"],
+                    "backend_resize_peak_rss_mb":
+                        resize_run(settings, subfolder(work, "resize"), "ours")["backends_peak_rss_mb"]})
+    if kind in ("ours", "haproxy"):
+        out["proxy_scenario_peak_rss_mb"] = proxy_run(settings, subfolder(work, "proxy"), kind)["proxy_peak_rss_mb"]
+    if not out:
+        raise Invalid("the original is not installed here (ORIGINAL_BACKEND, ORIGINAL_PROXY)")
+    return out
+
+
 SCENARIOS = {
     "floor": Scenario("floor it: client -> one backend, dry run, 100 connections x 100 rounds", (None,), floor_run),
     "proxy": Scenario("through the proxy: dry run, 100 connections x 100 rounds, three backends",
@@ -632,6 +747,10 @@ SCENARIOS = {
                              requests_dry_run,
                              (Comparison("requests", "connections", ("requests_per_s", "p99_ms", "proxy_cpu_s")),
                               Comparison("requests", "haproxy", ("requests_per_s", "p99_ms")))),
+    "footprint": Scenario("footprint: peak RSS, {idle_rounds} rounds of {idle_connections} idle connections, "
+                          "start to ready over {starts} starts", ("ours", "haproxy", "original"), footprint_run,
+                          (Comparison("ours", "haproxy", ("proxy_start_ms", "idle_peak_rss_mb",
+                                                          "proxy_scenario_peak_rss_mb")),)),
 }
 
 

@@ -61,6 +61,7 @@ from processes import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 JAR = ROOT / "target" / "tcpbalancer.jar"
+SCRIPT = ROOT / "bin" / "tcpbalancer"
 RESULTS = ROOT / "target" / "bench"
 HOST = "127.0.0.1"
 
@@ -130,7 +131,8 @@ class Server:
         self.name = name
         self.log_path = log_dir / f"{name}.log"
         with open(self.log_path, "w") as log:
-            self.process = subprocess.Popen(["java", *jvm_opts, "-jar", str(JAR), *args],
+            # Through the start script (its JVM options; ours as JAVA_OPTS win); env and it exec: one pid.
+            self.process = subprocess.Popen(["env", "JAVA_OPTS=" + " ".join(jvm_opts), str(SCRIPT), *args],
                                             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                             preexec_fn=kill_with_parent)
         self.wait_listening(port, deadline)

@@ -2,7 +2,6 @@ package tcpbalancer.cluster;
 
 import com.hazelcast.cluster.Member;
 import com.hazelcast.cluster.MembershipEvent;
-import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.LifecycleEvent;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -88,17 +87,8 @@ public final class ClusterNode implements Shareable {
 
   /** Calls {@code onChange} (on a Hazelcast thread) whenever a node joins or leaves; returns the registration. */
   public UUID onMembershipChange(Runnable onChange) {
-    return clusterManager.getHazelcastInstance().getCluster().addMembershipListener(new MembershipListener() {
-      @Override
-      public void memberAdded(MembershipEvent event) {
-        onChange.run();
-      }
-
-      @Override
-      public void memberRemoved(MembershipEvent event) {
-        onChange.run();
-      }
-    });
+    return clusterManager.getHazelcastInstance().getCluster()
+      .addMembershipListener(MembershipCallbacks.onChange(event -> onChange.run(), event -> onChange.run()));
   }
 
   /**
@@ -115,16 +105,8 @@ public final class ClusterNode implements Shareable {
   }
 
   private UUID onMemberLeft(Consumer<MembershipEvent> onLeft) {
-    return clusterManager.getHazelcastInstance().getCluster().addMembershipListener(new MembershipListener() {
-      @Override
-      public void memberAdded(MembershipEvent event) {
-      }
-
-      @Override
-      public void memberRemoved(MembershipEvent event) {
-        onLeft.accept(event);
-      }
-    });
+    return clusterManager.getHazelcastInstance().getCluster()
+      .addMembershipListener(MembershipCallbacks.onChange(event -> { }, onLeft));
   }
 
   private static String nodeIdOf(Member member) {

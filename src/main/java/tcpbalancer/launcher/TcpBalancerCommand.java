@@ -36,7 +36,9 @@ import tcpbalancer.config.ConfigFields;
   commandListHeading = "%nCommands (the original program's flags; COMMAND --help lists them):%n",
   optionListHeading = "%nOptions:%n",
   footer = {"", "-conf deploys every verticle a JSON file lists (docs/configuration.md;",
-    "examples in src/main/resources/conf/). Vert.x launcher options: -conf FILE --help."})
+    "examples in src/main/resources/conf/). Vert.x launcher options: -conf FILE --help.",
+    "bin/tcpbalancer COMMAND ... runs the jar with JVM options suited to each program",
+    "(--print-command shows them; README.md, \"Start script\")."})
 public final class TcpBalancerCommand implements Callable<Integer> {
 
   static final int EXIT_USAGE = 2;

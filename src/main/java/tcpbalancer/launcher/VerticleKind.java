@@ -19,15 +19,17 @@ import tcpbalancer.proxy.ProxyVerticle;
 
 /** The verticles a deployment config may name, with their defaults and the check of their config. */
 public enum VerticleKind {
-  BACKEND("backend", BackendVerticle::new, ThreadingModel.EVENT_LOOP, 1,
+  // Lambdas, not constructor references: a reference would load the verticle's class (and what it links to) in
+  // every program, whether or not its config names that verticle (issue 15: nothing loaded a program does not use).
+  BACKEND("backend", () -> new BackendVerticle(), ThreadingModel.EVENT_LOOP, 1,
     (config, path) -> BackendOptions.fromJson(config, path)),
   // One proxy per core, as HAProxy's threads: more event loops than cores only add context switches
   // (measured in bench/RESULTS.md).
-  PROXY("proxy", ProxyVerticle::new, ThreadingModel.EVENT_LOOP, Runtime.getRuntime().availableProcessors(),
+  PROXY("proxy", () -> new ProxyVerticle(), ThreadingModel.EVENT_LOOP, Runtime.getRuntime().availableProcessors(),
     (config, path) -> ProxyOptions.fromJson(config, path)),
-  CLIENT("client", ClientVerticle::new, ThreadingModel.EVENT_LOOP, 1,
+  CLIENT("client", () -> new ClientVerticle(), ThreadingModel.EVENT_LOOP, 1,
     (config, path) -> ClientOptions.fromJson(config, path)),
-  RESIZE_WORKER("resize-worker", ResizeWorkerVerticle::new, ThreadingModel.WORKER,
+  RESIZE_WORKER("resize-worker", () -> new ResizeWorkerVerticle(), ThreadingModel.WORKER,
     Runtime.getRuntime().availableProcessors(),
     (config, path) -> ResizeWorkerOptions.fromJson(config, path));
 

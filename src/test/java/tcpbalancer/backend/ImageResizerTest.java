@@ -225,9 +225,9 @@ class ImageResizerTest {
 
   @Test
   void largeSourcesAreReadSubsampledButNeverBelowFourTimesTheResult() {
-    assertThat(ImageResizer.subsampling(4224, 3168, new ImageResizer.Dimensions(200, 150))).isEqualTo(5);
-    assertThat(ImageResizer.subsampling(640, 480, new ImageResizer.Dimensions(200, 150))).isEqualTo(1);
-    assertThat(ImageResizer.subsampling(10_000, 100, new ImageResizer.Dimensions(200, 2))).isEqualTo(12);
+    assertThat(SourceDecoder.subsampling(4224, 3168, new ImageResizer.Dimensions(200, 150))).isEqualTo(5);
+    assertThat(SourceDecoder.subsampling(640, 480, new ImageResizer.Dimensions(200, 150))).isEqualTo(1);
+    assertThat(SourceDecoder.subsampling(10_000, 100, new ImageResizer.Dimensions(200, 2))).isEqualTo(12);
   }
 
   /**

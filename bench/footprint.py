@@ -1,0 +1,127 @@
+"""What the footprint scenario of bench.py measures, apart from the servers it starts: memory read from /proc,
+rounds of idle connections through a proxy, and the time from a server's start to its port accepting."""
+import asyncio
+import resource
+import socket
+import subprocess
+import time
+
+
+def memory_mb(pid):
+    """A process's resident set now (VmRSS) and at its highest so far (VmHWM), in MB."""
+    out = {}
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith(("VmRSS:", "VmHWM:")):
+                out[line.split(":")[0]] = int(line.split()[1]) / 1024
+    return {"rss_mb": out.get("VmRSS", 0.0), "peak_rss_mb": out.get("VmHWM", 0.0)}
+
+
+def raise_fd_limit(needed):
+    """Each idle connection takes two fds here (client and upstream ends): raises the soft limit to fit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < needed:
+        if hard != resource.RLIM_INFINITY and hard < needed:
+            raise RuntimeError(f"{needed} file descriptors needed, the hard limit is {hard} (ulimit -Hn)")
+        resource.setrlimit(resource.RLIMIT_NOFILE, (needed, hard))
+
+
+class Upstream:
+    """A TCP server that holds every connection open until its peer closes it, counting the open ones."""
+
+    def __init__(self):
+        self.open = 0
+        self.changed = asyncio.Event()
+        self.server = None
+
+    async def start(self):
+        self.server = await asyncio.start_server(self.handle, "127.0.0.1", 0, backlog=4096)
+        return self.server.sockets[0].getsockname()[1]
+
+    async def handle(self, reader, writer):
+        self.open += 1
+        self.changed.set()
+        try:
+            while await reader.read(4096):
+                pass
+        except ConnectionError:
+            pass
+        finally:
+            writer.close()
+            self.open -= 1
+            self.changed.set()
+
+    async def wait_for(self, count, limit):
+        deadline = time.monotonic() + limit
+        while self.open != count:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(f"{self.open} connections open at the upstream, not {count}, after {limit} s")
+            self.changed.clear()
+            try:
+                await asyncio.wait_for(self.changed.wait(), left)
+            except asyncio.TimeoutError:
+                pass
+
+
+async def _idle_rounds(start_proxy, pid_of, connections, rounds, limit):
+    upstream = Upstream()
+    upstream_port = await upstream.start()
+    proxy, proxy_port = start_proxy(upstream_port)
+    pid = pid_of(proxy)
+    samples = []
+    try:
+        for _ in range(rounds):
+            clients = []
+            for i in range(0, connections, 200):  # in batches: a burst of 2,000 SYNs would overflow the backlog
+                batch = await asyncio.gather(*(asyncio.open_connection("127.0.0.1", proxy_port)
+                                               for _ in range(min(200, connections - i))))
+                for _, writer in batch:
+                    writer.write(b"x")  # a byte through each: the relay is in use, not only accepted
+                clients.extend(batch)
+            await upstream.wait_for(connections, limit)
+            opened = memory_mb(pid)
+            for _, writer in clients:
+                writer.close()
+            await asyncio.gather(*(writer.wait_closed() for _, writer in clients), return_exceptions=True)
+            await upstream.wait_for(0, limit)
+            samples.append({"open_rss_mb": opened["rss_mb"], "closed_rss_mb": memory_mb(pid)["rss_mb"]})
+        return samples, memory_mb(pid)["peak_rss_mb"]
+    finally:
+        upstream.server.close()
+        proxy.stop()
+
+
+def idle_rounds(start_proxy, pid_of, connections, rounds, limit=120):
+    """`rounds` times: opens `connections` through the proxy `start_proxy(upstream_port)` starts (returning the
+    server and its port), waits until the upstream holds them all, reads the proxy's RSS, closes them and waits
+    until the upstream has seen them all close. Returns each round's RSS with the connections open and after they
+    closed, and the proxy's peak RSS."""
+    raise_fd_limit(2 * connections + 256)
+    return asyncio.run(_idle_rounds(start_proxy, pid_of, connections, rounds, limit))
+
+
+def start_to_ready(command, port, limit=60):
+    """Seconds from starting `command` to its `port` accepting a connection (tried every 2 ms), and its RSS then.
+    The process is stopped again."""
+    started = time.monotonic()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"{command[0]} exited ({process.returncode}) before listening on {port}")
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    seconds = time.monotonic() - started
+                    return seconds, memory_mb(process.pid)["rss_mb"]
+            except OSError:
+                if time.monotonic() - started > limit:
+                    raise RuntimeError(f"{command[0]} did not listen on {port} within {limit} s") from None
+                time.sleep(0.002)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
