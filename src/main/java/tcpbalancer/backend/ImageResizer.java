@@ -27,9 +27,9 @@ import tcpbalancer.protocol.StatusException;
  * cannot); the EXIF orientation is applied so that results are upright; an embedded ICC profile is converted to
  * sRGB ({@link ColourConversion}); in {@code fill} mode only the centred region the box keeps is read
  * ({@link CropToFill}); resizing is imgscalr's
- * {@link Scalr.Method#QUALITY} down to 1.5 times the result's size, then {@link Scalr.Method#ULTRA_QUALITY}. A
- * source much larger than the result is read subsampled ({@link SourceDecoder}), down to at least {@link SourceDecoder#OVERSAMPLING} times the
- * result's size, and a progressive JPEG at least 8 times larger is read from its first scan only
+ * {@link Scalr.Method#QUALITY} down to 1.5 times the result's size, then {@link Scalr.Method#ULTRA_QUALITY}.
+ * {@link SourceDecoder} reads a source much larger than the result subsampled, down to at least
+ * {@link SourceDecoder#OVERSAMPLING} times the result's size, and a progressive JPEG at least 8 times larger is read from its first scan only
  * ({@link ProgressiveJpeg}): most of the decoding and scaling work is skipped, and a test keeps the result close to
  * a full-size resize.
  */
