@@ -366,9 +366,14 @@ def start_proxy(settings, kind, work, backend_ports, check="resize", extra=()):
 
 def proxy_run(settings, work, kind):
     """The floor-it load through a proxy in front of three backends: ours or HAProxy in the proxy's place."""
+    return dry_run_through(settings, work, lambda ports: start_proxy(settings, kind, work, ports))
+
+
+def dry_run_through(settings, work, start):
+    """The floor-it load through the proxy `start(backend_ports)` starts in front of three backends."""
     backends, ports = three_backends(settings, work, 1)
     try:
-        proxy, port = start_proxy(settings, kind, work, ports)
+        proxy, port = start(ports)
         try:
             report, _, usage = dry_run_load(settings, work, port, proxy)
         finally:
@@ -602,17 +607,7 @@ def requests_run(settings, work, side):
 
 def requests_dry_run(settings, work, side):
     """The proxy scenario's load (dry run, 100 connections) with request balancing, connection balancing, HAProxy."""
-    backends, ports = three_backends(settings, work, 1)
-    try:
-        proxy, port = balanced_proxy(settings, work, side, ports)
-        try:
-            report, _, usage = dry_run_load(settings, work, port, proxy)
-        finally:
-            proxy.stop()
-    finally:
-        backends.stop()
-    return {"requests_per_s": report["requestsPerSecond"], "p99_ms": report["latencyMillis"]["p99"],
-            "proxy_cpu_s": usage["cpu_s"], "proxy_peak_rss_mb": usage["peak_rss_mb"]}
+    return dry_run_through(settings, work, lambda ports: balanced_proxy(settings, work, side, ports))
 
 
 def haproxy_config(work, port, backend_ports):

@@ -62,7 +62,7 @@ public final class ImageResizer {
     Scaled scaled = scale(encoded, width, height, mode);
     String format = outputFormat(scaled.format(), output);
     BufferedImage pixels = OutputPixels.forFormat(scaled.image(), format, scaled.grey());
-    byte[] bytes = encoder.encode(pixels, format, scaled.grey(), quality);
+    byte[] bytes = encoder.encode(pixels, format, quality);
     return new ResizedImage(bytes, format, pixels.getWidth(), pixels.getHeight());
   }
 

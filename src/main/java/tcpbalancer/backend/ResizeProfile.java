@@ -132,7 +132,8 @@ public final class ResizeProfile {
         for (int i = 0; i < warmUp + rounds; i++) {
           timings.start(Math.max(0, i - warmUp));
           ImageResizer.Scaled scaled = resizer.scale(bytes, width, height, ResizeMode.FIT, timings);
-          byte[] result = encoder.encode(scaled.image(), scaled.format(), scaled.grey());
+          byte[] result = encoder.encode(OutputPixels.forFormat(scaled.image(), scaled.format(), scaled.grey()),
+            scaled.format());
           timings.encoded();
           timings.resultBytes = result.length;
           formats.put(file.getFileName().toString(), scaled.format());

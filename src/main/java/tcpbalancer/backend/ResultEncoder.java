@@ -12,9 +12,9 @@ import tcpbalancer.protocol.Status;
 import tcpbalancer.protocol.StatusException;
 
 /**
- * Encodes a resized image in the format chosen for it: a PNG as it is; a JPEG at the request's or the configured
- * quality, grey when the source had one channel, and drawn opaque when the image has alpha, which JPEG cannot hold
- * ({@link OutputPixels} flattens it onto white first). Neither writer is given metadata, so results carry none.
+ * Encodes a resized image in the format chosen for it, in the pixels {@link OutputPixels} prepared for that format
+ * (grey stays grey; JPEG gets no alpha): a PNG as it is, a JPEG at the request's or the configured quality. Neither
+ * writer is given metadata, so results carry none.
  * Thread-safe: it holds no per-image state.
  */
 final class ResultEncoder {
@@ -26,17 +26,16 @@ final class ResultEncoder {
     this.jpegQuality = jpegQuality;
   }
 
-  byte[] encode(BufferedImage image, String format, boolean grey) {
-    return encode(image, format, grey, 0);
+  byte[] encode(BufferedImage image, String format) {
+    return encode(image, format, 0);
   }
 
   /** {@code quality}: a request's JPEG quality, 1..100, or 0 for the configured one. */
-  byte[] encode(BufferedImage image, String format, boolean grey, int quality) {
+  byte[] encode(BufferedImage image, String format, int quality) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (MemoryCacheImageOutputStream output = new MemoryCacheImageOutputStream(bytes)) {
       if (ImageResizer.JPEG.equals(format)) {
-        writeJpeg(grey ? convert(image, BufferedImage.TYPE_BYTE_GRAY) : opaque(image), output,
-          quality > 0 ? quality / 100f : jpegQuality);
+        writeJpeg(image, output, quality > 0 ? quality / 100f : jpegQuality);
       } else if (!ImageIO.write(image, ImageResizer.PNG, output)) {
         throw new StatusException(Status.INTERNAL_ERROR, "no PNG writer is available");
       }
@@ -57,24 +56,5 @@ final class ResultEncoder {
     } finally {
       writer.dispose();
     }
-  }
-
-  /** JPEG has no alpha channel: an image with one is drawn onto an opaque one. */
-  private static BufferedImage opaque(BufferedImage image) {
-    return image.getColorModel().hasAlpha() ? convert(image, BufferedImage.TYPE_INT_RGB) : image;
-  }
-
-  private static BufferedImage convert(BufferedImage image, int type) {
-    if (image.getType() == type) {
-      return image;
-    }
-    BufferedImage converted = new BufferedImage(image.getWidth(), image.getHeight(), type);
-    var graphics = converted.createGraphics();
-    try {
-      graphics.drawImage(image, 0, 0, null);
-    } finally {
-      graphics.dispose();
-    }
-    return converted;
   }
 }

@@ -167,7 +167,7 @@ class ImageResizerTest {
 
     BufferedImage reference = org.imgscalr.Scalr.resize(ImageIO.read(new ByteArrayInputStream(progressive)),
       org.imgscalr.Scalr.Method.ULTRA_QUALITY, org.imgscalr.Scalr.Mode.FIT_EXACT, 200, 125);
-    assertThat(psnr(ours.image(), reference)).as("PSNR (dB)").isGreaterThan(30.0);
+    assertThat(Psnr.of(ours.image(), reference)).as("PSNR (dB)").isGreaterThan(30.0);
   }
 
   @Test
@@ -220,7 +220,7 @@ class ImageResizerTest {
     if (sideways) {
       reference = org.imgscalr.Scalr.rotate(reference, org.imgscalr.Scalr.Rotation.CW_90);
     }
-    assertThat(psnr(ours.image(), reference)).as(file.getFileName() + " PSNR (dB)").isGreaterThan(30.0);
+    assertThat(Psnr.of(ours.image(), reference)).as(file.getFileName() + " PSNR (dB)").isGreaterThan(30.0);
   }
 
   @Test
@@ -228,35 +228,5 @@ class ImageResizerTest {
     assertThat(SourceDecoder.subsampling(4224, 3168, new ImageResizer.Dimensions(200, 150))).isEqualTo(5);
     assertThat(SourceDecoder.subsampling(640, 480, new ImageResizer.Dimensions(200, 150))).isEqualTo(1);
     assertThat(SourceDecoder.subsampling(10_000, 100, new ImageResizer.Dimensions(200, 2))).isEqualTo(12);
-  }
-
-  /**
-   * Peak signal-to-noise ratio of what two images of the same size show: each pixel is composed over mid-grey by
-   * its alpha (so the colour of a fully transparent pixel, which nobody sees, does not count); for opaque
-   * images this is the plain PSNR over the colour channels.
-   */
-  private static double psnr(BufferedImage a, BufferedImage b) {
-    assertThat(a.getWidth()).isEqualTo(b.getWidth());
-    assertThat(a.getHeight()).isEqualTo(b.getHeight());
-    double squaredError = 0;
-    long samples = 0;
-    for (int y = 0; y < a.getHeight(); y++) {
-      for (int x = 0; x < a.getWidth(); x++) {
-        int p = a.getRGB(x, y);
-        int q = b.getRGB(x, y);
-        for (int shift = 0; shift < 24; shift += 8) {
-          double difference = seen(p, shift) - seen(q, shift);
-          squaredError += difference * difference;
-          samples++;
-        }
-      }
-    }
-    return squaredError == 0 ? Double.POSITIVE_INFINITY : 10 * Math.log10(255.0 * 255.0 / (squaredError / samples));
-  }
-
-  /** One colour channel of an ARGB pixel as it shows over mid-grey. */
-  private static double seen(int argb, int shift) {
-    double alpha = (argb >>> 24) / 255.0;
-    return ((argb >> shift) & 0xFF) * alpha + 128 * (1 - alpha);
   }
 }
