@@ -29,10 +29,13 @@ final class ClientLane extends VerticleBase {
     this.report = new RunReport(options, images.size(), List.of());
   }
 
+  private NetClient netClient;
+
   @Override
   public Future<?> start() {
     NetClientOptions clientOptions = new NetClientOptions().setTcpNoDelay(true).setConnectTimeout(10_000);
-    NetClient netClient = ExplainedTlsClient.of(vertx.createNetClient(options.tls() == null ? clientOptions
+    // a field: Vert.x 5 closes a NetClient nothing refers to, with its connections, when the collector runs
+    netClient = ExplainedTlsClient.of(vertx.createNetClient(options.tls() == null ? clientOptions
       : options.tls().applyTo(clientOptions)), options.tls());
     new LoadRun(vertx, options, netClient, images, report, progress).run()
       .onComplete(ar -> finished.complete(report));

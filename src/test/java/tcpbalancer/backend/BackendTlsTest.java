@@ -20,6 +20,7 @@ import tcpbalancer.config.ConfigException;
 import tcpbalancer.testing.LogLines;
 import tcpbalancer.testing.TestCertificates;
 import tcpbalancer.testing.Topology;
+import tcpbalancer.testing.KeptClients;
 
 /**
  * A backend with {@code tls} serves TLS that openssl verifies; a plain-text client is closed with a log line;
@@ -54,7 +55,7 @@ class BackendTlsTest {
 
       var logged = log.next("the client sent plain text, not TLS");
       Promise<Void> closed = Promise.promise();
-      vertx.runOnContext(v -> vertx.createNetClient().connect(port, "127.0.0.1").onSuccess(socket -> {
+      vertx.runOnContext(v -> KeptClients.create(vertx).connect(port, "127.0.0.1").onSuccess(socket -> {
         socket.closeHandler(closed::tryComplete);
         socket.write("not a TLS client hello");
       }).onFailure(closed::tryFail));

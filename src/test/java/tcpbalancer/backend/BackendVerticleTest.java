@@ -31,6 +31,7 @@ import tcpbalancer.protocol.ResizeRequest;
 import tcpbalancer.protocol.ResizeResponse;
 import tcpbalancer.protocol.Status;
 import tcpbalancer.testing.Topology;
+import tcpbalancer.testing.KeptClients;
 
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
@@ -349,7 +350,7 @@ class BackendVerticleTest {
         }).compose(v -> connection.send(request(big, 10, 10)).transform(ar -> Future.succeededFuture(ar.failed())))
           .compose(refused -> {
             assertThat(refused).as("the drained connection is closed: no more answers on it").isTrue();
-            return vertx.createNetClient().connect(port[0], Topology.HOST)
+            return KeptClients.create(vertx).connect(port[0], Topology.HOST)
               .transform(ar -> Future.succeededFuture(ar.succeeded()));
           });
       })

@@ -26,6 +26,7 @@ import tcpbalancer.backend.ResizeWorkerVerticle;
 import tcpbalancer.client.ClientVerticle;
 import tcpbalancer.client.RunReport;
 import tcpbalancer.protocol.Status;
+import tcpbalancer.testing.KeptClients;
 
 /**
  * A backend that accepts connections but never answers (a stopped process: the kernel still accepts) fails the
@@ -117,7 +118,7 @@ class ProxyHealthCheckTest {
   void theConnectionsOfABackendTakenDownAreClosed(Vertx vertx, VertxTestContext test) {
     FakeBackend.hung(vertx)
       .compose(fake -> deployProxy(vertx, new JsonObject().put("upstreams", new JsonArray().add(fake.address()))))
-      .compose(p -> vertx.createNetClient().connect(p.actualPort(), "127.0.0.1").compose(socket -> {
+      .compose(p -> KeptClients.create(vertx).connect(p.actualPort(), "127.0.0.1").compose(socket -> {
         Promise<Void> closed = Promise.promise();
         socket.closeHandler(v -> closed.complete());
         socket.write("a request the hung backend never answers");

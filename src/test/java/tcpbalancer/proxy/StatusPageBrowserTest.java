@@ -37,6 +37,7 @@ import tcpbalancer.protocol.FrameType;
 import tcpbalancer.protocol.ResizeMode;
 import tcpbalancer.protocol.ResizeRequest;
 import tcpbalancer.testing.Topology;
+import tcpbalancer.testing.KeptClients;
 
 /**
  * The status page in a real browser: Debian's headless chromium, driven through its chromedriver (.ci/run installs
@@ -95,7 +96,7 @@ class StatusPageBrowserTest {
       byte[] body = new byte[(int) (6_000 + 4_000 * Math.sin(n / 40.0))];
       ResizeRequest request = new ResizeRequest("status-" + n + ".png", "png", 16, 12, ResizeMode.FIT, true,
         Buffer.buffer(body));
-      vertx.createNetClient().connect(proxyPort, Topology.HOST).onSuccess(socket -> {
+      KeptClients.create(vertx).connect(proxyPort, Topology.HOST).onSuccess(socket -> {
         socket.handler(answer -> socket.close());
         socket.write(new Frame(FrameType.RESIZE_REQUEST, n, request.encode()).encode());
       });

@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.util.concurrent.TimeUnit;
 import tcpbalancer.testing.TestCertificates;
+import tcpbalancer.testing.KeptClients;
 
 /** What the TLS tests share: configs for certificates, a verifying client, external programs run bounded. */
 final class TlsTestSupport {
@@ -36,7 +37,7 @@ final class TlsTestSupport {
 
   /** Connects with TLS trusting {@code ca} and checking the host name, as a careful client does. */
   static Future<NetSocket> connectVerified(Vertx vertx, Path ca, int port) {
-    return vertx.createNetClient(new NetClientOptions().setSsl(true).setHostnameVerificationAlgorithm("HTTPS")
+    return KeptClients.create(vertx, new NetClientOptions().setSsl(true).setHostnameVerificationAlgorithm("HTTPS")
         .setTrustOptions(new PemTrustOptions().addCertPath(ca.toString())))
       .connect(port, "127.0.0.1");
   }
