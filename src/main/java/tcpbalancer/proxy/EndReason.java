@@ -3,7 +3,7 @@ package tcpbalancer.proxy;
 import tcpbalancer.config.EnumNames;
 
 /** How a client connection ended, as its access-log line says ({@code end=client-closed}). */
-enum EndReason {
+public enum EndReason {
   /** The client closed first (or hung up before it had an upstream). */
   CLIENT_CLOSED,
   /** The upstream closed first. */
@@ -23,7 +23,9 @@ enum EndReason {
   /** One side shut down its writing half, then nothing moved for {@code finTimeoutMillis}. */
   FIN_TIMEOUT,
   /** Its upstream's cluster node left the cluster (died, or was cut off): the proxy removed it and closed this. */
-  UPSTREAM_LEFT;
+  UPSTREAM_LEFT,
+  /** With {@code balance: requests}: the client sent a frame the proxy cannot read, and got an error frame. */
+  BAD_FRAME;
 
   @Override
   public String toString() {

@@ -13,6 +13,7 @@ import tcpbalancer.protocol.ResizeResponse;
 import tcpbalancer.protocol.Status;
 import tcpbalancer.protocol.StatusException;
 import tcpbalancer.proxy.UpstreamState;
+import tcpbalancer.proxy.EndReason;
 
 /**
  * One client connection in request mode: it cuts the client's bytes into frames (checking the header only),
@@ -94,7 +95,7 @@ final class ClientSession {
   /** The stream cannot be trusted any more: say why under id 0, then close this client only. */
   private void refuse(Status status, String why) {
     log.info("Closing client {}: {}", socket.remoteAddress(), why);
-    access.ended("bad-frame");
+    access.ended(EndReason.BAD_FRAME);
     parser.pause();
     closed = true; // its answers still to come are dropped
     socket.write(ResizeResponse.failure(status, proxyName, "", why).toFrame(0).encode());
@@ -140,7 +141,7 @@ final class ClientSession {
   /** The proxy is stopping: read no more requests, answer those in progress, then close. */
   private void drain() {
     draining = true;
-    access.ended("drained");
+    access.ended(EndReason.DRAINED);
     updateReading();
   }
 

@@ -9,6 +9,7 @@ import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tcpbalancer.proxy.AccessLogFormat;
+import tcpbalancer.proxy.EndReason;
 
 /**
  * The access-log line of one client connection in request mode, written once when it closes to the same logger
@@ -40,7 +41,7 @@ class RequestAccessEntry {
     }
 
     @Override
-    void ended(String reason) {
+    void ended(EndReason reason) {
     }
 
     @Override
@@ -57,7 +58,7 @@ class RequestAccessEntry {
   private long requests;
   private long resends;
   private long failed;
-  private String end;
+  private EndReason end;
 
   RequestAccessEntry(AccessLogFormat format, String proxy, String client) {
     this.format = format;
@@ -83,7 +84,7 @@ class RequestAccessEntry {
   }
 
   /** The proxy ends the connection for {@code reason}; the first reason given is the one logged. */
-  void ended(String reason) {
+  void ended(EndReason reason) {
     if (end == null) {
       end = reason;
     }
@@ -91,13 +92,13 @@ class RequestAccessEntry {
 
   void write() {
     long durationMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - acceptNanos);
-    String reason = end == null ? "client-closed" : end;
+    EndReason reason = end == null ? EndReason.CLIENT_CLOSED : end;
     if (format == AccessLogFormat.JSON) {
       JsonObject backends = new JsonObject();
       byBackend.forEach(backends::put);
       log.info(new JsonObject().put("start", Instant.ofEpochMilli(acceptMillis).toString()).put("proxy", proxy)
         .put("client", client).put("balance", "requests").put("requests", requests).put("by_backend", backends)
-        .put("resends", resends).put("proxy_errors", failed).put("duration_ms", durationMillis).put("end", reason)
+        .put("resends", resends).put("proxy_errors", failed).put("duration_ms", durationMillis).put("end", reason.toString())
         .encode());
     } else {
       log.info("start={} proxy={} client={} balance=requests requests={} by_backend={} resends={} proxy_errors={} "
