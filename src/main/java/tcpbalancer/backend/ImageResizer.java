@@ -99,7 +99,12 @@ public final class ImageResizer {
       // Resize before rotating (fewer pixels to turn), so a sideways image is fitted into the turned box.
       int boxWidth = orientation.swapsAxes() ? height : width;
       int boxHeight = orientation.swapsAxes() ? width : height;
-      SourceDecoder.Decoded decoded = decoder.decode(reader, input, encoded, format, boxWidth, boxHeight, mode);
+      SourceDecoder.Decoded decoded;
+      // libjpeg's native buffers for a progressive JPEG are freed when its decoding ends (JpegCoefficientBudget)
+      try (JpegCoefficientBudget.Hold coefficients = JPEG.equals(format) ? JpegCoefficientBudget.NATIVE.hold(encoded)
+        : JpegCoefficientBudget.NOTHING) {
+        decoded = decoder.decode(reader, input, encoded, format, boxWidth, boxHeight, mode);
+      }
       stages.decoded(decoded.decoder());
       try {
         return scale(decoded, encoded, format, orientation, stages);

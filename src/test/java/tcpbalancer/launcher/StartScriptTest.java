@@ -94,7 +94,7 @@ class StartScriptTest {
     List<String> options = jvmOptions(command(env(), "backend", "-p", "9091", "--cluster"));
     // The JVM takes the last of repeated options: the clustered heap is the one that counts.
     assertThat(options.lastIndexOf("-Xmx320m")).isGreaterThan(options.indexOf("-Xmx256m"));
-    assertThat(options).anyMatch(option -> option.matches("-XX:ArchiveClassesAtExit=.*-backend-cluster\\.jsa.*"));
+    assertThat(options).anyMatch(option -> option.matches("-XX:DumpLoadedClassList=.*-backend-cluster\\.classes.*"));
   }
 
   @Test
@@ -113,26 +113,29 @@ class StartScriptTest {
   }
 
   @Test
-  void theFirstRunWritesAnArchiveAndLaterRunsMapIt() throws Exception {
+  void theFirstRunListsItsClassesAndLaterRunsMapTheirArchive() throws Exception {
     List<String> first = jvmOptions(command(env(), "proxy", "-p", "9090"));
-    String writing = first.stream().filter(option -> option.startsWith("-XX:ArchiveClassesAtExit=")).findFirst()
+    String listing = first.stream().filter(option -> option.startsWith("-XX:DumpLoadedClassList=")).findFirst()
       .orElseThrow();
-    Path written = Path.of(writing.substring(writing.indexOf('=') + 1));
+    Path written = Path.of(listing.substring(listing.indexOf('=') + 1));
     assertThat(written.getParent()).isEqualTo(cache);
-    assertThat(written.getFileName().toString()).matches("\\d+-proxy\\.jsa\\.tmp-\\d+");
-    // That run has ended (its pid is gone): the next start keeps what it wrote and maps it.
-    Files.writeString(written, "an archive");
+    assertThat(written.getFileName().toString()).matches("\\d+-proxy\\.classes\\.tmp-\\d+");
+    // That run has ended (its pid is gone): the next start keeps its list and maps the archive made from it (which
+    // a run that only prints its command does not make).
+    Files.writeString(written, "java/lang/Object id: 0\n");
     List<String> next = jvmOptions(command(env(), "proxy", "-p", "9090"));
-    Path archive = cache.resolve(written.getFileName().toString().replaceAll("\\.tmp-\\d+$", ""));
-    assertThat(next).contains("-XX:SharedArchiveFile=" + archive).noneMatch(o -> o.startsWith("-XX:ArchiveClasses"));
-    assertThat(archive).isRegularFile();
+    Path classes = cache.resolve(written.getFileName().toString().replaceAll("\\.tmp-\\d+$", ""));
+    Path archive = cache.resolve(classes.getFileName().toString().replaceAll("\\.classes$", ".jsa"));
+    assertThat(classes).isRegularFile();
+    assertThat(written).doesNotExist();
+    assertThat(next).contains("-XX:SharedArchiveFile=" + archive).noneMatch(o -> o.startsWith("-XX:DumpLoaded"));
     assertThat(jvmOptions(command(env(), "--no-cds", "proxy", "-p", "9090")))
-      .noneMatch(option -> option.startsWith("-XX:SharedArchiveFile") || option.startsWith("-XX:ArchiveClasses"));
+      .noneMatch(option -> option.startsWith("-XX:SharedArchiveFile") || option.startsWith("-XX:DumpLoaded"));
   }
 
   @Test
   void helpWritesNoArchive() throws Exception {
-    assertThat(jvmOptions(command(env(), "proxy", "--help"))).noneMatch(option -> option.contains("Archive"));
+    assertThat(jvmOptions(command(env(), "proxy", "--help"))).noneMatch(option -> option.contains("Archive") || option.contains("ClassList"));
   }
 
   @Test
