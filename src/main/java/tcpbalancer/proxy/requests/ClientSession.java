@@ -75,7 +75,7 @@ final class ClientSession implements FrameStream.Listener {
   }
 
   @Override
-  public void header(FrameHeader header) {
+  public void header(FrameHeader header, Buffer bodyStart) {
     if (header.type() != FrameType.RESIZE_REQUEST) {
       refuse(Status.BAD_FRAME, "a client sends resize requests (type 1), not frames of type " + header.type());
     } else if (header.requestId() == 0) {
@@ -86,6 +86,7 @@ final class ClientSession implements FrameStream.Listener {
     } else {
       ProxiedRequest request = new ProxiedRequest(this, header.requestId(), header.bodySize());
       access.received();
+      request.bodyArrived(bodyStart); // before it is sent: a frame that came whole goes out in one write
       if (!request.bodyComplete()) {
         current = request;
         lastBodyProgress = System.nanoTime();
@@ -95,7 +96,15 @@ final class ClientSession implements FrameStream.Listener {
       } else {
         submit(request);
       }
-      updateReading();
+      bodyProgressed(request);
+    }
+  }
+
+  /** After a piece of body (or a header): pause if need be, and watch a body that holds a shared connection. */
+  private void bodyProgressed(ProxiedRequest request) {
+    updateReading();
+    if (current == request && stallTimer < 0 && request.holdsConnection()) {
+      armStallTimer(PoolSizing.BODY_STALL_MILLIS);
     }
   }
 
@@ -113,10 +122,7 @@ final class ClientSession implements FrameStream.Listener {
     }
     lastBodyProgress = System.nanoTime();
     request.bodyArrived(piece);
-    updateReading();
-    if (!last && stallTimer < 0 && request.holdsConnection()) {
-      armStallTimer(PoolSizing.BODY_STALL_MILLIS);
-    }
+    bodyProgressed(request);
   }
 
   @Override

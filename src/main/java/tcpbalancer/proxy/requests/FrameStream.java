@@ -17,8 +17,11 @@ final class FrameStream {
 
   /** What a stream's reader is told, in the order of the bytes. */
   interface Listener {
-    /** A valid header; with a body size of 0 its frame is whole already. */
-    void header(FrameHeader header);
+    /**
+     * A valid header, with the start of its body that came in the same read (empty if none did): a frame that
+     * arrives in one read is passed on in one call, so it can go on in one write.
+     */
+    void header(FrameHeader header, Buffer bodyStart);
 
     /** The next bytes of the body announced by the last header; {@code last}: its body ends with them. */
     void body(Buffer piece, boolean last);
@@ -136,8 +139,9 @@ final class FrameStream {
       listener.error(e);
       return end;
     }
-    bodyLeft = read.bodySize();
-    listener.header(read);
-    return end;
+    int start = Math.min(read.bodySize(), bytes.length() - end);
+    bodyLeft = read.bodySize() - start;
+    listener.header(read, bytes.slice(end, end + start));
+    return end + start;
   }
 }

@@ -85,10 +85,11 @@ final class MultiplexedBackendConnection implements FrameStream.Listener {
     }
   }
 
-  /** The header and the pieces of the body kept so far, in one write. */
+  /** The header and the pieces of the body that came so far, in one write. */
   private void writeStart(ProxiedRequest request) {
     socket.write(FrameHeaders.frame(FrameType.RESIZE_REQUEST, request.backendId(), request.bodySize,
       request.pieces()));
+    request.started();
     if (request == writer && request.bodyComplete()) {
       writer = null;
     }
@@ -96,7 +97,7 @@ final class MultiplexedBackendConnection implements FrameStream.Listener {
 
   /** The next piece of the body of the request that holds the write side. */
   void bodyPiece(ProxiedRequest request, Buffer piece) {
-    if (request != writer || socket == null) { // already written with the header (kept), or the request moved on
+    if (request != writer || !request.isStarted()) { // the piece goes with the header, or the request moved on
       return;
     }
     socket.write(piece);
@@ -131,16 +132,18 @@ final class MultiplexedBackendConnection implements FrameStream.Listener {
   }
 
   @Override
-  public void header(FrameHeader header) {
+  public void header(FrameHeader header, Buffer bodyStart) {
     if (header.requestId() != 0 && header.type() != FrameType.RESIZE_RESPONSE) {
       breakOff("the backend sent a frame of type " + header.type() + ", not a response");
       return;
     }
+    if (bodyStart.length() == header.bodySize()) {
+      answered(header, bodyStart);
+      return;
+    }
     answer = header;
     answerPieces.clear();
-    if (header.bodySize() == 0) {
-      answered(header, Buffer.buffer());
-    }
+    answerPieces.add(bodyStart);
   }
 
   @Override

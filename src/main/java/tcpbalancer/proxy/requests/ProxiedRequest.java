@@ -13,7 +13,8 @@ import tcpbalancer.proxy.UpstreamState;
  * it arrives. Each piece of the body goes on to the backend connection the request was sent on as soon as it
  * comes. A request whose frame fits its client's resend budget also keeps its pieces (by reference: slices of
  * what was read, never copies) until its answer, so that it can be sent again to another backend; a larger one
- * keeps nothing and can be sent again only while none of its body went out.
+ * keeps them only until they are written with its header, and can be sent again only while none of its body went
+ * out.
  */
 final class ProxiedRequest {
 
@@ -27,6 +28,10 @@ final class ProxiedRequest {
   /** The connection it was last sent on, while its body goes there; null once abandoned. */
   private MultiplexedBackendConnection connection;
   private long backendId;
+  /** Its header was written on {@link #connection}: later pieces go there one by one. */
+  private boolean started;
+  /** Bytes of its body written to a backend and not kept: it can no longer be sent again. */
+  private boolean bodyGone;
   /** Its backend failed it and it could not be sent again: the rest of its body is read and dropped. */
   private boolean abandoned;
   /** How many times it was sent to a backend. */
@@ -41,7 +46,7 @@ final class ProxiedRequest {
     this.clientId = clientId;
     this.bodySize = bodySize;
     this.kept = Frame.HEADER_SIZE + (long) bodySize <= PoolSizing.CLIENT_RESEND_BUDGET;
-    this.pieces = kept ? new ArrayList<>(2) : List.of();
+    this.pieces = new ArrayList<>(2);
   }
 
   /** The bytes it holds in the proxy for a resend, header included: what counts against its client's budget. */
@@ -57,20 +62,23 @@ final class ProxiedRequest {
     return received;
   }
 
-  /** Whether it can go to a backend (again): all its body that came is kept, or none came yet. */
+  /** Whether it can go to a backend (again): all its body that came is kept, or none of it went out yet. */
   boolean canBeSent() {
-    return kept || received == 0;
+    return kept || !bodyGone;
   }
 
-  /** The pieces of its body that came so far; empty for one that keeps nothing. */
+  /** The pieces of its body to write with its header: all that came (kept), or what came before it was sent. */
   List<Buffer> pieces() {
     return pieces;
   }
 
   /** The next piece of its body came from its client: on to its backend connection (and kept, if it keeps). */
   void bodyArrived(Buffer piece) {
+    if (piece.length() == 0) {
+      return;
+    }
     received += piece.length();
-    if (kept) {
+    if (kept || !started) {
       pieces.add(piece);
     }
     if (connection != null) {
@@ -81,6 +89,20 @@ final class ProxiedRequest {
   void sentOn(MultiplexedBackendConnection connection, long backendId) {
     this.connection = connection;
     this.backendId = backendId;
+    this.started = false;
+  }
+
+  /** Its header and {@link #pieces} were written: one that keeps nothing lets go of them. */
+  void started() {
+    started = true;
+    if (!kept && !pieces.isEmpty()) {
+      pieces.clear();
+      bodyGone = true;
+    }
+  }
+
+  boolean isStarted() {
+    return started;
   }
 
   /** Its id on the connection it was last sent on. */
