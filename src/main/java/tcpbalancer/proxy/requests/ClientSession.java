@@ -244,8 +244,8 @@ final class ClientSession implements FrameStream.Listener {
       socket.end();
       return;
     }
-    boolean mustPause = current == null ? draining || waiting > 0 || socket.writeQueueFull()
-      : overBudget != null || !current.takesBody();
+    boolean mustPause = overBudget != null
+      || (current == null ? draining || waiting > 0 || socket.writeQueueFull() : !current.takesBody());
     if (mustPause != paused) {
       paused = mustPause;
       if (paused) {

@@ -189,8 +189,9 @@ class RequestBodiesTest {
     assertAllOk(onEventLoop(vertx, () -> FrameClient.run(client, port, 50, 4, 100)), 50);
   }
 
+  // Without a Vertx parameter the extension's timeout does not apply: each wait has its own.
   @Test
-  void manyClientsSendingLargeBodiesHoldAtMostTheirBudgetEach() {
+  void manyClientsSendingLargeBodiesHoldAtMostTheirBudgetEach() throws Exception {
     Vertx vertx = MetricsVertx.create();
     try {
       ScriptedBackend backend = ScriptedBackend.start(vertx, "b1").await().holdAnswers();
@@ -208,15 +209,52 @@ class RequestBodiesTest {
         started.complete(runs);
       });
       List<Future<Map<Long, ResizeResponse>>> runs = started.future().await();
-      firstOfEach.await();
+      firstOfEach.await(30, TimeUnit.SECONDS);
 
       int frameBytes = requestFrame(1, imageBytes).length();
       assertThat(backend.received()).as("each client's second frame waits for its first answer").isEqualTo(clients);
       assertThat(held(vertx)).isEqualTo((double) clients * frameBytes)
         .isLessThanOrEqualTo((double) clients * PoolSizing.CLIENT_RESEND_BUDGET);
       backend.releaseAnswers();
-      runs.forEach(run -> assertAllOk(run.await(), 2));
+      for (Future<Map<Long, ResizeResponse>> run : runs) {
+        assertAllOk(run.await(30, TimeUnit.SECONDS), 2);
+      }
       assertThat(held(vertx)).isZero();
+    } finally {
+      vertx.close().await();
+    }
+  }
+
+  @Test
+  void aWholeFrameOverTheBudgetWaitsAndTheClientIsNotReadMeanwhile() throws Exception {
+    Vertx vertx = MetricsVertx.create();
+    try {
+      ScriptedBackend backend = ScriptedBackend.start(vertx, "b1").await().holdAnswers();
+      int port = proxy(vertx, List.of(backend)).actualPort();
+      NetClient netClient = vertx.createNetClient();
+      int overhead = requestFrame(1, 0).length();
+      Buffer large = requestFrame(1, (int) PoolSizing.CLIENT_RESEND_BUDGET - 10_000 - overhead);
+      List<Buffer> small = List.of(requestFrame(2, 6_000 - overhead), requestFrame(3, 6_000 - overhead),
+        requestFrame(4, 6_000 - overhead)); // 2 fits beside 1, 3 does not: 3 waits, and 4 must not be read yet
+      Future<Void> largeArrived = backend.whenReceived(1);
+
+      Promise<List<Frame>> answered = Promise.promise();
+      vertx.runOnContext(v -> RawClient.connect(netClient, port).onSuccess(raw -> {
+        raw.socket.write(large);
+        // The small ones in one write once the large one is through: so they come in one read, 3 and 4 together.
+        largeArrived.onSuccess(arrived -> raw.socket.write(Buffer.buffer().appendBuffer(small.get(0))
+          .appendBuffer(small.get(1)).appendBuffer(small.get(2))));
+        Future.all(List.of(raw.answer(1).future(), raw.answer(2).future(), raw.answer(3).future(),
+          raw.answer(4).future())).map(all -> all.<Frame>list()).onComplete(answered);
+      }).onFailure(answered::fail));
+      Future<Void> twoArrived = largeArrived.compose(v -> backend.whenReceived(2));
+      twoArrived.await(30, TimeUnit.SECONDS);
+
+      assertThat(held(vertx)).isEqualTo((double) large.length() + small.get(0).length());
+      backend.releaseAnswers();
+      assertThat(answered.future().await(30, TimeUnit.SECONDS)).allSatisfy(frame -> assertThat(ResizeResponse.decode(frame.body())
+        .status()).isEqualTo(Status.OK));
+      assertThat(backend.received()).isEqualTo(4);
     } finally {
       vertx.close().await();
     }

@@ -6,6 +6,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetSocket;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -31,8 +32,8 @@ final class ScriptedBackend {
   private volatile long delayMillis;
   private volatile int answerBytes;
   private volatile int killAt = -1;
-  private volatile int awaited = -1;
-  private final Promise<Void> reached = Promise.promise();
+  /** Promises of request counts awaited, completed when that many requests have arrived. */
+  private final Map<Integer, Promise<Void>> awaited = new ConcurrentHashMap<>();
   private final AtomicLong bytesReceived = new AtomicLong();
   private volatile long bytesAwaited = -1;
   private final Promise<Void> bytesReached = Promise.promise();
@@ -96,9 +97,12 @@ final class ScriptedBackend {
     gate.tryComplete();
   }
 
-  /** Completes when its {@code n}-th request has arrived (call it before any can). */
+  /** Completes when its {@code n}-th request has arrived (at once if it has already). */
   Future<Void> whenReceived(int n) {
-    awaited = n;
+    Promise<Void> reached = awaited.computeIfAbsent(n, key -> Promise.promise());
+    if (received.get() >= n) {
+      reached.tryComplete();
+    }
     return reached.future();
   }
 
@@ -121,7 +125,8 @@ final class ScriptedBackend {
     parser.frameHandler(frame -> {
       lastBody = frame.body();
       int count = received.incrementAndGet();
-      if (count == awaited) {
+      Promise<Void> reached = awaited.get(count);
+      if (reached != null) {
         reached.tryComplete();
       }
       if (count == killAt) {
