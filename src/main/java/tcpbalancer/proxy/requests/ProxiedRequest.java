@@ -78,7 +78,7 @@ final class ProxiedRequest {
       return;
     }
     received += piece.length();
-    if (kept || !started) {
+    if (!abandoned && (kept || !started)) { // an abandoned one is answered: what still comes is dropped
       pieces.add(piece);
     }
     if (connection != null) {
@@ -118,6 +118,7 @@ final class ProxiedRequest {
   void abandon() {
     abandoned = true;
     connection = null;
+    pieces.clear();
   }
 
   /** Whether its client may send more of its body now: its connection can write it, or it is being dropped. */
