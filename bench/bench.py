@@ -582,9 +582,14 @@ REQUESTS_CLIENT_ARGS = ["--minconns", "1", "--maxconns", "1", "--window", "6"]
 
 
 def requests_run(settings, work, side):
-    """Real resizing over one client connection through a proxy in front of three one-worker backends."""
-    passes = resize.passes_for(len(image_files(settings.images)), settings.resize_images_per_run)
-    expected = len(image_files(settings.images)) * passes
+    """Real resizing over one client connection through a proxy in front of three one-worker backends. The
+    measured run is one round over a folder of links (every image, once a pass), so one connection carries every
+    request with its window full to the end; a pass a round would open a connection per pass and drain the window
+    at each round's end, leaving backends idle while the round's last answers come."""
+    images = image_files(settings.images)
+    passes = resize.passes_for(len(images), settings.resize_images_per_run)
+    long_run = resize.long_run_folder(images, passes, work / "long-run")
+    expected = len(images) * passes
     backends, ports = backend_processes(settings, work, 3)
     try:
         proxy, port = balanced_proxy(settings, work, side, ports)
@@ -592,7 +597,7 @@ def requests_run(settings, work, side):
             run_client(settings, work, port, REQUESTS_CLIENT_ARGS + ["--times", str(settings.resize_warm_up_rounds)],
                        warm_up=True)
             before = proxy.usage()
-            report, _ = run_client(settings, work, port, REQUESTS_CLIENT_ARGS + ["--times", str(passes)])
+            report, _ = run_client(settings, work, port, REQUESTS_CLIENT_ARGS, long_run)
             usage = proxy.cpu_since(before)
         finally:
             proxy.stop()

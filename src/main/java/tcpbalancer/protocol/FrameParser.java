@@ -101,37 +101,18 @@ public final class FrameParser {
     }
   }
 
-  private void onHeader(Buffer header) {
-    if (header.length() < Frame.HEADER_SIZE) {
-      throw new StatusException(Status.BAD_FRAME,
-        "truncated frame header: " + header.length() + " of " + Frame.HEADER_SIZE + " bytes");
-    }
-    int magic = header.getUnsignedShort(0);
-    if (magic != Frame.MAGIC) {
-      throw new StatusException(Status.BAD_FRAME,
-        String.format("bad magic 0x%04x (expected 0x%04x): not a tcpbalancer peer", magic, Frame.MAGIC));
-    }
-    int version = header.getUnsignedByte(2);
-    if (version != Frame.VERSION) {
-      throw new StatusException(Status.BAD_FRAME,
-        "unsupported protocol version " + version + " (this side speaks " + Frame.VERSION + ")");
-    }
-    int typeCode = header.getUnsignedByte(3);
-    FrameType type = WireCode.byCode(FrameType.class, typeCode)
-      .orElseThrow(() -> new StatusException(Status.BAD_FRAME, "unknown frame type " + typeCode));
-    long requestId = header.getUnsignedInt(4);
-    long bodySize = header.getUnsignedInt(8);
-    if (bodySize > maxBodySize) {
-      throw new StatusException(Status.FRAME_TOO_LARGE,
-        "frame of " + bodySize + " bytes exceeds the limit of " + maxBodySize + " bytes");
-    }
+  private void onHeader(Buffer bytes) {
+    FrameHeader header = FrameHeader.read(bytes, maxBodySize);
+    FrameType type = header.type();
+    long requestId = header.requestId();
+    int bodySize = header.bodySize();
     if (bodySize == 0) {
       frameHandler.handle(new Frame(type, requestId, Buffer.buffer()));
       return;
     }
     pendingType = type;
     pendingRequestId = requestId;
-    pendingBodySize = (int) bodySize;
+    pendingBodySize = bodySize;
     records.fixedSizeMode(pendingBodySize);
     bodyHandler.handle(pendingBodySize);
   }

@@ -25,7 +25,10 @@ public enum EndReason {
   /** Its upstream's cluster node left the cluster (died, or was cut off): the proxy removed it and closed this. */
   UPSTREAM_LEFT,
   /** With {@code balance: requests}: the client sent a frame the proxy cannot read, and got an error frame. */
-  BAD_FRAME;
+  BAD_FRAME,
+  /** With {@code balance: requests}: the client stopped sending in the middle of a request's body, which held a
+   * backend connection shared with other clients. */
+  BODY_TIMEOUT;
 
   @Override
   public String toString() {

@@ -50,6 +50,10 @@ final class BackendPool {
     group.onChange(listWatch);
   }
 
+  Context context() {
+    return context;
+  }
+
   NetClient netClient() {
     return netClient;
   }
@@ -134,7 +138,8 @@ final class BackendPool {
 
   /** An answer came: to its client, unless it is {@code BUSY} and the request may be sent elsewhere. */
   void answered(BackendLink link, ProxiedRequest request, Buffer body) {
-    if (FrameHeaders.status(body) == Status.BUSY.code() && request.sends <= retries && !request.client.closed()) {
+    if (FrameHeaders.status(body) == Status.BUSY.code() && request.sends <= retries && request.canBeSent()
+      && !request.client.closed()) {
       request.lastFailure = link.upstream().upstream().address() + " was busy";
       meters.resent(link.upstream());
       request.client.resent();
@@ -153,7 +158,13 @@ final class BackendPool {
         continue;
       }
       request.lastFailure = address + ": " + why;
-      if (request.sends > retries) {
+      if (!request.canBeSent()) {
+        request.abandon();
+        request.client.answerError(request, Status.INTERNAL_ERROR, "its backend failed before answering ("
+          + request.lastFailure + ") and it cannot be resent: its frame of " + request.bodySize + " body bytes is "
+          + "larger than the " + PoolSizing.CLIENT_RESEND_BUDGET + " bytes the proxy keeps for resends per client, "
+          + "and " + request.received() + " of them were relayed already");
+      } else if (request.sends > retries) {
         request.client.answerError(request, Status.INTERNAL_ERROR, "no backend answered in " + request.sends
           + " sends (retries " + retries + "; last: " + request.lastFailure + ")");
       } else {

@@ -1,30 +1,54 @@
 package tcpbalancer.proxy.requests;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
+import java.util.List;
 import tcpbalancer.protocol.Frame;
 import tcpbalancer.protocol.FrameType;
 
 /**
- * Writes a frame of docs/protocol.md around a body the proxy relays as it is: only the request id
- * differs between a client's side and a backend's side of the proxy.
+ * Writes a frame of docs/protocol.md around body bytes the proxy relays as they are: only the request id differs
+ * between a client's side and a backend's side of the proxy. The body is not copied: header and body pieces are
+ * joined as one Netty composite buffer, so one write (one system call, one segment) carries them, and the copy
+ * Netty makes into its direct buffer for the socket is the only one.
  */
 final class FrameHeaders {
 
   private FrameHeaders() {
   }
 
-  /**
-   * The whole frame, in one buffer: one write (one system call, one segment) instead of two; copying a body costs
-   * less than a second write, even an image's.
-   */
+  /** The header of a frame of {@code bodySize} bytes followed by {@code pieces} (which may be the start only). */
+  static Buffer frame(FrameType type, long requestId, int bodySize, List<Buffer> pieces) {
+    ByteBuf[] parts = new ByteBuf[pieces.size() + 1];
+    parts[0] = Unpooled.buffer(Frame.HEADER_SIZE, Frame.HEADER_SIZE)
+      .writeShort(Frame.MAGIC)
+      .writeByte(Frame.VERSION)
+      .writeByte(type.code())
+      .writeInt((int) requestId)
+      .writeInt(bodySize);
+    for (int i = 0; i < pieces.size(); i++) {
+      parts[i + 1] = ((BufferInternal) pieces.get(i)).getByteBuf();
+    }
+    return BufferInternal.buffer(parts.length == 1 ? parts[0] : Unpooled.wrappedBuffer(parts.length, parts));
+  }
+
+  /** The whole frame around {@code body}. */
   static Buffer frame(FrameType type, long requestId, Buffer body) {
-    return Buffer.buffer(Frame.HEADER_SIZE + body.length())
-      .appendShort(Frame.MAGIC)
-      .appendUnsignedByte((short) Frame.VERSION)
-      .appendUnsignedByte((short) type.code())
-      .appendUnsignedInt(requestId)
-      .appendUnsignedInt(body.length())
-      .appendBuffer(body);
+    return frame(type, requestId, body.length(), body.length() == 0 ? List.of() : List.of(body));
+  }
+
+  /** Pieces of one body as one buffer, without copying them. */
+  static Buffer joined(List<Buffer> pieces) {
+    if (pieces.size() == 1) {
+      return pieces.get(0);
+    }
+    ByteBuf[] parts = new ByteBuf[pieces.size()];
+    for (int i = 0; i < parts.length; i++) {
+      parts[i] = ((BufferInternal) pieces.get(i)).getByteBuf();
+    }
+    return BufferInternal.buffer(Unpooled.wrappedBuffer(parts.length, parts));
   }
 
   /** The status byte of a response body (its first byte, docs/protocol.md), or -1 for an empty body. */

@@ -31,10 +31,6 @@ final class IdMap {
     next = next == Frame.MAX_REQUEST_ID ? 1 : next + 1;
   }
 
-  ProxiedRequest get(long id) {
-    return pending.get(id);
-  }
-
   /** The request answered under {@code id}, no longer in flight; null for an id not in flight. */
   ProxiedRequest remove(long id) {
     return pending.remove(id);

@@ -1,31 +1,40 @@
 package tcpbalancer.proxy.requests;
 
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetSocket;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import tcpbalancer.protocol.Frame;
-import tcpbalancer.protocol.FrameParser;
+import tcpbalancer.protocol.FrameHeader;
 import tcpbalancer.protocol.FrameType;
 import tcpbalancer.protocol.StatusException;
 
 /**
  * One long-lived connection from the proxy to a backend, carrying the requests of any number of clients at once,
- * each under an id of this connection's {@link IdMap}. Requests given to it while it connects are written once it
- * is open. When it breaks (closed, a bad answer, an error frame of id 0, a failed connect) it hands every request
+ * each under an id of this connection's {@link IdMap}. A request's header and the body bytes that came with it are
+ * written when it is sent here, the rest of its body piece by piece as it arrives: until its body ends, the write
+ * side is that request's (a frame cannot be interleaved), and the connection takes no other request meanwhile.
+ * Requests given to it while it connects are written once it is open. When it breaks (closed, a bad answer, an
+ * error frame of id 0, a failed connect, or closed by the proxy because a body stalled) it hands every request
  * still in flight back to its {@link BackendLink}, which has them sent elsewhere. Runs on one event loop.
  */
-final class MultiplexedBackendConnection {
+final class MultiplexedBackendConnection implements FrameStream.Listener {
 
   private static final Logger log = LoggerFactory.getLogger(MultiplexedBackendConnection.class);
 
   private final BackendLink link;
   private final IdMap ids = new IdMap();
-  /** Ids given while connecting, in order; written when the connection opens. */
-  private final List<Long> unwritten = new ArrayList<>();
+  /** Requests given while connecting, in order; written when the connection opens. */
+  private final List<ProxiedRequest> unwritten = new ArrayList<>();
   private NetSocket socket;
+  private int maxFrameSize;
+  /** The request whose body is being written: the write side is its until the body ends. */
+  private ProxiedRequest writer;
+  /** The answer being read: its header, and its body's pieces (slices, gathered without a copy). */
+  private FrameHeader answer;
+  private final List<Buffer> answerPieces = new ArrayList<>(2);
   private boolean broken;
 
   MultiplexedBackendConnection(BackendLink link) {
@@ -33,6 +42,7 @@ final class MultiplexedBackendConnection {
   }
 
   void connect(NetClient client, int maxFrameSize) {
+    this.maxFrameSize = maxFrameSize;
     client.connect(link.upstream().upstream().socketAddress()).onComplete(connected -> {
       if (connected.failed()) {
         link.connectFailed(this, connected.cause());
@@ -44,34 +54,62 @@ final class MultiplexedBackendConnection {
         socket.close();
         return;
       }
-      FrameParser.on(socket, maxFrameSize)
-        .frameHandler(this::answered)
-        .errorHandler(this::badAnswer);
+      new FrameStream(socket, this.maxFrameSize, this);
       socket.closeHandler(v -> breakOff("the backend closed the connection"));
       socket.exceptionHandler(e -> log.debug("Connection to {}: {}", link.upstream().upstream().address(),
         e.getMessage()));
-      socket.drainHandler(v -> link.writable());
-      unwritten.forEach(this::write);
+      socket.drainHandler(v -> drained());
+      unwritten.forEach(this::writeStart);
       unwritten.clear();
+      drained(); // a client whose body waited for the connection may go on
     });
   }
 
-  /** Sends {@code request} on this connection under an id of its own. */
+  private void drained() {
+    if (writer != null) {
+      writer.client.bodyWritable();
+    }
+    link.writable();
+  }
+
+  /** Sends {@code request} on this connection under an id of its own; its body, while it comes, holds it. */
   void send(ProxiedRequest request) {
-    long id = ids.add(request);
+    request.sentOn(this, ids.add(request));
+    if (!request.bodyComplete()) {
+      writer = request;
+    }
     if (socket == null) {
-      unwritten.add(id);
+      unwritten.add(request);
     } else {
-      write(id);
+      writeStart(request);
     }
   }
 
-  private void write(long id) {
-    ProxiedRequest request = ids.get(id);
-    if (request == null) {
+  /** The header and the pieces of the body that came so far, in one write. */
+  private void writeStart(ProxiedRequest request) {
+    socket.write(FrameHeaders.frame(FrameType.RESIZE_REQUEST, request.backendId(), request.bodySize,
+      request.pieces()));
+    request.started();
+    if (request == writer && request.bodyComplete()) {
+      writer = null;
+    }
+  }
+
+  /** The next piece of the body of the request that holds the write side. */
+  void bodyPiece(ProxiedRequest request, Buffer piece) {
+    if (request != writer || !request.isStarted()) { // the piece goes with the header, or the request moved on
       return;
     }
-    socket.write(FrameHeaders.frame(FrameType.RESIZE_REQUEST, id, request.body));
+    socket.write(piece);
+    if (request.bodyComplete()) {
+      writer = null;
+      link.writable();
+    }
+  }
+
+  /** Whether the request that holds the write side may send the next piece of its body now. */
+  boolean takesBody() {
+    return !broken && socket != null && !socket.writeQueueFull();
   }
 
   /** Requests sent on it and not yet answered. */
@@ -79,9 +117,9 @@ final class MultiplexedBackendConnection {
     return ids.size();
   }
 
-  /** Whether a request written now would not wait behind a full write queue. */
+  /** Whether a request sent now would be written at once: no body holds it, its write queue is not full. */
   boolean writable() {
-    return !broken && (socket == null || !socket.writeQueueFull());
+    return !broken && writer == null && (socket == null || !socket.writeQueueFull());
   }
 
   boolean broken() {
@@ -93,25 +131,46 @@ final class MultiplexedBackendConnection {
     breakOff(why);
   }
 
-  private void answered(Frame answer) {
-    if (answer.requestId() == 0) { // a connection-level error: the backend closes this connection
-      breakOff("the backend sent an error frame (status " + FrameHeaders.status(answer.body()) + ") and closes");
+  @Override
+  public void header(FrameHeader header, Buffer bodyStart) {
+    if (header.requestId() != 0 && header.type() != FrameType.RESIZE_RESPONSE) {
+      breakOff("the backend sent a frame of type " + header.type() + ", not a response");
       return;
     }
-    if (answer.type() != FrameType.RESIZE_RESPONSE) {
-      breakOff("the backend sent a frame of type " + answer.type() + ", not a response");
+    if (bodyStart.length() == header.bodySize()) {
+      answered(header, bodyStart);
       return;
     }
-    ProxiedRequest request = ids.remove(answer.requestId());
-    if (request == null) {
-      breakOff("the backend answered request id " + answer.requestId() + ", which is not in flight");
-      return;
-    }
-    link.answered(request, answer.body());
+    answer = header;
+    answerPieces.clear();
+    answerPieces.add(bodyStart);
   }
 
-  private void badAnswer(StatusException e) {
+  @Override
+  public void body(Buffer piece, boolean last) {
+    answerPieces.add(piece);
+    if (last) {
+      answered(answer, FrameHeaders.joined(answerPieces));
+      answerPieces.clear();
+    }
+  }
+
+  @Override
+  public void error(StatusException e) {
     breakOff("bad answer from the backend: " + e.getMessage());
+  }
+
+  private void answered(FrameHeader header, Buffer body) {
+    if (header.requestId() == 0) { // a connection-level error: the backend closes this connection
+      breakOff("the backend sent an error frame (status " + FrameHeaders.status(body) + ") and closes");
+      return;
+    }
+    ProxiedRequest request = ids.remove(header.requestId());
+    if (request == null) {
+      breakOff("the backend answered request id " + header.requestId() + ", which is not in flight");
+      return;
+    }
+    link.answered(request, body);
   }
 
   private void breakOff(String why) {
@@ -123,6 +182,7 @@ final class MultiplexedBackendConnection {
       socket.close();
     }
     unwritten.clear();
+    writer = null;
     List<ProxiedRequest> lost = ids.removeAll();
     log.debug("Connection to {} is over ({}): {} requests in flight", link.upstream().upstream().address(), why,
       lost.size());

@@ -16,10 +16,18 @@ final class PoolSizing {
   /** The largest body the proxy relays, either way: the backends' default {@code maxFrameSize}. */
   static final int MAX_FRAME_SIZE = Frame.DEFAULT_MAX_BODY_SIZE;
   /**
-   * The request bytes the proxy holds for one client (kept until answered, for resends): past it, the proxy stops
-   * reading that client. Two frames of the largest size.
+   * The request bytes the proxy keeps for one client, for resends, until their answers: a frame that fits is kept
+   * (by reference), and a client whose next such frame would pass the budget is not read until answers free room;
+   * a frame larger than the whole budget is relayed as it comes and kept not at all. 16 MiB: a window of 6 of the
+   * bench's largest images (1.5 MB) fits many times over.
    */
-  static final long CLIENT_BYTE_BUDGET = 2L * (Frame.HEADER_SIZE + MAX_FRAME_SIZE);
+  static final long CLIENT_RESEND_BUDGET = 16L * 1024 * 1024;
+  /**
+   * How long a client may send nothing in the middle of a body that holds a backend connection's write side (which
+   * other clients' requests share) before the proxy gives up on it: well below a backend's own body timeout (30 s
+   * by default), which would close the connection with every request on it.
+   */
+  static final int BODY_STALL_MILLIS = 5_000;
   /** How long a backend whose connect failed gets no requests. */
   static final int COOL_OFF_MILLIS = 1_000;
 

@@ -1,20 +1,39 @@
 package tcpbalancer.proxy.requests;
 
 import io.vertx.core.buffer.Buffer;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import tcpbalancer.protocol.Frame;
 import tcpbalancer.proxy.UpstreamState;
 
 /**
- * One request frame on its way through the proxy: whose it is, under which id its client sent it, and its body,
- * kept (never decoded) until its answer arrives so that it can be sent again to another backend.
+ * One request frame on its way through the proxy: whose it is, under which id its client sent it, and its body as
+ * it arrives. Each piece of the body goes on to the backend connection the request was sent on as soon as it
+ * comes. A request whose frame fits its client's resend budget also keeps its pieces (by reference: slices of
+ * what was read, never copies) until its answer, so that it can be sent again to another backend; a larger one
+ * keeps them only until they are written with its header, and can be sent again only while none of its body went
+ * out.
  */
 final class ProxiedRequest {
 
   final ClientSession client;
   final long clientId;
-  final Buffer body;
+  final int bodySize;
+  /** Whether its pieces are kept for a resend (its frame fits {@link PoolSizing#CLIENT_RESEND_BUDGET}). */
+  final boolean kept;
+  private final List<Buffer> pieces;
+  private int received;
+  /** The connection it was last sent on, while its body goes there; null once abandoned. */
+  private MultiplexedBackendConnection connection;
+  private long backendId;
+  /** Its header was written on {@link #connection}: later pieces go there one by one. */
+  private boolean started;
+  /** Bytes of its body written to a backend and not kept: it can no longer be sent again. */
+  private boolean bodyGone;
+  /** Its backend failed it and it could not be sent again: the rest of its body is read and dropped. */
+  private boolean abandoned;
   /** How many times it was sent to a backend. */
   int sends;
   /** The backends it was sent to: a resend prefers another. */
@@ -22,14 +41,93 @@ final class ProxiedRequest {
   /** Why its last send failed, for the error frame if it gives up. */
   String lastFailure = "";
 
-  ProxiedRequest(ClientSession client, long clientId, Buffer body) {
+  ProxiedRequest(ClientSession client, long clientId, int bodySize) {
     this.client = client;
     this.clientId = clientId;
-    this.body = body;
+    this.bodySize = bodySize;
+    this.kept = Frame.HEADER_SIZE + (long) bodySize <= PoolSizing.CLIENT_RESEND_BUDGET;
+    this.pieces = new ArrayList<>(2);
   }
 
-  /** The bytes it holds in the proxy, header included: what counts against its client's byte budget. */
-  int size() {
-    return Frame.HEADER_SIZE + body.length();
+  /** The bytes it holds in the proxy for a resend, header included: what counts against its client's budget. */
+  int heldBytes() {
+    return kept ? Frame.HEADER_SIZE + bodySize : 0;
+  }
+
+  boolean bodyComplete() {
+    return received == bodySize;
+  }
+
+  int received() {
+    return received;
+  }
+
+  /** Whether it can go to a backend (again): all its body that came is kept, or none of it went out yet. */
+  boolean canBeSent() {
+    return kept || !bodyGone;
+  }
+
+  /** The pieces of its body to write with its header: all that came (kept), or what came before it was sent. */
+  List<Buffer> pieces() {
+    return pieces;
+  }
+
+  /** The next piece of its body came from its client: on to its backend connection (and kept, if it keeps). */
+  void bodyArrived(Buffer piece) {
+    if (piece.length() == 0) {
+      return;
+    }
+    received += piece.length();
+    if (!abandoned && (kept || !started)) { // an abandoned one is answered: what still comes is dropped
+      pieces.add(piece);
+    }
+    if (connection != null) {
+      connection.bodyPiece(this, piece);
+    }
+  }
+
+  void sentOn(MultiplexedBackendConnection connection, long backendId) {
+    this.connection = connection;
+    this.backendId = backendId;
+    this.started = false;
+  }
+
+  /** Its header and {@link #pieces} were written: one that keeps nothing lets go of them. */
+  void started() {
+    started = true;
+    if (!kept && !pieces.isEmpty()) {
+      pieces.clear();
+      bodyGone = true;
+    }
+  }
+
+  boolean isStarted() {
+    return started;
+  }
+
+  /** Its id on the connection it was last sent on. */
+  long backendId() {
+    return backendId;
+  }
+
+  MultiplexedBackendConnection connection() {
+    return connection;
+  }
+
+  /** Its backend failed it and it cannot be sent again: whatever of its body still comes is dropped. */
+  void abandon() {
+    abandoned = true;
+    connection = null;
+    pieces.clear();
+  }
+
+  /** Whether its client may send more of its body now: its connection can write it, or it is being dropped. */
+  boolean takesBody() {
+    return abandoned || connection != null && connection.takesBody();
+  }
+
+  /** Whether its body, not yet complete, holds the write side of a backend connection. */
+  boolean holdsConnection() {
+    return !abandoned && connection != null && !bodyComplete();
   }
 }

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import tcpbalancer.admin.Metrics;
 import tcpbalancer.proxy.UpstreamState;
 
@@ -23,7 +24,8 @@ class RequestMeters {
 
   /** Every meter name, as Prometheus shows it. */
   static final List<String> NAMES = List.of("tcpbalancer_proxy_upstream_requests_total",
-    "tcpbalancer_proxy_upstream_requests_in_flight", "tcpbalancer_proxy_upstream_resends_total");
+    "tcpbalancer_proxy_upstream_requests_in_flight", "tcpbalancer_proxy_upstream_resends_total",
+    "tcpbalancer_proxy_request_bytes_held");
 
   static final RequestMeters NONE = new RequestMeters(null, null) {
     @Override
@@ -37,6 +39,10 @@ class RequestMeters {
     @Override
     void resent(UpstreamState upstream) {
     }
+
+    @Override
+    void held(long bytes) {
+    }
   };
 
   private record Backend(Counter requests, AtomicInteger inFlight, Counter resends) {
@@ -49,10 +55,16 @@ class RequestMeters {
   private final MeterRegistry registry;
   private final Tags proxy;
   private final Map<String, Backend> backends = new ConcurrentHashMap<>();
+  private final AtomicLong held = new AtomicLong();
 
   private RequestMeters(MeterRegistry registry, String proxyName) {
     this.registry = registry;
     this.proxy = proxyName == null ? Tags.empty() : Tags.of("proxy", proxyName);
+    if (registry != null) {
+      Gauge.builder("tcpbalancer.proxy.request.bytes.held", held, AtomicLong::get)
+        .description("Request bytes the proxy keeps for resends until their answers, all clients together "
+          + "(balance: requests)").tags(proxy).strongReference(true).register(registry);
+    }
   }
 
   /** The meters of the proxy called {@code proxyName}, the same for each of its instances. */
@@ -74,6 +86,11 @@ class RequestMeters {
 
   void resent(UpstreamState upstream) {
     of(upstream).resends.increment();
+  }
+
+  /** The bytes kept for resends grew (or, negative, shrank) by {@code bytes}. */
+  void held(long bytes) {
+    held.addAndGet(bytes);
   }
 
   private Backend of(UpstreamState upstream) {

@@ -6,9 +6,11 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetSocket;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import tcpbalancer.protocol.Frame;
 import tcpbalancer.protocol.FrameParser;
 import tcpbalancer.protocol.ResizeResponse;
@@ -30,8 +32,15 @@ final class ScriptedBackend {
   private volatile long delayMillis;
   private volatile int answerBytes;
   private volatile int killAt = -1;
-  private volatile int awaited = -1;
-  private final Promise<Void> reached = Promise.promise();
+  /** Promises of request counts awaited, completed when that many requests have arrived. */
+  private final Map<Integer, Promise<Void>> awaited = new ConcurrentHashMap<>();
+  private final AtomicLong bytesReceived = new AtomicLong();
+  private volatile long bytesAwaited = -1;
+  private final Promise<Void> bytesReached = Promise.promise();
+  private volatile long killAtBytes = -1;
+  /** While set and not complete, answers wait for it. */
+  private volatile Promise<Void> gate;
+  private volatile Buffer lastBody;
 
   private ScriptedBackend(Vertx vertx, String name) {
     this.vertx = vertx;
@@ -66,18 +75,58 @@ final class ScriptedBackend {
     return this;
   }
 
-  /** Completes when its {@code n}-th request has arrived (call it before any can). */
+  /** Completes once {@code n} bytes (headers and bodies) have arrived over all its connections. */
+  Future<Void> whenBytesReceived(long n) {
+    bytesAwaited = n;
+    return bytesReached.future();
+  }
+
+  /** Dies (as {@link #kill}) once {@code n} bytes have arrived, in the middle of a frame if one is coming. */
+  ScriptedBackend killAtBytes(long n) {
+    killAtBytes = n;
+    return this;
+  }
+
+  /** Holds every answer back until {@link #releaseAnswers}. */
+  ScriptedBackend holdAnswers() {
+    gate = Promise.promise();
+    return this;
+  }
+
+  void releaseAnswers() {
+    gate.tryComplete();
+  }
+
+  /** Completes when its {@code n}-th request has arrived (at once if it has already). */
   Future<Void> whenReceived(int n) {
-    awaited = n;
+    Promise<Void> reached = awaited.computeIfAbsent(n, key -> Promise.promise());
+    if (received.get() >= n) {
+      reached.tryComplete();
+    }
     return reached.future();
   }
 
   private void serve(NetSocket socket) {
     sockets.add(socket);
     socket.closeHandler(v -> sockets.remove(socket));
-    FrameParser.on(socket, Frame.DEFAULT_MAX_BODY_SIZE).frameHandler(frame -> {
+    FrameParser parser = FrameParser.create(Frame.DEFAULT_MAX_BODY_SIZE);
+    socket.handler(bytes -> {
+      long total = bytesReceived.addAndGet(bytes.length());
+      if (bytesAwaited >= 0 && total >= bytesAwaited) {
+        bytesReached.tryComplete();
+      }
+      if (killAtBytes >= 0 && total >= killAtBytes) {
+        kill();
+      }
+      if (status != null) {
+        parser.handle(bytes);
+      }
+    });
+    parser.frameHandler(frame -> {
+      lastBody = frame.body();
       int count = received.incrementAndGet();
-      if (count == awaited) {
+      Promise<Void> reached = awaited.get(count);
+      if (reached != null) {
         reached.tryComplete();
       }
       if (count == killAt) {
@@ -90,12 +139,20 @@ final class ScriptedBackend {
       Buffer image = answer == Status.OK ? Buffer.buffer(new byte[answerBytes]) : Buffer.buffer();
       Buffer encoded = new ResizeResponse(answer, 1, 1, 0, answer == Status.OK ? "jpeg" : "", name, "",
         answer == Status.OK ? "" : name + " says " + answer.label(), image).toFrame(frame.requestId()).encode();
-      if (delayMillis == 0) {
+      Promise<Void> held = gate;
+      if (held != null) {
+        held.future().onComplete(v -> socket.write(encoded));
+      } else if (delayMillis == 0) {
         socket.write(encoded);
       } else {
         vertx.setTimer(delayMillis, id -> socket.write(encoded));
       }
     });
+  }
+
+  /** The body of the last request it received. */
+  Buffer lastBody() {
+    return lastBody;
   }
 
   /** Requests it received so far. */
