@@ -22,9 +22,10 @@ import java.awt.image.SinglePixelPackedSampleModel;
  *
  * <p>The smaller image is in the int layouts Java 2D draws from with its fast loops (RGB, premultiplied ARGB):
  * averaging colours weighted by their alpha, so that the colour of a transparent pixel does not bleed into its
- * neighbours. With a factor of 1 it only changes the layout of the custom byte layouts ({@link SourceDecoder} reads
- * PNGs into R, G, B, A order, the one the PNG reader copies rows into whole), for which Java 2D has only its slow
- * generic loops. Samples are taken as stored, as Java 2D's loops take them (grey copied into red, green and blue).
+ * neighbours. It reads the custom byte layout {@link SourceDecoder} has PNGs decoded into when they are to be shrunk
+ * (R, G, B, A order, which the PNG reader copies a row at a time; Java 2D has only its slow generic loops for it)
+ * where it is stored. Samples are taken as stored, as Java 2D's loops take them (grey copied into red, green and
+ * blue).
  */
 final class BoxShrink {
 
@@ -49,10 +50,7 @@ final class BoxShrink {
   /** {@code image} shrunk for {@code target} ({@link #factor}), or itself when there is nothing to gain. */
   static BufferedImage toward(BufferedImage image, ImageResizer.Dimensions target) {
     int factor = factor(image.getWidth(), image.getHeight(), target);
-    if (factor == 1 && !(image.getType() == BufferedImage.TYPE_CUSTOM && inStoredBytes(image))) {
-      return image;
-    }
-    return shrink(image, factor);
+    return factor == 1 ? image : shrink(image, factor);
   }
 
   /**
@@ -69,12 +67,6 @@ final class BoxShrink {
     BufferedImage shrunk = new BufferedImage(outWidth, outHeight,
       alpha ? BufferedImage.TYPE_INT_ARGB_PRE : BufferedImage.TYPE_INT_RGB);
     int[] out = ((DataBufferInt) shrunk.getRaster().getDataBuffer()).getData();
-    if (factor == 1 && rows instanceof ByteRows bytes) {
-      for (int y = 0; y < height; y++) {
-        bytes.copy(y, out, y * width);
-      }
-      return shrunk;
-    }
     // Per column: alpha, then red, green and blue, each times alpha (times 255 when opaque).
     long[] sums = new long[outWidth * 4];
     int y = 0;
@@ -188,26 +180,6 @@ final class BoxShrink {
         sums[o + 2] += sg;
         sums[o + 3] += sb;
       }
-    }
-
-    /** Row {@code y} into {@code out} from {@code at}, as premultiplied ARGB (the layout with a factor of 1). */
-    void copy(int y, int[] out, int at) {
-      int from = origin + y * scanlineStride;
-      int r = bandOffsets[0];
-      int g = grey ? r : bandOffsets[1];
-      int b = grey ? r : bandOffsets[2];
-      int a = alpha ? bandOffsets[grey ? 1 : 3] : -1;
-      for (int x = 0; x < width; x++, from += pixelStride) {
-        int opacity = a < 0 ? 0xFF : data[from + a] & 0xFF;
-        out[at + x] = opacity << 24 | times(data[from + r] & 0xFF, opacity) << 16
-          | times(data[from + g] & 0xFF, opacity) << 8 | times(data[from + b] & 0xFF, opacity);
-      }
-    }
-
-    /** {@code value * alpha / 255}, rounded: exact for 8-bit values, without a division. */
-    private static int times(int value, int alpha) {
-      int product = value * alpha + 128;
-      return (product + (product >> 8)) >> 8;
     }
   }
 

@@ -106,8 +106,9 @@ final class SourceDecoder {
           return new Decoded(kept, target, ResizeStages.LIBJPEG_TURBO, reservation);
         }
       }
-      if (ImageResizer.PNG.equals(format)) {
-        inStoredOrder(reader, param);
+      if (ImageResizer.PNG.equals(format)
+        && BoxShrink.factor((width + step - 1) / step, (height + step - 1) / step, target) > 1) {
+        inStoredOrder(reader, param); // only then: BoxShrink reads it, imgscalr would draw it slowly
       }
       BufferedImage image = reader.read(0, param);
       if (region != null) {
