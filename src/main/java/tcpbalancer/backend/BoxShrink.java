@@ -54,40 +54,64 @@ final class BoxShrink {
   }
 
   /**
-   * {@code image} shrunk by {@code factor}: floor(width / factor) x floor(height / factor) pixels, the last column
-   * and row averaging the remainder too, so that no source pixel is left out.
+   * {@code image} shrunk by {@code factor}: floor(width / factor) x floor(height / factor) pixels, each the mean of the
+   * area of the source it covers, so that the smaller image covers exactly the source (where the factor does not
+   * divide a side, each pixel covers a little more than factor source pixels, edge pixels counting for their share):
+   * leaving out the remainder, or putting it all in the last pixels, shifted the result by up to half a pixel, and
+   * cost up to 8 dB of PSNR.
    */
   static BufferedImage shrink(BufferedImage image, int factor) {
-    RowSource rows = inStoredBytes(image) ? new ByteRows(image) : new IntRows(asInts(image));
+    RowSource source = inStoredBytes(image) ? new ByteRows(image) : new IntRows(asInts(image));
     int width = image.getWidth();
     int height = image.getHeight();
     int outWidth = Math.max(1, width / factor);
     int outHeight = Math.max(1, height / factor);
-    boolean alpha = rows.alpha();
+    AreaWeights columns = AreaWeights.of(width, outWidth);
+    AreaWeights rows = AreaWeights.of(height, outHeight);
+    boolean alpha = source.alpha();
     BufferedImage shrunk = new BufferedImage(outWidth, outHeight,
       alpha ? BufferedImage.TYPE_INT_ARGB_PRE : BufferedImage.TYPE_INT_RGB);
     int[] out = ((DataBufferInt) shrunk.getRaster().getDataBuffer()).getData();
-    // Per column: alpha, then red, green and blue, each times alpha (times 255 when opaque).
-    long[] sums = new long[outWidth * 4];
-    int y = 0;
-    for (int outY = 0; outY < outHeight; outY++) {
-      int lastRow = outY == outHeight - 1 ? height : y + factor;
-      int rowCount = lastRow - y;
-      java.util.Arrays.fill(sums, 0);
-      for (; y < lastRow; y++) {
-        rows.add(y, factor, outWidth, sums);
+    // Per output column: alpha, then red, green and blue, each times alpha (times 255 when opaque), times weights.
+    long[] row = new long[outWidth * 4];
+    long[] current = new long[outWidth * 4];
+    long[] next = new long[outWidth * 4];
+    // Every output pixel weighs width x height units in all (see AreaWeights).
+    double perAlpha = 1.0 / ((double) width * height);
+    double perColour = perAlpha / 255;
+    int outY = 0;
+    for (int y = 0; y < height; y++) {
+      if (rows.first[y] > outY) {
+        write(current, out, outY * outWidth, alpha, perAlpha, perColour);
+        long[] done = current;
+        current = next;
+        next = done;
+        java.util.Arrays.fill(next, 0);
+        outY = rows.first[y];
       }
-      int at = outY * outWidth;
-      for (int x = 0; x < outWidth; x++) {
-        double n = (double) (x == outWidth - 1 ? width - x * factor : factor) * rowCount;
-        double perAlpha = 1 / n; // a multiplication, where a division per sample would cost as much as the sums
-        double perColour = perAlpha / 255;
-        int a = alpha ? (int) (sums[4 * x] * perAlpha + 0.5) : 0xFF;
-        out[at + x] = a << 24 | (int) (sums[4 * x + 1] * perColour + 0.5) << 16
-          | (int) (sums[4 * x + 2] * perColour + 0.5) << 8 | (int) (sums[4 * x + 3] * perColour + 0.5);
+      java.util.Arrays.fill(row, 0);
+      source.add(y, columns, row);
+      long w0 = rows.weight[y];
+      long w1 = rows.units - w0;
+      for (int i = 0; i < row.length; i++) {
+        current[i] += row[i] * w0;
+      }
+      if (w1 != 0) {
+        for (int i = 0; i < row.length; i++) {
+          next[i] += row[i] * w1;
+        }
       }
     }
+    write(current, out, outY * outWidth, alpha, perAlpha, perColour);
     return shrunk;
+  }
+
+  private static void write(long[] sums, int[] out, int at, boolean alpha, double perAlpha, double perColour) {
+    for (int x = 0; x < sums.length / 4; x++) {
+      int a = alpha ? (int) (sums[4 * x] * perAlpha + 0.5) : 0xFF;
+      out[at + x] = a << 24 | (int) (sums[4 * x + 1] * perColour + 0.5) << 16
+        | (int) (sums[4 * x + 2] * perColour + 0.5) << 8 | (int) (sums[4 * x + 3] * perColour + 0.5);
+    }
   }
 
   /** The rows of one image layout, read where they are stored. */
@@ -95,11 +119,10 @@ final class BoxShrink {
     boolean alpha();
 
     /**
-     * Adds row {@code y}'s blocks of {@code factor} pixels (the last one with the remainder) to their column's sums:
-     * alpha, and each colour times alpha, so that the colour of a transparent pixel does not bleed into its
-     * neighbours.
+     * Adds row {@code y}'s pixels to their output columns' sums, weighed by {@code columns}: alpha, and each colour
+     * times alpha, so that the colour of a transparent pixel does not bleed into its neighbours.
      */
-    void add(int y, int factor, int outWidth, long[] sums);
+    void add(int y, AreaWeights columns, long[] sums);
   }
 
   /**
@@ -155,31 +178,19 @@ final class BoxShrink {
     }
 
     @Override
-    public void add(int y, int factor, int outWidth, long[] sums) {
+    public void add(int y, AreaWeights columns, long[] sums) {
       int at = origin + y * scanlineStride;
-      int x = 0;
       int r = bandOffsets[0];
       int g = grey ? r : bandOffsets[1];
       int b = grey ? r : bandOffsets[2];
       int a = alpha ? bandOffsets[grey ? 1 : 3] : -1;
-      for (int o = 0; o < 4 * outWidth; o += 4) {
-        int end = o == 4 * (outWidth - 1) ? width : x + factor;
-        long sa = 0;
-        long sr = 0;
-        long sg = 0;
-        long sb = 0;
-        for (; x < end; x++, at += pixelStride) {
-          int opacity = a < 0 ? 0xFF : data[at + a] & 0xFF;
-          sa += opacity;
-          sr += (data[at + r] & 0xFF) * opacity;
-          sg += (data[at + g] & 0xFF) * opacity;
-          sb += (data[at + b] & 0xFF) * opacity;
-        }
-        sums[o] += sa;
-        sums[o + 1] += sr;
-        sums[o + 2] += sg;
-        sums[o + 3] += sb;
+      AreaWeights.Row row = new AreaWeights.Row(columns, sums);
+      for (int x = 0; x < width; x++, at += pixelStride) {
+        int opacity = a < 0 ? 0xFF : data[at + a] & 0xFF;
+        row.add(x, opacity, (data[at + r] & 0xFF) * opacity, (data[at + g] & 0xFF) * opacity,
+          (data[at + b] & 0xFF) * opacity);
       }
+      row.flush();
     }
   }
 
@@ -229,29 +240,16 @@ final class BoxShrink {
     }
 
     @Override
-    public void add(int y, int factor, int outWidth, long[] sums) {
+    public void add(int y, AreaWeights columns, long[] sums) {
       int at = origin + y * scanlineStride;
-      int x = 0;
-      for (int o = 0; o < 4 * outWidth; o += 4) {
-        int end = o == 4 * (outWidth - 1) ? width : x + factor;
-        long sa = 0;
-        long sr = 0;
-        long sg = 0;
-        long sb = 0;
-        for (; x < end; x++, at++) {
-          int p = data[at];
-          // Colours weigh as alpha: stored times it, or already times it (premultiplied: then scaled to match).
-          int weight = !alpha ? 0xFF : premultiplied ? 0xFF : p >>> 24;
-          sa += alpha ? p >>> 24 : 0xFF;
-          sr += (p >> 16 & 0xFF) * weight;
-          sg += (p >> 8 & 0xFF) * weight;
-          sb += (p & 0xFF) * weight;
-        }
-        sums[o] += sa;
-        sums[o + 1] += sr;
-        sums[o + 2] += sg;
-        sums[o + 3] += sb;
+      AreaWeights.Row row = new AreaWeights.Row(columns, sums);
+      for (int x = 0; x < width; x++, at++) {
+        int p = data[at];
+        // Colours weigh as alpha: stored times it, or already times it (premultiplied: then scaled to match).
+        int weight = !alpha ? 0xFF : premultiplied ? 0xFF : p >>> 24;
+        row.add(x, alpha ? p >>> 24 : 0xFF, (p >> 16 & 0xFF) * weight, (p >> 8 & 0xFF) * weight, (p & 0xFF) * weight);
       }
+      row.flush();
     }
   }
 }

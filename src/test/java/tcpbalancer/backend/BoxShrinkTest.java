@@ -55,17 +55,33 @@ class BoxShrinkTest {
   }
 
   @Test
-  void theLastColumnAndRowTakeTheRemainderSoNoPixelIsLeftOut() {
+  void whereTheFactorDoesNotDivideASideEachPixelCoversItsShareOfTheSourceSoTheGeometryIsKept() {
     BufferedImage source = new BufferedImage(5, 3, BufferedImage.TYPE_INT_RGB);
-    source.setRGB(4, 2, 0xFFFFFF); // the corner pixel, beyond the last whole block
+    for (int y = 0; y < 3; y++) {
+      source.setRGB(2, y, 0xFFFFFF); // the middle column: half in each of the two result columns
+      source.setRGB(4, y, 0x00FF00);
+    }
 
     BufferedImage shrunk = BoxShrink.shrink(source, 2);
 
     assertThat(shrunk.getWidth()).isEqualTo(2);
     assertThat(shrunk.getHeight()).isEqualTo(1);
-    // The last block is 3 x 3 pixels, one of them white: 255 / 9, rounded.
-    assertThat(shrunk.getRGB(1, 0) & 0xFF).isEqualTo(28);
-    assertThat(shrunk.getRGB(0, 0) & 0xFFFFFF).isZero();
+    // Each result column covers 2.5 source columns: half of the white one, and the green one whole on the right.
+    assertThat(shrunk.getRGB(0, 0) & 0xFFFFFF).isEqualTo(0x333333); // 255 x 0.5 / 2.5 = 51
+    assertThat(shrunk.getRGB(1, 0) & 0xFFFFFF).isEqualTo(0x339933); // green 255 x 1.5 / 2.5 = 153
+  }
+
+  @Test
+  void areaWeightsGiveEveryResultPixelTheSameTotal() {
+    AreaWeights weights = AreaWeights.of(1280, 426);
+    long[] totals = new long[426];
+    for (int i = 0; i < 1280; i++) {
+      totals[weights.first[i]] += weights.weight[i];
+      if (weights.weight[i] < weights.units) {
+        totals[weights.first[i] + 1] += weights.units - weights.weight[i];
+      }
+    }
+    assertThat(totals).containsOnly(1280L);
   }
 
   @Test
