@@ -14,8 +14,9 @@ import java.awt.image.SinglePixelPackedSampleModel;
 
 /**
  * Shrinks a decoded image by a whole factor before imgscalr scales it, as libvips's shrink-on-load does: each pixel
- * of the smaller image is the mean of a block of factor x factor source pixels (an area average: every source pixel
- * counts once, so nothing aliases, unlike subsampling), and imgscalr's bicubic steps take it the rest of the way from
+ * of the smaller image is the mean of the factor x factor source pixels it covers (an area average: every source
+ * pixel counts for its share, so nothing aliases, unlike subsampling; {@link AreaWeights} where the factor does not
+ * divide a side), and imgscalr's bicubic steps take it the rest of the way from
  * at least {@link #HEADROOM} times the result. Those steps cost the same per pixel they draw (Java 2D's bicubic
  * loops, about 45 ns a pixel, 70 into an image with alpha), so drawing fewer is what saves the time; the box costs a
  * few nanoseconds a source pixel.
