@@ -26,7 +26,8 @@ import tcpbalancer.protocol.StatusException;
  * <p>Decoding goes through ImageIO with the TwelveMonkeys plugins (whose JPEG reader reads CMYK/YCCK JPEGs the JDK
  * cannot); the EXIF orientation is applied so that results are upright; an embedded ICC profile is converted to
  * sRGB ({@link ColourConversion}); in {@code fill} mode only the centred region the box keeps is read
- * ({@link CropToFill}); resizing is imgscalr's
+ * ({@link CropToFill}); a decoded image still over 3 times the result is first area-averaged by a whole factor
+ * ({@link BoxShrink}, libvips's shrink); resizing is imgscalr's
  * {@link Scalr.Method#QUALITY} down to 1.5 times the result's size, then {@link Scalr.Method#ULTRA_QUALITY}.
  * {@link SourceDecoder} reads a source much larger than the result subsampled, down to at least
  * {@link SourceDecoder#OVERSAMPLING} times the result's size, and a progressive JPEG at least 8 times larger is read from its first scan only
@@ -123,7 +124,7 @@ public final class ImageResizer {
     ColourConversion.Deferred colour = ColourConversion.defer(source,
       PNG.equals(format) ? PngProfile.of(encoded) : null);
     // imgscalr's drawing would brighten grey with alpha: its samples are copied as sRGB first (see StoredGrey).
-    BufferedImage scalable = StoredGrey.asSrgb(colour.image());
+    BufferedImage scalable = BoxShrink.toward(StoredGrey.asSrgb(colour.image()), decoded.target());
     BufferedImage resized = colour.toSrgb(resize(scalable, decoded.target()));
     source.flush();
     scalable.flush();

@@ -2,13 +2,19 @@ package tcpbalancer.backend;
 
 import java.awt.Rectangle;
 import java.awt.image.BufferedImage;
+import java.awt.image.DataBuffer;
+import java.awt.image.PixelInterleavedSampleModel;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.stream.IntStream;
 import javax.imageio.ImageReadParam;
 import javax.imageio.ImageReader;
+import javax.imageio.ImageTypeSpecifier;
 import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.MemoryCacheImageInputStream;
 import tcpbalancer.protocol.ResizeMode;
@@ -100,6 +106,10 @@ final class SourceDecoder {
           return new Decoded(kept, target, ResizeStages.LIBJPEG_TURBO, reservation);
         }
       }
+      if (ImageResizer.PNG.equals(format)
+        && BoxShrink.factor((width + step - 1) / step, (height + step - 1) / step, target) > 1) {
+        inStoredOrder(reader, param); // only then: BoxShrink reads it, imgscalr would draw it slowly
+      }
       BufferedImage image = reader.read(0, param);
       if (region != null) {
         image = CropToFill.ofRegion(image, region, sourceWidth, sourceHeight, step);
@@ -116,6 +126,28 @@ final class SourceDecoder {
     } catch (IOException | RuntimeException e) {
       release(reservation);
       throw new StatusException(Status.CORRUPT_IMAGE, "the image cannot be decoded: " + describe(e), e);
+    }
+  }
+
+  /**
+   * Has the JDK's PNG reader decode 8-bit RGB and RGBA into bytes in the file's own order (R, G, B, A), which it
+   * copies a row at a time, rather than into its default BGR and ABGR images, which it fills a sample at a time (a
+   * fifth of the flower's decoding). {@link BoxShrink} turns that layout into one Java 2D draws from quickly.
+   */
+  private static void inStoredOrder(ImageReader reader, ImageReadParam param) throws IOException {
+    Iterator<ImageTypeSpecifier> types = reader.getImageTypes(0);
+    int preferred = types.next().getBufferedImageType();
+    // The same bands as the default (4 for RGB with a transparent colour): only their order changes.
+    int bands = preferred == BufferedImage.TYPE_4BYTE_ABGR ? 4 : preferred == BufferedImage.TYPE_3BYTE_BGR ? 3 : 0;
+    while (bands > 0 && types.hasNext()) {
+      ImageTypeSpecifier type = types.next();
+      if (type.getBufferedImageType() == BufferedImage.TYPE_CUSTOM
+        && type.getSampleModel() instanceof PixelInterleavedSampleModel model
+        && model.getDataType() == DataBuffer.TYPE_BYTE && model.getNumBands() == bands
+        && Arrays.equals(model.getBandOffsets(), IntStream.range(0, model.getNumBands()).toArray())) {
+        param.setDestinationType(type);
+        return;
+      }
     }
   }
 
