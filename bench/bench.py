@@ -705,12 +705,12 @@ def footprint_run(settings, work, kind):
             port = free_port()
             return Server(f"proxy-{kind}", proxy_command(settings, kind, work, port, upstream_port), [port], work), port
 
-        rounds, peak = footprint.idle_rounds(start_proxy, lambda server: server.process.pid,
-                                             settings.idle_connections, settings.idle_rounds)
+        rounds, peak, settled = footprint.idle_rounds(start_proxy, lambda server: server.process.pid,
+                                                      settings.idle_connections, settings.idle_rounds)
         open_rss = [r["open_rss_mb"] for r in rounds]
         out.update({"idle_peak_rss_mb": peak, "idle_first_round_rss_mb": open_rss[0],
                     "idle_last_round_rss_mb": open_rss[-1], "idle_growth_mb": open_rss[-1] - open_rss[0],
-                    "idle_closed_rss_mb": rounds[-1]["closed_rss_mb"]})
+                    "idle_closed_rss_mb": rounds[-1]["closed_rss_mb"], "idle_settled_rss_mb": settled})
     if kind == "ours":
         out["cluster_join_ms"] = cluster_join_seconds(settings, work, settings.starts) * 1000
         floor = floor_run(settings, subfolder(work, "floor"), None)

@@ -64,7 +64,7 @@ class Upstream:
                 pass
 
 
-async def _idle_rounds(start_proxy, pid_of, connections, rounds, limit):
+async def _idle_rounds(start_proxy, pid_of, connections, rounds, limit, settle):
     upstream = Upstream()
     upstream_port = await upstream.start()
     proxy, proxy_port = start_proxy(upstream_port)
@@ -86,19 +86,23 @@ async def _idle_rounds(start_proxy, pid_of, connections, rounds, limit):
             await asyncio.gather(*(writer.wait_closed() for _, writer in clients), return_exceptions=True)
             await upstream.wait_for(0, limit)
             samples.append({"open_rss_mb": opened["rss_mb"], "closed_rss_mb": memory_mb(pid)["rss_mb"]})
-        return samples, memory_mb(pid)["peak_rss_mb"]
+        peak = memory_mb(pid)["peak_rss_mb"]
+        # What a server gives back once idle takes a while (the JVM trims glibc's heap every 5 s): one more
+        # reading, a fixed time after the last round closed, not a wait for a figure.
+        await asyncio.sleep(settle)
+        return samples, peak, memory_mb(pid)["rss_mb"]
     finally:
         upstream.server.close()
         proxy.stop()
 
 
-def idle_rounds(start_proxy, pid_of, connections, rounds, limit=120):
+def idle_rounds(start_proxy, pid_of, connections, rounds, limit=120, settle=12):
     """`rounds` times: opens `connections` through the proxy `start_proxy(upstream_port)` starts (returning the
     server and its port), waits until the upstream holds them all, reads the proxy's RSS, closes them and waits
     until the upstream has seen them all close. Returns each round's RSS with the connections open and after they
-    closed, and the proxy's peak RSS."""
+    closed, the proxy's peak RSS, and its RSS `settle` seconds after the last round closed."""
     raise_fd_limit(2 * connections + 256)
-    return asyncio.run(_idle_rounds(start_proxy, pid_of, connections, rounds, limit))
+    return asyncio.run(_idle_rounds(start_proxy, pid_of, connections, rounds, limit, settle))
 
 
 def start_to_ready(command, port, limit=60):

@@ -98,6 +98,26 @@ class StartScriptTest {
   }
 
   @Test
+  void theProxyTrimsTheNativeHeapOnlyOnAJavaThatHasTheOption() throws Exception {
+    Path java = Files.createDirectories(dir.resolve("jdk/bin")).resolve("java");
+    Files.writeString(java, "#!/bin/sh\n");
+    Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Map<String, String> env = env("JAVA_HOME", dir.resolve("jdk").toString());
+    for (String version : List.of("17.0.9", "17.0.15", "21.0.2", "25")) {
+      Files.writeString(dir.resolve("jdk/release"), "IMPLEMENTOR=\"x\"\nJAVA_VERSION=\"" + version + "\"\n");
+      assertThat(jvmOptions(command(env, "proxy", "-p", "9090"))).as(version)
+        .containsSubsequence("-XX:+UnlockExperimentalVMOptions", "-XX:TrimNativeHeapInterval=5000");
+    }
+    for (String version : List.of("17.0.8", "17.0.2", "21.0.0", "18.0.2")) {
+      Files.writeString(dir.resolve("jdk/release"), "JAVA_VERSION=\"" + version + "\"\n");
+      assertThat(jvmOptions(command(env, "proxy", "-p", "9090"))).as(version)
+        .noneMatch(option -> option.contains("TrimNativeHeap") || option.contains("Experimental"));
+    }
+    Files.delete(dir.resolve("jdk/release"));
+    assertThat(jvmOptions(command(env, "proxy", "-p", "9090"))).noneMatch(option -> option.contains("TrimNativeHeap"));
+  }
+
+  @Test
   void javaOptsComeLastSoTheyWin() throws Exception {
     List<String> options = jvmOptions(command(env("JAVA_OPTS", "-Xmx1g -Dmine=1"), "proxy", "-p", "9090"));
     assertThat(options.subList(options.size() - 2, options.size())).containsExactly("-Xmx1g", "-Dmine=1");
