@@ -1,9 +1,11 @@
 package tcpbalancer.client;
 
+import io.netty.buffer.Unpooled;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.SocketAddress;
@@ -97,16 +99,29 @@ public final class ResizeConnection {
     if (vertx != null && timeoutTimer < 0) {
       armTimeout(requestTimeoutMillis);
     }
-    Buffer frame = request.toFrame(requestId).encode();
-    bytesSent += frame.length();
+    Buffer[] parts = request.toFrameParts(requestId);
+    bytesSent += parts[0].length() + parts[1].length();
     if (!corking) {
-      socket.write(frame);
-    } else if (corked == null) {
-      corked = frame;
+      socket.write(gathered(parts[0], parts[1]));
     } else {
-      corked.appendBuffer(frame);
+      if (corked == null) {
+        corked = Buffer.buffer();
+      }
+      corked.appendBuffer(parts[0]).appendBuffer(parts[1]);
     }
     return answer.future();
+  }
+
+  /**
+   * Header and image as one buffer that refers to both, not a copy of them: an image is copied once, by Netty into
+   * the socket's direct buffer, and the frame goes out in one write.
+   */
+  private static Buffer gathered(Buffer head, Buffer image) {
+    if (image.length() == 0) {
+      return head;
+    }
+    return BufferInternal.buffer(Unpooled.wrappedBuffer(2, ((BufferInternal) head).getByteBuf(),
+      ((BufferInternal) image).getByteBuf()));
   }
 
   /**

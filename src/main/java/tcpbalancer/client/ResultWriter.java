@@ -2,15 +2,15 @@ package tcpbalancer.client;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.file.CopyOptions;
-import io.vertx.core.file.FileSystem;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.HashSet;
 import java.util.Locale;
 import java.util.Set;
-import java.util.UUID;
 import tcpbalancer.protocol.OutputFormat;
 import tcpbalancer.protocol.ResizeMode;
 import tcpbalancer.protocol.ResizeResponse;
@@ -23,11 +23,15 @@ import tcpbalancer.protocol.ResizeResponse;
  */
 final class ResultWriter {
 
+  private static final long PROCESS = ProcessHandle.current().pid();
+
   private final Vertx vertx;
   private final ClientOptions options;
   private final Path outputFolder;
   /** The result files written so far: each counted once, however many rounds write it. */
   private final Set<Path> written = new HashSet<>();
+  /** Temporary files named so far (event loop only). */
+  private long temporaries;
 
   ResultWriter(Vertx vertx, ClientOptions options) {
     this.vertx = vertx;
@@ -82,7 +86,12 @@ final class ResultWriter {
     return null;
   }
 
-  /** Writes through a temporary file and a rename, so a crash never leaves a half-written image. */
+  /**
+   * Writes through a temporary file and a rename, so a crash never leaves a half-written image: both in one blocking
+   * task (not Vert.x's writeFile and move, two hand-offs to a worker thread and back per image). The temporary name
+   * is this process's and a counter (not a random UUID, whose SecureRandom costs a start its seeding): unique among
+   * the clients writing to one folder.
+   */
   private Future<Void> write(ImageFile file, ResizeResponse answer) {
     Path target;
     try {
@@ -91,15 +100,24 @@ final class ResultWriter {
     } catch (IllegalArgumentException e) {
       return Future.failedFuture(e.getMessage());
     }
-    String temporary = outputFolder.resolve("." + target.getFileName() + "." + UUID.randomUUID() + ".part").toString();
-    FileSystem fs = vertx.fileSystem();
-    return fs.writeFile(temporary, answer.image())
-      .compose(v -> fs.move(temporary, target.toString(), new CopyOptions().setReplaceExisting(true).setAtomicMove(true)))
+    Path temporary = outputFolder.resolve("." + target.getFileName() + "." + PROCESS + "-" + (++temporaries) + ".part");
+    byte[] image = answer.image().getBytes();
+    return vertx.<Void>executeBlocking(() -> {
+      try {
+        Files.write(temporary, image);
+        Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        return null;
+      } catch (IOException e) {
+        try {
+          Files.deleteIfExists(temporary);
+        } catch (IOException left) {
+          e.addSuppressed(left);
+        }
+        throw e;
+      }
+    }, false)
       .onSuccess(v -> written.add(target))
-      .recover(cause -> {
-        fs.delete(temporary);
-        return Future.failedFuture("cannot write " + target + ": " + osReason(cause));
-      });
+      .recover(cause -> Future.failedFuture("cannot write " + target + ": " + osReason(cause)));
   }
 
   /**

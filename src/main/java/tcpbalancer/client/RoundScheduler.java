@@ -166,11 +166,11 @@ final class RoundScheduler {
       return;
     }
     Future<Buffer> bytes = options.dryRun() ? Future.succeededFuture(Buffer.buffer())
-      : vertx.fileSystem().readFile(item.file.path().toString());
+      : ImageBytes.read(vertx, item.file.path());
     bytes.onComplete(read -> {
       if (read.failed()) {
         connection.requestSettled();
-        fail(item, "cannot read " + item.file.path() + ": " + read.cause().getMessage());
+        fail(item, read.cause().getMessage());
         pump(connection);
         return;
       }

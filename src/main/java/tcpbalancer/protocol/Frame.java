@@ -22,13 +22,16 @@ public record Frame(FrameType type, long requestId, Buffer body) {
 
   /** The whole frame, header and body, ready to write to a socket. */
   public Buffer encode() {
-    Buffer buffer = Buffer.buffer(HEADER_SIZE + body.length());
-    buffer.appendShort(MAGIC)
+    return header(type, requestId, body.length(), body.length()).appendBuffer(body);
+  }
+
+  /** A frame's header alone, in a buffer with room for {@code roomAfter} more bytes. */
+  public static Buffer header(FrameType type, long requestId, int bodyLength, int roomAfter) {
+    return Buffer.buffer(HEADER_SIZE + roomAfter)
+      .appendShort(MAGIC)
       .appendUnsignedByte((short) VERSION)
       .appendUnsignedByte((short) type.code())
       .appendUnsignedInt(requestId)
-      .appendUnsignedInt(body.length())
-      .appendBuffer(body);
-    return buffer;
+      .appendUnsignedInt(bodyLength);
   }
 }

@@ -46,8 +46,20 @@ public record ResizeRequest(String name, String format, int width, int height, R
   }
 
   public Buffer encode() {
+    return fields(image.length()).bytes(image).buffer();
+  }
+
+  /**
+   * The body's fields before the image: a sender writes them and then the image's own buffer, so the image's bytes
+   * are not copied into a body first ({@link #toFrameParts}).
+   */
+  public Buffer encodeFields() {
+    return fields(0).buffer();
+  }
+
+  private BodyWriter fields(int roomAfter) {
     boolean outputOptions = hasOutputOptions();
-    BodyWriter writer = new BodyWriter(18 + name.length() + image.length())
+    BodyWriter writer = new BodyWriter(18 + name.length() + roomAfter)
       .u16(width)
       .u16(height)
       .u8(mode.code())
@@ -57,9 +69,7 @@ public record ResizeRequest(String name, String format, int width, int height, R
     }
     return writer
       .shortString(format, "format")
-      .longString(name, "name")
-      .bytes(image)
-      .buffer();
+      .longString(name, "name");
   }
 
   /** Decodes a request body; the image is a slice of {@code body}, not a copy. */
@@ -114,5 +124,16 @@ public record ResizeRequest(String name, String format, int width, int height, R
 
   public Frame toFrame(long requestId) {
     return new Frame(FrameType.RESIZE_REQUEST, requestId, encode());
+  }
+
+  /**
+   * The same bytes as {@code toFrame(requestId).encode()}, as two buffers to write one after the other: the header
+   * with the fields, and the image itself, uncopied.
+   */
+  public Buffer[] toFrameParts(long requestId) {
+    Buffer fields = encodeFields();
+    Buffer head = Frame.header(FrameType.RESIZE_REQUEST, requestId, fields.length() + image.length(),
+      fields.length()).appendBuffer(fields);
+    return new Buffer[] {head, image};
   }
 }
