@@ -1,8 +1,11 @@
 package tcpbalancer.proxy.requests;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.buffer.impl.BufferImpl;
 import io.vertx.core.internal.buffer.BufferInternal;
 import java.util.List;
 import tcpbalancer.protocol.Frame;
@@ -32,6 +35,33 @@ final class FrameHeaders {
       parts[i + 1] = ((BufferInternal) pieces.get(i)).getByteBuf();
     }
     return BufferInternal.buffer(parts.length == 1 ? parts[0] : Unpooled.wrappedBuffer(parts.length, parts));
+  }
+
+  /**
+   * A request frame for a backend: a direct header from {@code alloc} and {@code pieces} (direct buffers as they
+   * were read), as one composite that holds a reference of its own to each piece, so that the caller keeps its
+   * own. All direct, Netty writes it as it is (one writev), without copying it into a buffer of its own first.
+   */
+  static ByteBuf request(ByteBufAllocator alloc, long requestId, int bodySize, List<Buffer> pieces) {
+    ByteBuf header = alloc.directBuffer(Frame.HEADER_SIZE, Frame.HEADER_SIZE)
+      .writeShort(Frame.MAGIC)
+      .writeByte(Frame.VERSION)
+      .writeByte(FrameType.RESIZE_REQUEST.code())
+      .writeInt((int) requestId)
+      .writeInt(bodySize);
+    if (pieces.isEmpty()) {
+      return header;
+    }
+    CompositeByteBuf frame = alloc.compositeDirectBuffer(pieces.size() + 1).addComponent(true, header);
+    for (Buffer piece : pieces) {
+      frame.addComponent(true, byteBuf(piece).retainedDuplicate());
+    }
+    return frame;
+  }
+
+  /** The Netty buffer under {@code buffer} itself (not the unreleasable view Vert.x's getByteBuf gives). */
+  static ByteBuf byteBuf(Buffer buffer) {
+    return ((BufferImpl) buffer).byteBuf();
   }
 
   /** The whole frame around {@code body}. */
