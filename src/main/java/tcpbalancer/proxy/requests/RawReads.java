@@ -1,6 +1,7 @@
 package tcpbalancer.proxy.requests;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
@@ -21,10 +22,18 @@ final class RawReads implements ReadStream<Buffer> {
   /** Releases what a socket reads before it has a reader (it is paused, so only what was in flight). */
   static final Handler<Object> DISCARD = ReferenceCountUtil::release;
 
+  /**
+   * Reads of up to 256 KiB (Netty's default stops at 64 KiB): an image body of a few MB comes in a quarter of the
+   * reads, each one handler call and one write on. Adaptive, so an idle or chatty socket still reads small.
+   */
+  private static final AdaptiveRecvByteBufAllocator LARGE_READS = new AdaptiveRecvByteBufAllocator(64, 2048,
+    256 * 1024);
+
   private final NetSocketInternal socket;
 
   RawReads(NetSocket socket) {
     this.socket = (NetSocketInternal) socket;
+    this.socket.channelHandlerContext().channel().config().setRecvByteBufAllocator(LARGE_READS);
   }
 
   @Override
