@@ -14,8 +14,9 @@ import tcpbalancer.protocol.FrameType;
 /**
  * Writes a frame of docs/protocol.md around body bytes the proxy relays as they are: only the request id differs
  * between a client's side and a backend's side of the proxy. The body is not copied: header and body pieces are
- * joined as one Netty composite buffer, so one write (one system call, one segment) carries them, and the copy
- * Netty makes into its direct buffer for the socket is the only one.
+ * joined as one Netty composite buffer, so one write (one system call, one segment) carries them. A request's is
+ * all direct ({@link #request}), so Netty writes it as it is; an answer's (small, on the heap) is copied once into
+ * Netty's direct buffer for the socket.
  */
 final class FrameHeaders {
 
