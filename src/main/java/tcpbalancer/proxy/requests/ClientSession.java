@@ -2,8 +2,8 @@ package tcpbalancer.proxy.requests;
 
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetSocket;
-import java.util.HashSet;
-import java.util.Set;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,8 +38,8 @@ final class ClientSession implements FrameStream.Listener {
   private final RequestAccessEntry access;
   private final Runnable onClosed;
   private final FrameStream frames;
-  /** Ids of the client's requests not yet answered: a reused one is refused. */
-  private final Set<Long> pending = new HashSet<>();
+  /** The client's requests not yet answered, by id: a reused id is refused; each is released once it ends. */
+  private final Map<Long, ProxiedRequest> pending = new HashMap<>();
   private long bytesHeld;
   /** The request whose body is being read, or null between frames. */
   private ProxiedRequest current;
@@ -59,7 +59,7 @@ final class ClientSession implements FrameStream.Listener {
     this.proxyName = proxyName;
     this.access = access;
     this.onClosed = onClosed;
-    this.frames = new FrameStream(socket, PoolSizing.MAX_FRAME_SIZE, this);
+    this.frames = new FrameStream(new RawReads(socket), PoolSizing.MAX_FRAME_SIZE, this);
   }
 
   void start() {
@@ -76,15 +76,20 @@ final class ClientSession implements FrameStream.Listener {
 
   @Override
   public void header(FrameHeader header, Buffer bodyStart) {
+    if (header.type() != FrameType.RESIZE_REQUEST || header.requestId() == 0
+      || pending.containsKey(header.requestId())) {
+      FrameStream.release(bodyStart);
+    }
     if (header.type() != FrameType.RESIZE_REQUEST) {
       refuse(Status.BAD_FRAME, "a client sends resize requests (type 1), not frames of type " + header.type());
     } else if (header.requestId() == 0) {
       refuse(Status.BAD_REQUEST, "request id 0 is reserved for connection-level errors");
-    } else if (!pending.add(header.requestId())) {
+    } else if (pending.containsKey(header.requestId())) {
       refuse(Status.BAD_REQUEST, "request id " + header.requestId() + " is still pending: an id is reused only "
         + "after its answer");
     } else {
       ProxiedRequest request = new ProxiedRequest(this, header.requestId(), header.bodySize());
+      pending.put(request.clientId, request);
       access.received();
       request.bodyArrived(bodyStart); // before it is sent: a frame that came whole goes out in one write
       if (!request.bodyComplete()) {
@@ -179,6 +184,7 @@ final class ClientSession implements FrameStream.Listener {
 
   /** Its backend answered {@code request}: the answer goes back under the client's id. */
   void answer(ProxiedRequest request, Buffer body) {
+    request.release();
     if (closed) {
       return;
     }
@@ -264,6 +270,8 @@ final class ClientSession implements FrameStream.Listener {
       stallTimer = -1;
     }
     abandonBody("it closed");
+    frames.discard();
+    pending.values().forEach(ProxiedRequest::release); // requests still out there keep nothing of its bodies
     pool.meters().held(-bytesHeld);
     access.write();
     onClosed.run();

@@ -1,8 +1,11 @@
 package tcpbalancer.proxy.requests;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.buffer.impl.BufferImpl;
 import io.vertx.core.internal.buffer.BufferInternal;
 import java.util.List;
 import tcpbalancer.protocol.Frame;
@@ -11,8 +14,9 @@ import tcpbalancer.protocol.FrameType;
 /**
  * Writes a frame of docs/protocol.md around body bytes the proxy relays as they are: only the request id differs
  * between a client's side and a backend's side of the proxy. The body is not copied: header and body pieces are
- * joined as one Netty composite buffer, so one write (one system call, one segment) carries them, and the copy
- * Netty makes into its direct buffer for the socket is the only one.
+ * joined as one Netty composite buffer, so one write (one system call, one segment) carries them. A request's is
+ * all direct ({@link #request}), so Netty writes it as it is; an answer's (small, on the heap) is copied once into
+ * Netty's direct buffer for the socket.
  */
 final class FrameHeaders {
 
@@ -32,6 +36,33 @@ final class FrameHeaders {
       parts[i + 1] = ((BufferInternal) pieces.get(i)).getByteBuf();
     }
     return BufferInternal.buffer(parts.length == 1 ? parts[0] : Unpooled.wrappedBuffer(parts.length, parts));
+  }
+
+  /**
+   * A request frame for a backend: a direct header from {@code alloc} and {@code pieces} (direct buffers as they
+   * were read), as one composite that holds a reference of its own to each piece, so that the caller keeps its
+   * own. All direct, Netty writes it as it is (one writev), without copying it into a buffer of its own first.
+   */
+  static ByteBuf request(ByteBufAllocator alloc, long requestId, int bodySize, List<Buffer> pieces) {
+    ByteBuf header = alloc.directBuffer(Frame.HEADER_SIZE, Frame.HEADER_SIZE)
+      .writeShort(Frame.MAGIC)
+      .writeByte(Frame.VERSION)
+      .writeByte(FrameType.RESIZE_REQUEST.code())
+      .writeInt((int) requestId)
+      .writeInt(bodySize);
+    if (pieces.isEmpty()) {
+      return header;
+    }
+    CompositeByteBuf frame = alloc.compositeDirectBuffer(pieces.size() + 1).addComponent(true, header);
+    for (Buffer piece : pieces) {
+      frame.addComponent(true, byteBuf(piece).retainedDuplicate());
+    }
+    return frame;
+  }
+
+  /** The Netty buffer under {@code buffer} itself (not the unreleasable view Vert.x's getByteBuf gives). */
+  static ByteBuf byteBuf(Buffer buffer) {
+    return ((BufferImpl) buffer).byteBuf();
   }
 
   /** The whole frame around {@code body}. */

@@ -1,6 +1,7 @@
 package tcpbalancer.proxy.requests;
 
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.streams.ReadStream;
 import tcpbalancer.protocol.Frame;
 import tcpbalancer.protocol.FrameHeader;
@@ -8,7 +9,9 @@ import tcpbalancer.protocol.StatusException;
 
 /**
  * Cuts a socket's bytes into frame headers and body pieces without gathering bodies: each piece is a slice of the
- * bytes as Vert.x read them, never a copy (only a header split across two reads is copied, 12 bytes). The header is
+ * bytes as they were read, never a copy (only a header split across two reads is copied, 12 bytes). Each read it is
+ * given carries one reference it owns ({@link RawReads}); each piece it passes on carries one reference of its own,
+ * which the listener owns and must release (or hand to a write, which releases it). The header is
  * checked ({@link FrameHeader#read}) before any byte of its body is passed on. Paused, it keeps the rest of the
  * read it was in and goes on from there when resumed; after the first bad header it passes nothing more on. Used
  * on the socket's event loop only.
@@ -94,13 +97,13 @@ final class FrameStream {
       int length = bytes.length();
       while (position < length && !failed) {
         if (paused) {
-          held = bytes.slice(position, length);
+          held = retainedSlice(bytes, position, length);
           return;
         }
         if (bodyLeft > 0) {
           int n = Math.min(bodyLeft, length - position);
           bodyLeft -= n;
-          listener.body(bytes.slice(position, position + n), bodyLeft == 0);
+          listener.body(retainedSlice(bytes, position, position + n), bodyLeft == 0);
           position += n;
         } else {
           position = header(bytes, position);
@@ -108,8 +111,31 @@ final class FrameStream {
       }
     } finally {
       feeding = false;
+      release(bytes);
     }
     resumeSocket();
+  }
+
+  /**
+   * The stream's reader is gone (its socket closed): what it kept of a read is let go, and the socket resumed so
+   * that the reads Vert.x still holds for it come through, to be released.
+   */
+  void discard() {
+    failed = true;
+    if (held != null) {
+      release(held);
+      held = null;
+    }
+    socketPaused = false;
+    socket.resume();
+  }
+
+  private static Buffer retainedSlice(Buffer bytes, int start, int end) {
+    return BufferInternal.buffer(FrameHeaders.byteBuf(bytes).retainedSlice(start, end - start));
+  }
+
+  static void release(Buffer bytes) {
+    FrameHeaders.byteBuf(bytes).release();
   }
 
   /** Reads (or goes on reading) a header from {@code position}; returns the position after what it took. */
@@ -141,7 +167,7 @@ final class FrameStream {
     }
     int start = Math.min(read.bodySize(), bytes.length() - end);
     bodyLeft = read.bodySize() - start;
-    listener.header(read, bytes.slice(end, end + start));
+    listener.header(read, retainedSlice(bytes, end, end + start));
     return end + start;
   }
 }

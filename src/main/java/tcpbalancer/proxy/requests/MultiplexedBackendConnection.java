@@ -1,8 +1,10 @@
 package tcpbalancer.proxy.requests;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetClient;
-import io.vertx.core.net.NetSocket;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -28,7 +30,8 @@ final class MultiplexedBackendConnection implements FrameStream.Listener {
   private final IdMap ids = new IdMap();
   /** Requests given while connecting, in order; written when the connection opens. */
   private final List<ProxiedRequest> unwritten = new ArrayList<>();
-  private NetSocket socket;
+  private NetSocketInternal socket;
+  private FrameStream answers;
   private int maxFrameSize;
   /** The request whose body is being written: the write side is its until the body ends. */
   private ProxiedRequest writer;
@@ -49,13 +52,16 @@ final class MultiplexedBackendConnection implements FrameStream.Listener {
         breakOff("connect failed: " + connected.cause().getMessage());
         return;
       }
-      socket = connected.result();
+      socket = (NetSocketInternal) connected.result();
       if (broken) { // the proxy gave up on it while it connected
         socket.close();
         return;
       }
-      new FrameStream(socket, this.maxFrameSize, this);
-      socket.closeHandler(v -> breakOff("the backend closed the connection"));
+      answers = new FrameStream(new RawReads(socket), this.maxFrameSize, this);
+      socket.closeHandler(v -> {
+        answers.discard();
+        breakOff("the backend closed the connection");
+      });
       socket.exceptionHandler(e -> log.debug("Connection to {}: {}", link.upstream().upstream().address(),
         e.getMessage()));
       socket.drainHandler(v -> drained());
@@ -87,7 +93,7 @@ final class MultiplexedBackendConnection implements FrameStream.Listener {
 
   /** The header and the pieces of the body that came so far, in one write. */
   private void writeStart(ProxiedRequest request) {
-    socket.write(FrameHeaders.frame(FrameType.RESIZE_REQUEST, request.backendId(), request.bodySize,
+    write(FrameHeaders.request(socket.channelHandlerContext().alloc(), request.backendId(), request.bodySize,
       request.pieces()));
     request.started();
     if (request == writer && request.bodyComplete()) {
@@ -95,16 +101,31 @@ final class MultiplexedBackendConnection implements FrameStream.Listener {
     }
   }
 
-  /** The next piece of the body of the request that holds the write side. */
-  void bodyPiece(ProxiedRequest request, Buffer piece) {
+  /**
+   * The next piece of the body of the request that holds the write side; {@code kept}: the request keeps its
+   * reference (the write takes one of its own), else the write takes it over. False: not written here.
+   */
+  boolean bodyPiece(ProxiedRequest request, Buffer piece, boolean kept) {
     if (request != writer || !request.isStarted()) { // the piece goes with the header, or the request moved on
-      return;
+      return false;
     }
-    socket.write(piece);
+    ByteBuf bytes = FrameHeaders.byteBuf(piece);
+    write(kept ? bytes.retainedDuplicate() : bytes);
     if (request.bodyComplete()) {
       writer = null;
       link.writable();
     }
+    return true;
+  }
+
+  /** Hands {@code bytes} (and its reference) to the socket, which releases it once written or failed. */
+  private void write(ByteBuf bytes) {
+    socket.writeMessage(bytes).onFailure(e -> {
+      // Netty releases what it fails to write; a write still queued in Vert.x when the socket closed is not.
+      if (e == NetSocketInternal.CLOSED_EXCEPTION) {
+        ReferenceCountUtil.safeRelease(bytes);
+      }
+    });
   }
 
   /** Whether the request that holds the write side may send the next piece of its body now. */
@@ -134,21 +155,32 @@ final class MultiplexedBackendConnection implements FrameStream.Listener {
   @Override
   public void header(FrameHeader header, Buffer bodyStart) {
     if (header.requestId() != 0 && header.type() != FrameType.RESIZE_RESPONSE) {
+      FrameStream.release(bodyStart);
       breakOff("the backend sent a frame of type " + header.type() + ", not a response");
       return;
     }
     if (bodyStart.length() == header.bodySize()) {
-      answered(header, bodyStart);
+      answered(header, onHeap(bodyStart));
       return;
     }
     answer = header;
     answerPieces.clear();
-    answerPieces.add(bodyStart);
+    answerPieces.add(onHeap(bodyStart));
+  }
+
+  /**
+   * An answer's bytes copied out of the read (and the read's reference given back): answers are small (results,
+   * error frames) and may wait in a client's write queue, so they do not hold the pooled read buffers.
+   */
+  private static Buffer onHeap(Buffer piece) {
+    Buffer copy = Buffer.buffer(piece.length()).appendBuffer(piece);
+    FrameStream.release(piece);
+    return copy;
   }
 
   @Override
   public void body(Buffer piece, boolean last) {
-    answerPieces.add(piece);
+    answerPieces.add(onHeap(piece));
     if (last) {
       answered(answer, FrameHeaders.joined(answerPieces));
       answerPieces.clear();

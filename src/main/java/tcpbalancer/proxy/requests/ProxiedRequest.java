@@ -14,7 +14,8 @@ import tcpbalancer.proxy.UpstreamState;
  * comes. A request whose frame fits its client's resend budget also keeps its pieces (by reference: slices of
  * what was read, never copies) until its answer, so that it can be sent again to another backend; a larger one
  * keeps them only until they are written with its header, and can be sent again only while none of its body went
- * out.
+ * out. It owns one reference to each piece it keeps, given back by {@link #release} (or when it lets go of them);
+ * every write takes a reference of its own.
  */
 final class ProxiedRequest {
 
@@ -34,6 +35,8 @@ final class ProxiedRequest {
   private boolean bodyGone;
   /** Its backend failed it and it could not be sent again: the rest of its body is read and dropped. */
   private boolean abandoned;
+  /** Its answer went back (or its client is gone): it keeps nothing more. */
+  private boolean released;
   /** How many times it was sent to a backend. */
   int sends;
   /** The backends it was sent to: a resend prefers another. */
@@ -72,18 +75,36 @@ final class ProxiedRequest {
     return pieces;
   }
 
-  /** The next piece of its body came from its client: on to its backend connection (and kept, if it keeps). */
+  /**
+   * The next piece of its body came from its client (with a reference this request now owns): on to its backend
+   * connection, and kept if it keeps or was not sent yet.
+   */
   void bodyArrived(Buffer piece) {
-    if (piece.length() == 0) {
+    if (piece.length() == 0 || released) {
+      FrameStream.release(piece);
       return;
     }
     received += piece.length();
-    if (!abandoned && (kept || !started)) { // an abandoned one is answered: what still comes is dropped
+    boolean keep = !abandoned && (kept || !started); // an abandoned one is answered: what still comes is dropped
+    if (keep) {
       pieces.add(piece);
     }
-    if (connection != null) {
-      connection.bodyPiece(this, piece);
+    if (connection == null || !connection.bodyPiece(this, piece, keep)) {
+      if (!keep) {
+        FrameStream.release(piece);
+      }
     }
+  }
+
+  /** Its answer went back, or its client is gone: gives back the pieces it kept. Safe to call more than once. */
+  void release() {
+    released = true;
+    releasePieces();
+  }
+
+  private void releasePieces() {
+    pieces.forEach(FrameStream::release);
+    pieces.clear();
   }
 
   void sentOn(MultiplexedBackendConnection connection, long backendId) {
@@ -96,7 +117,7 @@ final class ProxiedRequest {
   void started() {
     started = true;
     if (!kept && !pieces.isEmpty()) {
-      pieces.clear();
+      releasePieces();
       bodyGone = true;
     }
   }
@@ -118,7 +139,7 @@ final class ProxiedRequest {
   void abandon() {
     abandoned = true;
     connection = null;
-    pieces.clear();
+    releasePieces();
   }
 
   /** Whether its client may send more of its body now: its connection can write it, or it is being dropped. */

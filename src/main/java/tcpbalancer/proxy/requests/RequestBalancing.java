@@ -4,6 +4,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.NetClient;
+import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -41,10 +42,11 @@ public final class RequestBalancing {
 
   /** Takes over a new client connection; call it first thing, before any byte can arrive. */
   public void accept(NetSocket client) {
-    client.pause();
     boolean[] hungUp = {false};
-    // While it waits for a slot: nothing read; what was in flight is let through at close, and dropped.
-    client.handler(ignored -> { });
+    // While it waits for a slot: nothing read; what was in flight is let through at close, and dropped. (Raw
+    // reads from the start: what arrives meanwhile waits as Netty buffers for the session's FrameStream.)
+    ((NetSocketInternal) client).messageHandler(RawReads.DISCARD);
+    client.pause();
     client.closeHandler(v -> {
       hungUp[0] = true;
       client.resume();

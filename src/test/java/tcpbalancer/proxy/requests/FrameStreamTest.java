@@ -71,6 +71,7 @@ class FrameStreamTest {
     public void header(FrameHeader header, Buffer bodyStart) {
       this.header = header;
       this.body = Buffer.buffer().appendBuffer(bodyStart);
+      FrameStream.release(bodyStart); // the listener owns each piece
       if (body.length() == header.bodySize()) {
         frames.add(new Frame(header.type(), header.requestId(), body));
       }
@@ -79,6 +80,7 @@ class FrameStreamTest {
     @Override
     public void body(Buffer piece, boolean last) {
       body.appendBuffer(piece);
+      FrameStream.release(piece);
       assertThat(body.length() == header.bodySize()).isEqualTo(last);
       if (last) {
         frames.add(new Frame(header.type(), header.requestId(), body));
