@@ -78,7 +78,7 @@ class StartScriptTest {
   @Test
   void clientUsesTheQuickCompilerOnly() throws Exception {
     assertThat(jvmOptions(command(env(), "client", "--proxy", "127.0.0.1:9090")))
-      .contains("-XX:+UseSerialGC", "-Xmx96m", "-XX:TieredStopAtLevel=1", "-Xmn40m");
+      .contains("-XX:+UseSerialGC", "-Xmx96m", "-XX:TieredStopAtLevel=1");
   }
 
   @Test
