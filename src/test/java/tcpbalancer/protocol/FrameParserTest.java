@@ -3,12 +3,11 @@ package tcpbalancer.protocol;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.streams.ReadStream;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import tcpbalancer.testing.FedReadStream;
 
 class FrameParserTest {
 
@@ -146,12 +145,12 @@ class FrameParserTest {
   @Test
   void frameTruncatedByEndOfStreamIsReported() {
     Buffer frame = request("a.jpg", 100).toFrame(1).encode();
-    FakeStream stream = new FakeStream();
+    FedReadStream stream = new FedReadStream();
     boolean[] ended = {false};
     FrameParser parser = FrameParser.on(stream, 1024).frameHandler(frames::add).errorHandler(errors::add)
       .endHandler(v -> ended[0] = true);
 
-    stream.emit(frame.getBuffer(0, 60));
+    stream.feed(frame.getBuffer(0, 60));
     assertThat(parser.inFrame()).isTrue();
     stream.end();
 
@@ -165,13 +164,13 @@ class FrameParserTest {
 
   @Test
   void pausedParserHoldsFramesUntilResumed() {
-    FakeStream stream = new FakeStream();
+    FedReadStream stream = new FedReadStream();
     FrameParser parser = FrameParser.on(stream, 1024).frameHandler(frames::add);
     parser.pause();
-    stream.emit(Buffer.buffer().appendBuffer(request("a", 1).toFrame(1).encode())
+    stream.feed(Buffer.buffer().appendBuffer(request("a", 1).toFrame(1).encode())
       .appendBuffer(request("b", 1).toFrame(2).encode()));
     assertThat(frames).isEmpty();
-    assertThat(stream.paused).isTrue();
+    assertThat(stream.paused()).isTrue();
 
     parser.resume();
     assertThat(frames).extracting(Frame::requestId).containsExactly(1L, 2L);
@@ -199,53 +198,4 @@ class FrameParserTest {
     assertThatThrownBy(() -> ResizeRequest.decode(body)).hasMessage("unknown resize mode 9");
   }
 
-  /** A ReadStream fed by the test, recording whether its reader paused it. */
-  private static final class FakeStream implements ReadStream<Buffer> {
-    private Handler<Buffer> handler;
-    private Handler<Void> endHandler;
-    boolean paused;
-
-    void emit(Buffer buffer) {
-      handler.handle(buffer);
-    }
-
-    void end() {
-      endHandler.handle(null);
-    }
-
-    @Override
-    public ReadStream<Buffer> exceptionHandler(Handler<Throwable> handler) {
-      return this;
-    }
-
-    @Override
-    public ReadStream<Buffer> handler(Handler<Buffer> handler) {
-      this.handler = handler;
-      return this;
-    }
-
-    @Override
-    public ReadStream<Buffer> pause() {
-      paused = true;
-      return this;
-    }
-
-    @Override
-    public ReadStream<Buffer> resume() {
-      paused = false;
-      return this;
-    }
-
-    @Override
-    public ReadStream<Buffer> fetch(long amount) {
-      paused = false;
-      return this;
-    }
-
-    @Override
-    public ReadStream<Buffer> endHandler(Handler<Void> endHandler) {
-      this.endHandler = endHandler;
-      return this;
-    }
-  }
 }

@@ -2,9 +2,7 @@ package tcpbalancer.proxy.requests;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.streams.ReadStream;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -13,52 +11,10 @@ import tcpbalancer.protocol.FrameHeader;
 import tcpbalancer.protocol.FrameType;
 import tcpbalancer.protocol.Status;
 import tcpbalancer.protocol.StatusException;
+import tcpbalancer.testing.FedReadStream;
 
 /** FrameStream passes on every header and every body byte in order, however the reads cut them. */
 class FrameStreamTest {
-
-  /** A read stream fed by hand that records whether its reader paused it. */
-  private static final class FedStream implements ReadStream<Buffer> {
-    private Handler<Buffer> handler;
-    boolean paused;
-
-    void feed(Buffer bytes) {
-      handler.handle(bytes);
-    }
-
-    @Override
-    public ReadStream<Buffer> handler(Handler<Buffer> handler) {
-      this.handler = handler;
-      return this;
-    }
-
-    @Override
-    public ReadStream<Buffer> pause() {
-      paused = true;
-      return this;
-    }
-
-    @Override
-    public ReadStream<Buffer> resume() {
-      paused = false;
-      return this;
-    }
-
-    @Override
-    public ReadStream<Buffer> fetch(long amount) {
-      return this;
-    }
-
-    @Override
-    public ReadStream<Buffer> exceptionHandler(Handler<Throwable> handler) {
-      return this;
-    }
-
-    @Override
-    public ReadStream<Buffer> endHandler(Handler<Void> endHandler) {
-      return this;
-    }
-  }
 
   /** Rebuilds the frames a stream passes on. */
   private static class Collector implements FrameStream.Listener {
@@ -111,7 +67,7 @@ class FrameStreamTest {
     Buffer bytes = Buffer.buffer();
     frames.forEach(frame -> bytes.appendBuffer(frame.encode()));
     for (int readSize = 1; readSize <= bytes.length(); readSize++) {
-      FedStream stream = new FedStream();
+      FedReadStream stream = new FedReadStream();
       Collector collector = new Collector();
       new FrameStream(stream, 1024, collector);
       for (int at = 0; at < bytes.length(); at += readSize) {
@@ -127,7 +83,7 @@ class FrameStreamTest {
     List<Frame> frames = frames();
     Buffer bytes = Buffer.buffer();
     frames.forEach(frame -> bytes.appendBuffer(frame.encode()));
-    FedStream stream = new FedStream();
+    FedReadStream stream = new FedReadStream();
     List<FrameStream> self = new ArrayList<>();
     Collector collector = new Collector() {
       @Override
@@ -141,7 +97,7 @@ class FrameStreamTest {
     stream.feed(bytes); // everything in one read
     for (int i = 1; i < frames.size(); i++) {
       assertThat(collector.frames).hasSize(i);
-      assertThat(stream.paused).isTrue();
+      assertThat(stream.paused()).isTrue();
       self.get(0).resume();
     }
     assertThat(collector.frames).isEqualTo(frames);
@@ -149,7 +105,7 @@ class FrameStreamTest {
 
   @Test
   void aBadHeaderIsReportedOnceAndNothingComesAfter() {
-    FedStream stream = new FedStream();
+    FedReadStream stream = new FedReadStream();
     Collector collector = new Collector();
     new FrameStream(stream, 10, collector);
     stream.feed(new Frame(FrameType.RESIZE_REQUEST, 1, Buffer.buffer(new byte[11])).encode());
