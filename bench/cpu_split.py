@@ -7,11 +7,12 @@ the servers up, then one measured client run sends PASSES passes (at least RESIZ
 scenario does) over one long connection. CPU seconds come from /proc (utime+stime of each thread), so what other
 programs on the machine do changes the wall time much more than these figures (they still move with the load: a
 busy machine's caches are shared). What is measured is what competes for the cores while the client's timer runs,
-from its "Client: N images" line (RunReport starts its timer there) to its exit:
+from its "Client: N images" line (RunReport starts its timer there) to its report's first line (printed once the
+timer stopped):
 - the servers (proxy, backends): each thread's CPU over that time, the warm-up left out;
-- the client: a fresh process, as in the scenario; its start before its timer (JVM, classes, scan) is printed
-  apart and not counted. Its threads are read every POLL_MS; what the last reading missed (the report and exit
-  after the timer stopped, compiler threads that ended) is "unseen", from the process's own total (wait4).
+- the client: a fresh process, as in the scenario; its start before its timer (JVM, classes, scan) and its report
+  and exit after it are printed apart and not counted. Its threads are read every POLL_MS; what the readings
+  missed (threads that ended between two) is "unseen", from the process's own total.
 
 Thread groups, by the thread names the JVM and Vert.x give (Linux keeps 15 characters of them):
   event loops  vert.x-eventloop-thread-N: sockets, framing, the event bus's local delivery
@@ -87,17 +88,28 @@ def process_cpu(pid):
     return sum(fields[10:14]) / bench.CLK_TCK, (fields[11] + fields[13]) / bench.CLK_TCK
 
 
-def watched_client(settings, work, port, folder, poll_ms, on_start):
-    """Runs the measured client to its end, reading its threads' CPU every `poll_ms`. Its timer starts at its
-    "Client: N images" line (RunReport), read from its log: then `on_start(pid)` is called and the client's own
-    reading taken. Returns its report, its CPU before its timer (total), its threads at that moment, their last
-    reading, and its CPU from that moment to its end (wait4's total less the total then)."""
+@dataclasses.dataclass
+class ClientRun:
+    """The measured client's run: its report, and its CPU before, during and after its timer."""
+    report: dict
+    start_s: float  # before its timer: JVM start, classes, the scan (the servers idle meanwhile)
+    timed_s: float  # while its timer ran, which is what competes with the servers
+    timed_kernel_s: float
+    after_s: float  # its report and exit, after its timer stopped
+    threads_at_start: dict
+    threads_at_end: dict
+
+
+def watched_client(settings, work, port, folder, poll_ms, on_start, on_end):
+    """Runs the measured client to its end, reading its log and its threads' CPU every `poll_ms`. Its timer runs
+    from its "Client: N images" line (RunReport starts it there) to its report (the report's first line, printed
+    once the timer stopped): `on_start(pid)` and `on_end()` are called as each line is seen."""
     report = work / "report.json"
     log_path = work / "client.log"
     command = bench.ours(settings, "client", "--proxy", f"127.0.0.1:{port}", "--input", str(folder),
                          "--output", str(work / "out"), "-w", "200", "-h", "200", "--report", str(report),
                          *bench.REQUESTS_CLIENT_ARGS, jvm_opts=bench.client_jvm_opts(settings, work, False))
-    seen, at_start, total_at_start = {}, None, None
+    seen, start, end = {}, None, None
     with open(log_path, "w") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.time() + 600
@@ -108,19 +120,30 @@ def watched_client(settings, work, port, folder, poll_ms, on_start):
             if time.time() > deadline:
                 process.kill()
                 raise bench.Invalid("the client did not finish within 600 s")
-            if at_start is None and " images in " in log_path.read_text(errors="replace"):
-                on_start(process.pid)
-                total_at_start, at_start = process_cpu(process.pid), thread_cpu(process.pid)
-                seen.update(at_start)
-            else:
-                seen.update(thread_cpu(process.pid))
+            try:
+                text = log_path.read_text(errors="replace")
+                if start is None and " images in " in text:
+                    on_start(process.pid)
+                    start = (process_cpu(process.pid), thread_cpu(process.pid))
+                    seen.update(start[1])
+                elif start is not None and end is None and "tcpbalancer client: " in text:
+                    end = (process_cpu(process.pid), thread_cpu(process.pid))
+                    on_end()
+                else:
+                    seen.update(thread_cpu(process.pid))
+            except OSError:
+                pass  # it exited meanwhile: wait4 tells
             time.sleep(poll_ms / 1000)
     process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0 or not report.exists() or at_start is None:
+    if process.returncode != 0 or not report.exists() or start is None:
         raise bench.Invalid(f"client exited {process.returncode}: {log_path.read_text()[-2000:]}")
-    total, kernel = usage.ru_utime + usage.ru_stime, usage.ru_stime
-    return (bench.json.loads(report.read_text()), total_at_start[0], at_start, seen, total - total_at_start[0],
-            kernel - total_at_start[1])
+    total = (usage.ru_utime + usage.ru_stime, usage.ru_stime)
+    if end is None:  # the report and the exit came within one reading: they count with the timed run
+        end = (total, seen)
+        on_end()
+    (start_total, start_kernel), (end_total, end_kernel) = start[0], end[0]
+    return ClientRun(bench.json.loads(report.read_text()), start_total, end_total - start_total,
+                     end_kernel - start_kernel, total[0] - end_total, start[1], end[1])
 
 
 def class_data_archives(settings):
@@ -136,11 +159,13 @@ def measure(settings, side, passes, warm, poll_ms, work, perf_file=None):
     folder = resize.long_run_folder(images, passes, work / "long-run")
     backends, ports = bench.backend_processes(settings, work, 3)
     try:
+        if hasattr(bench, "warm_backends"):  # as the requests scenario warms them (so older checkouts still run)
+            bench.warm_backends(dataclasses.replace(settings, resize_warm_up_rounds=warm), work, ports)
         proxy, port = bench.balanced_proxy(settings, work, side, ports)
         servers = [proxy, *backends]
         try:
             bench.run_client(settings, work, port, bench.REQUESTS_CLIENT_ARGS + ["--times", str(warm)], warm_up=True)
-            before, profiler = {}, []
+            before, after, profiler = {}, {}, []
 
             def timer_started(client_pid):
                 before.update({s.name: (process_cpu(s.process.pid), thread_cpu(s.process.pid)) for s in servers})
@@ -149,19 +174,21 @@ def measure(settings, side, passes, warm, poll_ms, work, perf_file=None):
                     profiler.append(subprocess.Popen(["perf", "record", "-g", "-F", "999", "-p", pids, "-o",
                                                       perf_file], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
 
+            def timer_stopped():
+                after.update({s.name: (process_cpu(s.process.pid), thread_cpu(s.process.pid)) for s in servers})
+
             try:
-                report, client_start, client_before, client_threads, client_cpu, client_kernel = watched_client(
-                    settings, work, port, folder, poll_ms, timer_started)
+                client = watched_client(settings, work, port, folder, poll_ms, timer_started, timer_stopped)
             finally:
                 for perf in profiler:
                     perf.send_signal(signal.SIGINT)
                     perf.wait(timeout=60)
-            rows = {"client": (client_cpu, client_kernel, by_group(client_threads, client_before), client_threads,
-                               client_before)}
+            rows = {"client": (client.timed_s, client.timed_kernel_s,
+                               by_group(client.threads_at_end, client.threads_at_start), client.threads_at_end,
+                               client.threads_at_start)}
             for server in servers:
                 (total_before, kernel_before), threads_before = before[server.name]
-                threads = thread_cpu(server.process.pid)
-                total, kernel = process_cpu(server.process.pid)
+                (total, kernel), threads = after[server.name]
                 rows[server.name] = (total - total_before, kernel - kernel_before, by_group(threads, threads_before),
                                      threads, threads_before)
         finally:
@@ -170,9 +197,10 @@ def measure(settings, side, passes, warm, poll_ms, work, perf_file=None):
         for backend in backends:
             backend.stop()
     expected = len(images) * passes
+    report = client.report
     if report["images"]["resized"] != expected:
         raise bench.Invalid(f"{report['images']['resized']} of {expected} images resized")
-    return expected, report, rows, client_start
+    return expected, report, rows, client
 
 
 def print_table(side, count, report, rows, show_threads):
@@ -216,9 +244,10 @@ def main():
         # Java frames named in perf's report: each JVM writes /tmp/perf-PID.map as it exits.
         settings = dataclasses.replace(settings, jvm_opts=settings.jvm_opts + PERF_JVM_OPTS)
     with tempfile.TemporaryDirectory() as tmp:
-        count, report, rows, client_start = measure(settings, side, passes, warm, poll_ms, Path(tmp), perf_file)
+        count, report, rows, client = measure(settings, side, passes, warm, poll_ms, Path(tmp), perf_file)
     print_table(side, count, report, rows, "--threads" in sys.argv)
-    print(f"(the client's start, before its timer and while the servers idle: {client_start:.2f} s, not counted)")
+    print(f"(not counted: the client's start, before its timer, {client.start_s:.2f} s; its report and exit after "
+          f"it, {client.after_s:.2f} s)")
 
 
 if __name__ == "__main__":
