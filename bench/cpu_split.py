@@ -127,7 +127,8 @@ def watched_client(settings, work, port, folder, poll_ms, on_start, on_end):
                     start = (process_cpu(process.pid), thread_cpu(process.pid))
                     seen.update(start[1])
                 elif start is not None and end is None and "tcpbalancer client: " in text:
-                    end = (process_cpu(process.pid), thread_cpu(process.pid))
+                    # Threads that ended (or all of them, if it is exiting now) count with their last reading.
+                    end = (process_cpu(process.pid), {**seen, **thread_cpu(process.pid)})
                     on_end()
                 else:
                     seen.update(thread_cpu(process.pid))
