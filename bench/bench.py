@@ -582,10 +582,10 @@ REQUESTS_CLIENT_ARGS = ["--minconns", "1", "--maxconns", "1", "--window", "6"]
 
 
 def warm_backends(settings, work, ports):
-    """The warm-up passes sent to each backend straight, before the proxy's own: through the proxy, one warm-up
-    connection reaches one backend when balancing connections (the measured one may reach another, cold one), and
-    a third of the images reaches each when balancing requests, so three JVMs would still be compiling the resize
-    code in the measured run (bench/RESULTS.md, "Branch `overhead`")."""
+    """The warm-up passes sent to each backend straight, before the proxy's own: through the proxy, the warm-up's
+    passes (a connection each, spread over the backends whichever the balancing) give each backend a third of them,
+    too few for its JIT, so three JVMs would still be compiling the resize code in the measured run
+    (bench/RESULTS.md, "Branch `overhead`")."""
     for port in ports:
         run_client(settings, work, port, REQUESTS_CLIENT_ARGS + ["--times", str(settings.resize_warm_up_rounds)],
                    warm_up=True)
