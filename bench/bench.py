@@ -581,6 +581,16 @@ def balanced_proxy(settings, work, side, ports):
 REQUESTS_CLIENT_ARGS = ["--minconns", "1", "--maxconns", "1", "--window", "6"]
 
 
+def warm_backends(settings, work, ports):
+    """The warm-up passes sent to each backend straight, before the proxy's own: through the proxy, the warm-up's
+    passes (a connection each, spread over the backends whichever the balancing) give each backend a third of them,
+    too few for its JIT, so three JVMs would still be compiling the resize code in the measured run
+    (bench/RESULTS.md, "Branch `overhead`")."""
+    for port in ports:
+        run_client(settings, work, port, REQUESTS_CLIENT_ARGS + ["--times", str(settings.resize_warm_up_rounds)],
+                   warm_up=True)
+
+
 def requests_run(settings, work, side):
     """Real resizing over one client connection through a proxy in front of three one-worker backends. The
     measured run is one round over a folder of links (every image, once a pass), so one connection carries every
@@ -592,6 +602,7 @@ def requests_run(settings, work, side):
     expected = len(images) * passes
     backends, ports = backend_processes(settings, work, 3)
     try:
+        warm_backends(settings, work, ports)
         proxy, port = balanced_proxy(settings, work, side, ports)
         try:
             run_client(settings, work, port, REQUESTS_CLIENT_ARGS + ["--times", str(settings.resize_warm_up_rounds)],
