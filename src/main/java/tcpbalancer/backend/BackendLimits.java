@@ -34,7 +34,8 @@ final class BackendLimits implements Shareable {
 
   /**
    * The configured budget, but never more than a quarter of the heap: request bodies are not all the backend
-   * holds (each is copied once when complete, and the workers decode images beside them).
+   * holds (a resize worker copies the image it decodes, and the workers decode images beside them). The start
+   * script's heap is the least whose quarter holds the largest frame.
    */
   static long bufferBudget(long configured, long maxHeap) {
     return Math.min(configured, maxHeap / 4);

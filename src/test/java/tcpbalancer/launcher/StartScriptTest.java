@@ -71,7 +71,7 @@ class StartScriptTest {
   @Test
   void backendGetsAHeapForItsBudgets() throws Exception {
     assertThat(jvmOptions(command(env(), "backend", "-p", "9091")))
-      .contains("-XX:+UseSerialGC", "-Xmx256m", "-XX:MaxDirectMemorySize=64m", "-XX:MaxMetaspaceSize=96m")
+      .contains("-XX:+UseSerialGC", "-Xmx144m", "-XX:MaxDirectMemorySize=64m", "-XX:MaxMetaspaceSize=96m")
       .noneMatch(option -> option.startsWith("-XX:TieredStopAtLevel"));
   }
 
@@ -84,7 +84,7 @@ class StartScriptTest {
   @Test
   void aPlanGetsTheOptionsOfTheLargestProgramItDeploys() throws Exception {
     assertThat(jvmOptions(command(env(), "-conf", Path.of("src/main/resources/conf/demo.json").toAbsolutePath()
-      .toString()))).contains("-Xmx256m");
+      .toString()))).contains("-Xmx144m");
     assertThat(jvmOptions(command(env(), "-conf", "{\"verticles\":{\"p\":{\"verticle\":\"proxy\"}}}")))
       .contains("-Xmx64m");
   }
@@ -93,7 +93,7 @@ class StartScriptTest {
   void clusteredGetsRoomForHazelcast() throws Exception {
     List<String> options = jvmOptions(command(env(), "backend", "-p", "9091", "--cluster"));
     // The JVM takes the last of repeated options: the clustered heap is the one that counts.
-    assertThat(options.lastIndexOf("-Xmx320m")).isGreaterThan(options.indexOf("-Xmx256m"));
+    assertThat(options.lastIndexOf("-Xmx320m")).isGreaterThan(options.indexOf("-Xmx144m"));
     assertThat(options).anyMatch(option -> option.matches("-XX:DumpLoadedClassList=.*-backend-cluster\\.classes.*"));
   }
 

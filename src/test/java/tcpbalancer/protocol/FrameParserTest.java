@@ -3,7 +3,11 @@ package tcpbalancer.protocol;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -198,4 +202,154 @@ class FrameParserTest {
     assertThatThrownBy(() -> ResizeRequest.decode(body)).hasMessage("unknown resize mode 9");
   }
 
+  @Test
+  void framesSplitIntoThreeReadsAtEveryPairOfBoundariesArriveWhole() {
+    Buffer stream = Buffer.buffer()
+      .appendBuffer(request("a.jpg", 20).toFrame(1).encode())
+      .appendBuffer(request("", 0).toFrame(2).encode())
+      .appendBuffer(new Frame(FrameType.RESIZE_RESPONSE, 3, Buffer.buffer()).encode())
+      .appendBuffer(request("d.jpg", 9).toFrame(4).encode());
+    for (int first = 0; first <= stream.length(); first++) {
+      for (int second = first; second <= stream.length(); second++) {
+        frames.clear();
+        FrameParser parser = parser(1024);
+        parser.handle(stream.getBuffer(0, first));
+        parser.handle(stream.getBuffer(first, second));
+        parser.handle(stream.getBuffer(second, stream.length()));
+        assertThat(errors).isEmpty();
+        assertThat(frames).extracting(Frame::requestId).as("split at %d and %d", first, second)
+          .containsExactly(1L, 2L, 3L, 4L);
+        assertThat(ResizeRequest.decode(frames.get(0).body())).isEqualTo(request("a.jpg", 20));
+        assertThat(frames.get(2).body().length()).isZero();
+        assertThat(ResizeRequest.decode(frames.get(3).body())).isEqualTo(request("d.jpg", 9));
+      }
+    }
+  }
+
+  @Test
+  void aBodyIsAssembledInOneBufferOfItsFinalSize() {
+    ThreadAllocations allocations = new ThreadAllocations();
+    Buffer stream = request("big.png", 4 << 20).toFrame(9).encode();
+    int bodySize = stream.length() - Frame.HEADER_SIZE;
+    List<Buffer> reads = new ArrayList<>();
+    for (int at = 0; at < stream.length(); at += 65_536) {
+      reads.add(stream.slice(at, Math.min(stream.length(), at + 65_536)));
+    }
+    FrameParser parser = parser(8 << 20);
+
+    long before = allocations.now();
+    reads.forEach(parser::handle);
+    long allocated = allocations.now() - before;
+
+    assertThat(frames).singleElement().satisfies(frame -> {
+      assertThat(frame.body()).isEqualTo(stream.getBuffer(Frame.HEADER_SIZE, stream.length()));
+      byte[] array = ((BufferInternal) frame.body()).getByteBuf().array();
+      assertThat(array).as("the body's own array, of its size").hasSize(bodySize);
+    });
+    // One body's worth, not a growing buffer of reads and a copy of the frame out of it (three times as much).
+    assertThat(allocated).isBetween((long) bodySize, (long) bodySize + (bodySize >> 4));
+  }
+
+  @Test
+  void aBodyWaitingAtItsAnnouncementIsNotAllocatedUntilResumed() {
+    ThreadAllocations allocations = new ThreadAllocations();
+    Buffer stream = request("big.png", 4 << 20).toFrame(5).encode();
+    FedReadStream socket = new FedReadStream();
+    List<Integer> announced = new ArrayList<>();
+    FrameParser parser = FrameParser.on(socket, 8 << 20).frameHandler(frames::add).errorHandler(errors::add);
+    parser.bodyAnnouncedHandler(size -> {
+      announced.add(size);
+      parser.pause();
+    });
+    Buffer first = stream.slice(0, 60_000);
+    Buffer rest = stream.slice(60_000, stream.length());
+
+    long before = allocations.now();
+    socket.feed(first);
+    long allocatedWhileWaiting = allocations.now() - before;
+
+    assertThat(announced).containsExactly(stream.length() - Frame.HEADER_SIZE);
+    assertThat(socket.paused()).isTrue();
+    assertThat(allocatedWhileWaiting).as("bytes allocated before the reader resumes").isLessThan(4096);
+    assertThat(parser.inFrame()).isTrue();
+    socket.feed(rest);
+    assertThat(frames).isEmpty();
+
+    parser.resume();
+    assertThat(socket.paused()).isFalse();
+    assertThat(frames).singleElement().satisfies(frame -> assertThat(frame.body())
+      .isEqualTo(stream.getBuffer(Frame.HEADER_SIZE, stream.length())));
+    assertThat(parser.inFrame()).isFalse();
+  }
+
+  @Test
+  void pausingInTheFrameHandlerHoldsTheRestOfTheReadAndTheEnd() {
+    FedReadStream socket = new FedReadStream();
+    boolean[] ended = {false};
+    FrameParser parser = FrameParser.on(socket, 1024).errorHandler(errors::add).endHandler(v -> ended[0] = true);
+    parser.frameHandler(frame -> {
+      frames.add(frame);
+      parser.pause();
+    });
+    socket.feed(Buffer.buffer().appendBuffer(request("a", 3).toFrame(1).encode())
+      .appendBuffer(request("b", 0).toFrame(2).encode()).appendBuffer(request("c", 5).toFrame(3).encode()));
+    socket.end();
+
+    for (long id = 1; id <= 3; id++) {
+      assertThat(frames).extracting(Frame::requestId).last().isEqualTo(id);
+      assertThat(socket.paused()).isTrue();
+      assertThat(ended[0]).as("ended after frame %d", id).isFalse();
+      parser.resume();
+    }
+    assertThat(frames).hasSize(3);
+    assertThat(ended[0]).isTrue();
+    assertThat(errors).isEmpty();
+  }
+
+  @Test
+  void aRefusalAtTheAnnouncementIsTheOneErrorAndNothingFollows() {
+    FedReadStream socket = new FedReadStream();
+    boolean[] ended = {false};
+    FrameParser parser = FrameParser.on(socket, 1024).frameHandler(frames::add).errorHandler(errors::add)
+      .endHandler(v -> ended[0] = true).bodyAnnouncedHandler(size -> {
+        throw new StatusException(Status.FRAME_TOO_LARGE, "no room for " + size);
+      });
+    Buffer frame = request("a", 10).toFrame(1).encode();
+    socket.feed(Buffer.buffer().appendBuffer(frame).appendBuffer(frame));
+    socket.feed(frame);
+    parser.resume();
+    socket.end();
+
+    assertThat(frames).isEmpty();
+    assertThat(socket.paused()).isTrue();
+    assertThat(ended[0]).isTrue();
+    assertThat(errors).singleElement().satisfies(e -> assertThat(e.getMessage())
+      .isEqualTo("no room for " + (frame.length() - Frame.HEADER_SIZE)));
+  }
+
+  @Test
+  void truncatedHeaderAtTheEndIsReported() {
+    FedReadStream socket = new FedReadStream();
+    FrameParser.on(socket, 1024).frameHandler(frames::add).errorHandler(errors::add);
+    socket.feed(request("a", 1).toFrame(1).encode().appendBuffer(request("b", 1).toFrame(2).encode(), 0, 5));
+    socket.end();
+
+    assertThat(frames).extracting(Frame::requestId).containsExactly(1L);
+    assertThat(errors).singleElement().satisfies(e -> assertThat(e.getMessage())
+      .isEqualTo("truncated frame header: 5 of 12 bytes"));
+  }
+
+  /** The bytes this thread has allocated on the heap so far. */
+  private static final class ThreadAllocations {
+    private final com.sun.management.ThreadMXBean threads =
+      (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+
+    ThreadAllocations() {
+      assumeTrue(threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled());
+    }
+
+    long now() {
+      return threads.getCurrentThreadAllocatedBytes();
+    }
+  }
 }
