@@ -129,3 +129,46 @@ def start_to_ready(command, port, limit=60):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def proxy_parts(environ):
+    """The footprint scenario's proxy parts for our proxy alone (bench.py's own functions and settings): start to
+    ready over STARTS starts, IDLE_ROUNDS rounds of IDLE_CONNECTIONS idle connections, the proxy scenario's peak."""
+    import tempfile
+    from pathlib import Path
+    import bench
+    settings = bench.Settings.from_environment(environ)
+    with tempfile.TemporaryDirectory(prefix="footprint-proxy-") as folder:
+        work = Path(folder)
+        median, low, high, rss = bench.start_times(
+            lambda port: bench.proxy_command(settings, "ours", work, port, bench.free_port()), settings.starts)
+        out = {"proxy_start_ms": median * 1000, "proxy_start_min_ms": low * 1000, "proxy_start_max_ms": high * 1000,
+               "proxy_ready_rss_mb": rss}
+
+        def start_proxy(upstream_port):
+            port = bench.free_port()
+            command = bench.proxy_command(settings, "ours", work, port, upstream_port)
+            return bench.Server("proxy-ours", command, [port], work), port
+
+        rounds, peak, settled = idle_rounds(start_proxy, lambda server: server.process.pid,
+                                            settings.idle_connections, settings.idle_rounds)
+        out.update({"idle_peak_rss_mb": peak, "idle_open_rss_mb": [r["open_rss_mb"] for r in rounds],
+                    "idle_closed_rss_mb": rounds[-1]["closed_rss_mb"], "idle_settled_rss_mb": settled})
+        scenario = work / "proxy"
+        scenario.mkdir()
+        usage = bench.proxy_run(settings, scenario, "ours")
+        out.update({"proxy_scenario_peak_rss_mb": usage["proxy_peak_rss_mb"],
+                    "proxy_scenario_cpu_us_per_request":
+                        usage["proxy_cpu_s"] / (bench.DRY_RUN_FOLDER_SIZE * 100) * 1e6})
+        return out
+
+
+if __name__ == "__main__":
+    # python3 bench/footprint.py proxy: what the footprint scenario measures of our proxy, without the backends'
+    # and the client's parts and HAProxy (bench.py's environment variables apply: PROXY_JVM_OPTS, IDLE_ROUNDS...).
+    import json
+    import os
+    import sys
+    if sys.argv[1:] != ["proxy"]:
+        sys.exit("usage: python3 bench/footprint.py proxy")
+    print(json.dumps(proxy_parts(os.environ), indent=2))

@@ -65,6 +65,7 @@ final class Relay {
    */
   static void hold(NetSocket socket, Runnable closedBeforeRelay) {
     NetSocketInternal raw = (NetSocketInternal) socket;
+    DirectWrites.install(raw); // the relay writes each socket on its own event loop only
     HalfClose.install(raw);
     raw.messageHandler(DISCARD);
     raw.closeHandler(v -> {

@@ -60,6 +60,7 @@ class StartScriptTest {
     List<String> command = command(env(), "proxy", "-p", "9090", "-u", "127.0.0.1:9091");
     assertThat(jvmOptions(command)).contains("-XX:+UseSerialGC", "-Xmx64m", "-XX:MaxDirectMemorySize=64m",
         "-Xss256k", "-XX:MaxMetaspaceSize=64m", "-XX:ReservedCodeCacheSize=48m", "-XX:+UseCompressedOops",
+        "-Xmn6m", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=25",
         "-Dio.netty.allocator.type=pooled", "-Dio.netty.allocator.maxOrder=7")
       .anyMatch(option -> option.startsWith("-Dio.netty.allocator.numDirectArenas="))
       .anyMatch(option -> option.startsWith("-Dvertx.options.eventLoopPoolSize="))
