@@ -58,7 +58,7 @@ class StartScriptTest {
   @Test
   void proxyGetsASmallHeapTheSerialCollectorAndItsArguments() throws Exception {
     List<String> command = command(env(), "proxy", "-p", "9090", "-u", "127.0.0.1:9091");
-    assertThat(jvmOptions(command)).contains("-XX:+UseSerialGC", "-Xmx64m", "-XX:MaxDirectMemorySize=64m",
+    assertThat(jvmOptions(command)).contains("-XX:+UseSerialGC", "-Xmx96m", "-XX:MaxDirectMemorySize=64m",
         "-Xss256k", "-XX:MaxMetaspaceSize=64m", "-XX:ReservedCodeCacheSize=48m", "-XX:+UseCompressedOops",
         "-Xmn6m", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=25",
         "-Dio.netty.allocator.type=pooled", "-Dio.netty.allocator.maxOrder=7")
@@ -87,7 +87,7 @@ class StartScriptTest {
     assertThat(jvmOptions(command(env(), "-conf", Path.of("src/main/resources/conf/demo.json").toAbsolutePath()
       .toString()))).contains("-Xmx144m");
     assertThat(jvmOptions(command(env(), "-conf", "{\"verticles\":{\"p\":{\"verticle\":\"proxy\"}}}")))
-      .contains("-Xmx64m");
+      .contains("-Xmx96m");
   }
 
   @Test
@@ -140,7 +140,7 @@ class StartScriptTest {
       .orElseThrow();
     Path written = Path.of(listing.substring(listing.indexOf('=') + 1));
     assertThat(written.getParent()).isEqualTo(cache);
-    assertThat(written.getFileName().toString()).matches("\\d+-proxy\\.classes\\.tmp-\\d+");
+    assertThat(written.getFileName().toString()).matches("\\d+-\\d+-proxy\\.classes\\.tmp-\\d+");
     // That run has ended (its pid is gone): the next start keeps its list and maps the archive made from it (which
     // a run that only prints its command does not make).
     Files.writeString(written, "java/lang/Object id: 0\n");
