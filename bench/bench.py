@@ -37,6 +37,8 @@ Environment, each knob with its default in brackets (a bad value stops the run w
   RESIZE_IMAGES_PER_RUN  images per measured resize run, at least: whole passes over the set [150]; fewer than
                          150 is not a steady state, and the table says so
   RESIZE_WARM_UP_ROUNDS  unmeasured passes before them, on both sides [10]
+  REQUESTS_IMAGES_PER_RUN  images in the requests scenario's measured run, at least: whole passes over the set
+                         [450: 150 for each of its three backends, the resize scenario's steady state]
   REDIS_WARM_UP_RUNS     unmeasured redis-benchmark runs before the measured one, on every side [2]
   IDLE_CONNECTIONS       footprint: connections each idle round opens through the proxy [2000]
   IDLE_ROUNDS            footprint: rounds of idle connections [10]
@@ -152,6 +154,7 @@ class Settings:
     images_source: str
     resize_image_sets: tuple
     resize_profile: bool
+    requests_images_per_run: int = 3 * STEADY_STATE_IMAGES
     idle_connections: int = 2000
     idle_rounds: int = 10
     starts: int = 5
@@ -182,6 +185,7 @@ class Settings:
             images_source=images_source,
             resize_image_sets=resize_image_sets(environ.get("RESIZE_IMAGES")),
             resize_profile=switch(environ, "RESIZE_PROFILE", False),
+            requests_images_per_run=whole_number(environ, "REQUESTS_IMAGES_PER_RUN", 3 * STEADY_STATE_IMAGES, 1),
             idle_connections=whole_number(environ, "IDLE_CONNECTIONS", 2000, 1),
             idle_rounds=whole_number(environ, "IDLE_ROUNDS", 10, 1),
             starts=whole_number(environ, "STARTS", 5, 1),
@@ -193,7 +197,8 @@ class Settings:
         return {"images": str(self.images), "runs": self.runs, "jvm_opts": list(self.jvm_opts),
                 "proxy_jvm_opts": list(self.proxy_jvm_opts), "client_jvm_opts": list(self.client_jvm_opts),
                 "client_cds": self.client_cds, "warm_up_rounds": self.warm_up_rounds,
-                "proxy_instances": "default" if self.proxy_instances is None else str(self.proxy_instances)}
+                "proxy_instances": "default" if self.proxy_instances is None else str(self.proxy_instances),
+                "requests_images_per_run": self.requests_images_per_run}
 
 
 def wait_for_port(port, process, limit=90):
@@ -597,7 +602,7 @@ def requests_run(settings, work, side):
     request with its window full to the end; a pass a round would open a connection per pass and drain the window
     at each round's end, leaving backends idle while the round's last answers come."""
     images = image_files(settings.images)
-    passes = resize.passes_for(len(images), settings.resize_images_per_run)
+    passes = resize.passes_for(len(images), settings.requests_images_per_run)
     long_run = resize.long_run_folder(images, passes, work / "long-run")
     expected = len(images) * passes
     backends, ports = backend_processes(settings, work, 3)
@@ -747,7 +752,7 @@ SCENARIOS = {
     "redis": Scenario("redis-benchmark -n 100000 -c 50 -t set,get", ("direct", "ours", "haproxy"), redis_run,
                       (Comparison("ours", "haproxy", ("ops_per_s", "p99_ms")),
                        Comparison("ours", "direct", ("ops_per_s",)))),
-    "requests": Scenario("one connection, real resizing to 200x200 of {images}, at least {resize_images_per_run} images a "
+    "requests": Scenario("one connection, real resizing to 200x200 of {images}, at least {requests_images_per_run} images a "
                          "run, three one-worker "
                          "backends: --balance requests, --balance connections, HAProxy mode tcp",
                          ("requests", "connections", "haproxy"), requests_run,

@@ -237,7 +237,7 @@ def main():
     side = args[0] if args else "requests"
     settings = bench.Settings.from_environment(os.environ)
     images = bench.image_files(settings.images)
-    passes = int(args[1]) if len(args) > 1 else resize.passes_for(len(images), settings.resize_images_per_run)
+    passes = int(args[1]) if len(args) > 1 else resize.passes_for(len(images), settings.requests_images_per_run)
     warm = bench.whole_number(os.environ, "WARM", settings.resize_warm_up_rounds, 1)
     poll_ms = bench.whole_number(os.environ, "POLL_MS", 50, 1)
     perf_file = os.environ.get("PERF")
