@@ -154,6 +154,10 @@ final class MultiplexedBackendConnection implements FrameStream.Listener {
 
   @Override
   public void header(FrameHeader header, Buffer bodyStart) {
+    if (broken) { // reads Vert.x still held when the connection was given up: nobody waits for them
+      FrameStream.release(bodyStart);
+      return;
+    }
     if (header.requestId() != 0 && header.type() != FrameType.RESIZE_RESPONSE) {
       FrameStream.release(bodyStart);
       breakOff("the backend sent a frame of type " + header.type() + ", not a response");
@@ -180,9 +184,15 @@ final class MultiplexedBackendConnection implements FrameStream.Listener {
 
   @Override
   public void body(Buffer piece, boolean last) {
+    if (broken || answer == null) { // given up, or the rest of a frame refused at its header
+      FrameStream.release(piece);
+      return;
+    }
     answerPieces.add(onHeap(piece));
     if (last) {
-      answered(answer, FrameHeaders.joined(answerPieces));
+      FrameHeader header = answer;
+      answer = null;
+      answered(header, FrameHeaders.joined(answerPieces));
       answerPieces.clear();
     }
   }

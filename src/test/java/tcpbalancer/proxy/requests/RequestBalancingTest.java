@@ -157,6 +157,23 @@ class RequestBalancingTest {
   }
 
   @Test
+  void aBackendAnsweringWithFramesOfAnotherTypeIsLeftAndItsRequestsSentElsewhere(Vertx vertx) {
+    List<Throwable> uncaught = new java.util.concurrent.CopyOnWriteArrayList<>();
+    vertx.exceptionHandler(uncaught::add);
+    List<ScriptedBackend> backends = backends(vertx, "confused", "b2", "b3");
+    backends.get(0).answeringAsRequests().answerBytes(600_000); // bodies over several reads
+    backends.forEach(backend -> backend.delay(1));
+    int port = proxy(vertx, backends).actualPort();
+
+    Map<Long, ResizeResponse> answers = onEventLoop(vertx, () -> FrameClient.run(client, port, 200, 8, 100));
+
+    assertAllOk(answers, 200);
+    assertThat(byBackend(answers.values())).containsOnlyKeys("b2", "b3");
+    assertThat(backends.get(0).received()).as("the confused backend was tried").isPositive();
+    assertThat(uncaught).as("the rest of a wrongly typed frame's body reached nothing").isEmpty();
+  }
+
+  @Test
   void theRequestsOfABackendTheChecksTakeDownAreSentElsewhere(Vertx vertx) {
     List<ScriptedBackend> backends = backends(vertx, "hung", "b2", "b3");
     backends.get(0).delay(TimeUnit.MINUTES.toMillis(10)); // accepts and reads, never answers, health checks neither

@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import tcpbalancer.protocol.Frame;
 import tcpbalancer.protocol.FrameParser;
+import tcpbalancer.protocol.FrameType;
 import tcpbalancer.protocol.ResizeResponse;
 import tcpbalancer.protocol.Status;
 
@@ -41,6 +42,7 @@ final class ScriptedBackend {
   /** While set and not complete, answers wait for it. */
   private volatile Promise<Void> gate;
   private volatile Buffer lastBody;
+  private volatile boolean answersAsRequests;
 
   private ScriptedBackend(Vertx vertx, String name) {
     this.vertx = vertx;
@@ -66,6 +68,12 @@ final class ScriptedBackend {
   /** Each OK answer carries an image of {@code bytes} bytes. */
   ScriptedBackend answerBytes(int bytes) {
     answerBytes = bytes;
+    return this;
+  }
+
+  /** Sends each answer back framed as a request (with its body): a backend that is not one, or out of sync. */
+  ScriptedBackend answeringAsRequests() {
+    answersAsRequests = true;
     return this;
   }
 
@@ -137,8 +145,10 @@ final class ScriptedBackend {
         return;
       }
       Buffer image = answer == Status.OK ? Buffer.buffer(new byte[answerBytes]) : Buffer.buffer();
-      Buffer encoded = new ResizeResponse(answer, 1, 1, 0, answer == Status.OK ? "jpeg" : "", name, "",
-        answer == Status.OK ? "" : name + " says " + answer.label(), image).toFrame(frame.requestId()).encode();
+      Frame response = new ResizeResponse(answer, 1, 1, 0, answer == Status.OK ? "jpeg" : "", name, "",
+        answer == Status.OK ? "" : name + " says " + answer.label(), image).toFrame(frame.requestId());
+      Buffer encoded = (answersAsRequests ? new Frame(FrameType.RESIZE_REQUEST, response.requestId(), response.body())
+        : response).encode();
       Promise<Void> held = gate;
       if (held != null) {
         held.future().onComplete(v -> socket.write(encoded));
