@@ -107,7 +107,7 @@ final class SourceDecoder {
         }
       }
       if (ImageResizer.PNG.equals(format)
-        && BoxShrink.factor((width + step - 1) / step, (height + step - 1) / step, target) > 1) {
+        && BoxShrink.shrinks((width + step - 1) / step, (height + step - 1) / step, target)) {
         inStoredOrder(reader, param); // only then: BoxShrink reads it, imgscalr would draw it slowly
       }
       BufferedImage image = reader.read(0, param);

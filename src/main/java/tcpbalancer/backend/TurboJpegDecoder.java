@@ -17,7 +17,7 @@ final class TurboJpegDecoder {
 
   /**
    * The DCT-scaled read keeps at least this many source pixels per result pixel, each way: where imgscalr's finer
-   * steps begin (ImageResizer halves down to 1.5 times the result). A scaled IDCT is a filtered reduction (each
+   * steps begin (BoxShrink shrinks to 1.5 times the result). A scaled IDCT is a filtered reduction (each
    * output pixel comes from all of its block), unlike ImageIO's subsampling, which skips pixels, so it needs no
    * more: its results are closer to a full-size resize than the subsampled read at 4 times (the quality test).
    */
