@@ -73,6 +73,12 @@ final class TurboJpegDecoder {
     }
   }
 
+  /** How many pixels {@link #decode} holds for a {@code width} x {@code height} JPEG and that target. */
+  long decodedPixels(int width, int height, int targetWidth, int targetHeight) {
+    int[] factor = factorFor(width, height, targetWidth, targetHeight);
+    return (long) scaled(width, factor) * scaled(height, factor);
+  }
+
   /** The smallest factor at most 1 whose scaled image keeps OVERSAMPLING times the target each way. */
   int[] factorFor(int width, int height, int targetWidth, int targetHeight) {
     int[] best = {1, 1};

@@ -205,6 +205,23 @@ class TurboJpegDecoderTest {
     assertThat(decoder.factorFor(300, 200, 200, 133)).containsExactly(1, 1); // never enlarged
   }
 
+  /**
+   * Far larger than the result, ImageIO would read a JPEG subsampled by 16 (200x125 of 3200x2000), libjpeg-turbo
+   * decodes it at 1/8 (400x250): the decoded-image budget is reserved for the larger.
+   */
+  @Test
+  void theDecodedImageBudgetCoversLibjpegTurbosImage() {
+    assumeTrue(TurboJpegLibrary.get().isPresent(), "libjpeg-turbo's binding is not installed");
+    byte[] jpeg = TestImages.synthetic(3200, 2000, "jpeg");
+    long need = DecodeBudget.need(400 * 250, 48 * 30);
+    ResizeWorkerOptions options = ResizeWorkerOptions.fromJson(null, "config");
+
+    assertThat(new ImageResizer(options, new DecodeBudget(need)).resize(jpeg, 48, 48, ResizeMode.FIT).width())
+      .isEqualTo(48);
+    assertThatThrownBy(() -> new ImageResizer(options, new DecodeBudget(need - 1)).resize(jpeg, 48, 48, ResizeMode.FIT))
+      .isInstanceOfSatisfying(StatusException.class, e -> assertThat(e.status()).isEqualTo(Status.TOO_MANY_PIXELS));
+  }
+
   static Stream<Arguments> jpegsOnBothPaths() {
     return TestImages.benchImages().stream().filter(p -> "jpeg".equals(TestImages.formatOf(p)))
       .flatMap(p -> Stream.of(Arguments.of(p, true), Arguments.of(p, false)));
