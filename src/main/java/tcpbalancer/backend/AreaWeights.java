@@ -3,7 +3,7 @@ package tcpbalancer.backend;
 /**
  * How the pixels of one axis of a source share themselves out among the fewer pixels of a shrunk image that covers
  * exactly the same extent ({@link BoxShrink}): each output pixel covers {@code source / out} source pixels, at
- * least 2, so a source pixel falls into one output pixel or straddles two. Weights are whole numbers in units of
+ * least 1, so a source pixel falls into one output pixel or straddles two. Weights are whole numbers in units of
  * 1/{@code out} of a source pixel, so that every output pixel gets the same total, {@code source}. {@link Row} adds a
  * row of pixels by them.
  */

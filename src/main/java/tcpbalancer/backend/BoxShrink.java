@@ -13,13 +13,14 @@ import java.awt.image.Raster;
 import java.awt.image.SinglePixelPackedSampleModel;
 
 /**
- * Shrinks a decoded image by a whole factor before imgscalr scales it, as libvips's shrink-on-load does: each pixel
- * of the smaller image is the mean of the factor x factor source pixels it covers (an area average: every source
- * pixel counts for its share, so nothing aliases, unlike subsampling; {@link AreaWeights} where the factor does not
- * divide a side), and imgscalr's bicubic steps take it the rest of the way from
- * at least {@link #HEADROOM} times the result. Those steps cost the same per pixel they draw (Java 2D's bicubic
- * loops, about 45 ns a pixel, 70 into an image with alpha), so drawing fewer is what saves the time; the box costs a
- * few nanoseconds a source pixel.
+ * Shrinks a decoded image before imgscalr scales it, as libvips's shrink-on-load and its reduce do: to
+ * {@link #HEADROOM} times the result each way, each pixel of the smaller image the mean of the source area it
+ * covers (an area average: every source pixel counts for its share, so nothing aliases, unlike subsampling;
+ * {@link AreaWeights}: pixels on a boundary count in both for their share), and imgscalr's ULTRA_QUALITY bicubic steps
+ * take it the rest of the way. Those steps cost the same per pixel they draw (Java 2D's bicubic loops, about 45 ns a
+ * pixel, 70 into an image with alpha), so drawing fewer is what saves the time; the area average costs a few
+ * nanoseconds a source pixel. It also stands in for imgscalr's QUALITY step down to that size, which drew as many
+ * pixels again (a bicubic step from up to 3 times), at no loss: as close to a full-size resize, closer at most sizes.
  *
  * <p>The smaller image is in the int layouts Java 2D draws from with its fast loops (RGB, premultiplied ARGB):
  * averaging colours weighted by their alpha, so that the colour of a transparent pixel does not bleed into its
@@ -31,36 +32,42 @@ import java.awt.image.SinglePixelPackedSampleModel;
 final class BoxShrink {
 
   /**
-   * The shrunk image keeps at least this many pixels per result pixel, each way: where ImageResizer's bicubic steps
-   * take over from its halving, so that they finish from the same size as before and halve nothing themselves.
+   * The shrunk image keeps this many pixels per result pixel, each way: where imgscalr's finer bicubic steps
+   * (ULTRA_QUALITY, a seventh off each) begin. Below it the area average is softer than those steps
+   * (bench/RESULTS.md, "Shrinking before imgscalr").
    */
   static final double HEADROOM = 1.5;
 
-  /** The largest whole factor that keeps {@link #HEADROOM} times {@code target} each way (at least 1). */
-  static int factor(int width, int height, ImageResizer.Dimensions target) {
-    return (int) Math.max(1, Math.min(Math.floor(width / (HEADROOM * target.width())),
-      Math.floor(height / (HEADROOM * target.height()))));
+  /** The size an image is shrunk to for {@code target}: {@link #HEADROOM} times it each way, rounded down. */
+  static ImageResizer.Dimensions headroom(ImageResizer.Dimensions target) {
+    return new ImageResizer.Dimensions((int) (target.width() * HEADROOM), (int) (target.height() * HEADROOM));
   }
 
-  /** {@code image} shrunk for {@code target} ({@link #factor}), or itself when there is nothing to gain. */
+  /** True when an image of {@code width} x {@code height} is larger than {@link #headroom} each way. */
+  static boolean shrinks(int width, int height, ImageResizer.Dimensions target) {
+    ImageResizer.Dimensions headroom = headroom(target);
+    return width > headroom.width() && height > headroom.height();
+  }
+
+  /** {@code image} shrunk to {@link #headroom} for {@code target}, or itself when it is no larger each way. */
   static BufferedImage toward(BufferedImage image, ImageResizer.Dimensions target) {
-    int factor = factor(image.getWidth(), image.getHeight(), target);
-    return factor == 1 ? image : shrink(image, factor);
+    if (!shrinks(image.getWidth(), image.getHeight(), target)) {
+      return image;
+    }
+    ImageResizer.Dimensions headroom = headroom(target);
+    return shrink(image, headroom.width(), headroom.height());
   }
 
   /**
-   * {@code image} shrunk by {@code factor}: floor(width / factor) x floor(height / factor) pixels, each the mean of the
-   * area of the source it covers, so that the smaller image covers exactly the source (where the factor does not
-   * divide a side, each pixel covers a little more than factor source pixels, edge pixels counting for their share):
-   * leaving out the remainder, or putting it all in the last pixels, shifted the result by up to half a pixel, and
-   * cost up to 8 dB of PSNR.
+   * {@code image} shrunk to {@code outWidth} x {@code outHeight} pixels (each at most the source's), each the mean of
+   * the area of the source it covers, so that the smaller image covers exactly the source (where the ratio is not
+   * whole, edge pixels count for their share in both neighbours): leaving out the remainder, or putting it all in the
+   * last pixels, shifted the result by up to half a pixel, and cost up to 8 dB of PSNR.
    */
-  static BufferedImage shrink(BufferedImage image, int factor) {
+  static BufferedImage shrink(BufferedImage image, int outWidth, int outHeight) {
     RowSource source = inStoredBytes(image) ? new ByteRows(image) : new IntRows(asInts(image));
     int width = image.getWidth();
     int height = image.getHeight();
-    int outWidth = Math.max(1, width / factor);
-    int outHeight = Math.max(1, height / factor);
     AreaWeights columns = AreaWeights.of(width, outWidth);
     AreaWeights rows = AreaWeights.of(height, outHeight);
     boolean alpha = source.alpha();

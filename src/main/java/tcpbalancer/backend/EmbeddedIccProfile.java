@@ -20,6 +20,11 @@ final class EmbeddedIccProfile {
   private EmbeddedIccProfile() {
   }
 
+  /** True when the file carries no profile at all. */
+  static boolean none(byte[] jpeg) {
+    return profileBytes(jpeg).length == 0;
+  }
+
   /** True when the file carries no profile, or one that is sRGB or grey (the pixels stand as stored). */
   static boolean leavesPixelsAsStored(byte[] jpeg) {
     byte[] profile = profileBytes(jpeg);

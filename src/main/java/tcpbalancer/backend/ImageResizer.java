@@ -26,9 +26,8 @@ import tcpbalancer.protocol.StatusException;
  * <p>Decoding goes through ImageIO with the TwelveMonkeys plugins (whose JPEG reader reads CMYK/YCCK JPEGs the JDK
  * cannot); the EXIF orientation is applied so that results are upright; an embedded ICC profile is converted to
  * sRGB ({@link ColourConversion}); in {@code fill} mode only the centred region the box keeps is read
- * ({@link CropToFill}); a decoded image still over 3 times the result is first area-averaged by a whole factor
- * ({@link BoxShrink}, libvips's shrink); resizing is imgscalr's
- * {@link Scalr.Method#QUALITY} down to 1.5 times the result's size, then {@link Scalr.Method#ULTRA_QUALITY}.
+ * ({@link CropToFill}); a decoded image over 1.5 times the result each way is first area-averaged down to that
+ * ({@link BoxShrink}, libvips's shrink and reduce); resizing is then imgscalr's {@link Scalr.Method#ULTRA_QUALITY}.
  * {@link SourceDecoder} reads a source much larger than the result subsampled, down to at least
  * {@link SourceDecoder#OVERSAMPLING} times the result's size, and a progressive JPEG at least 8 times larger is read from its first scan only
  * ({@link ProgressiveJpeg}): most of the decoding and scaling work is skipped, and a test keeps the result close to
@@ -134,21 +133,12 @@ public final class ImageResizer {
   }
 
   /**
-   * imgscalr's QUALITY method halves the image in bicubic steps down to one and a half times the result's size,
-   * cheaply; its ULTRA_QUALITY method takes the finer steps of the rest of the way, where they show.
+   * imgscalr's ULTRA_QUALITY method takes the fine bicubic steps (a seventh off each) from at most one and a half
+   * times the result's size ({@link BoxShrink} brought it there), where they show.
    */
   private static BufferedImage resize(BufferedImage source, Dimensions target) {
-    BufferedImage image = source;
-    int width = target.width() * 3 / 2;
-    int height = target.height() * 3 / 2;
-    if (source.getWidth() > width && source.getHeight() > height) {
-      image = Scalr.resize(source, Scalr.Method.QUALITY, Scalr.Mode.FIT_EXACT, width, height);
-    }
-    BufferedImage resized = Scalr.resize(image, Scalr.Method.ULTRA_QUALITY, Scalr.Mode.FIT_EXACT, target.width(),
+    BufferedImage resized = Scalr.resize(source, Scalr.Method.ULTRA_QUALITY, Scalr.Mode.FIT_EXACT, target.width(),
       target.height());
-    if (image != source) {
-      image.flush();
-    }
     if (resized.getWidth() != target.width() || resized.getHeight() != target.height()) {
       // imgscalr's incremental steps take a seventh off each way, rounded down: a side of 6 pixels or fewer never
       // shrinks, and the loop stops short of the target. One direct step finishes the way.

@@ -86,6 +86,15 @@ final class SourceDecoder {
         param.setSourceSubsampling(step, step, 0, 0);
       }
       long decodedPixels = (long) ((width + step - 1) / step) * ((height + step - 1) / step);
+      // libjpeg-turbo scales the whole image: in fill mode, enough that the region keeps the target's pixels
+      int wholeWidth = (int) Math.ceil((double) target.width() * sourceWidth / width);
+      int wholeHeight = (int) Math.ceil((double) target.height() * sourceHeight / height);
+      boolean viaLibjpeg = ImageResizer.JPEG.equals(format) && nativeJpeg != null;
+      if (viaLibjpeg) {
+        // Its smallest factor, 1/8, can leave more pixels than ImageIO's subsampled read: reserve for the larger.
+        decodedPixels = Math.max(decodedPixels,
+          nativeJpeg.decodedPixels(sourceWidth, sourceHeight, wholeWidth, wholeHeight));
+      }
       reservation = budget.reserve(DecodeBudget.need(decodedPixels, (long) target.width() * target.height()));
       byte[] jpeg = encoded;
       if (ImageResizer.JPEG.equals(format) && firstScanSuffices(reader, encoded, width, height, target)) {
@@ -95,10 +104,7 @@ final class SourceDecoder {
           reader.setInput(new MemoryCacheImageInputStream(new ByteArrayInputStream(firstScan)), true, true);
         }
       }
-      if (ImageResizer.JPEG.equals(format) && nativeJpeg != null) {
-        // libjpeg-turbo scales the whole image: in fill mode, enough that the region keeps the target's pixels
-        int wholeWidth = (int) Math.ceil((double) target.width() * sourceWidth / width);
-        int wholeHeight = (int) Math.ceil((double) target.height() * sourceHeight / height);
+      if (viaLibjpeg) {
         BufferedImage scaledByLibjpeg = nativeJpeg.decode(jpeg, wholeWidth, wholeHeight);
         if (scaledByLibjpeg != null) {
           BufferedImage kept = region == null ? scaledByLibjpeg
@@ -107,7 +113,7 @@ final class SourceDecoder {
         }
       }
       if (ImageResizer.PNG.equals(format)
-        && BoxShrink.factor((width + step - 1) / step, (height + step - 1) / step, target) > 1) {
+        && BoxShrink.shrinks((width + step - 1) / step, (height + step - 1) / step, target)) {
         inStoredOrder(reader, param); // only then: BoxShrink reads it, imgscalr would draw it slowly
       }
       BufferedImage image = reader.read(0, param);

@@ -6,8 +6,10 @@ import java.util.Optional;
 /**
  * Decodes a JPEG with libjpeg-turbo at a reduced size: its IDCT scales by a factor from 1/8 to 1 (each 8x8 block
  * becomes a 1x1 to 8x8 one), so the pixels never read are never computed, where ImageIO decodes every pixel and
- * drops most of them. Declines (returns null) what ImageIO reads better or reports better: CMYK and YCCK images
- * (Adobe's inverted inks), images whose colour profile would change their colours ({@link EmbeddedIccProfile}),
+ * drops most of them. CMYK and YCCK images without a colour profile are decoded as CMYK and
+ * converted to RGB as ImageIO's reader would ({@link GenericCmyk}), on the reduced image. Declines (returns null)
+ * what ImageIO reads better or reports better: images whose colour profile would change their colours
+ * ({@link EmbeddedIccProfile}; any profile, for CMYK),
  * and any file libjpeg-turbo warns about or fails on, so that a damaged file gets ImageIO's specific reason.
  * Thread-safe: a decompressor per call.
  */
@@ -15,7 +17,7 @@ final class TurboJpegDecoder {
 
   /**
    * The DCT-scaled read keeps at least this many source pixels per result pixel, each way: where imgscalr's finer
-   * steps begin (ImageResizer halves down to 1.5 times the result). A scaled IDCT is a filtered reduction (each
+   * steps begin (BoxShrink shrinks to 1.5 times the result). A scaled IDCT is a filtered reduction (each
    * output pixel comes from all of its block), unlike ImageIO's subsampling, which skips pixels, so it needs no
    * more: its results are closer to a full-size resize than the subsampled read at 4 times (the quality test).
    */
@@ -41,6 +43,20 @@ final class TurboJpegDecoder {
     try {
       decompressor = library.open(jpeg);
       int colorspace = library.colorspace(decompressor);
+      int width = library.width(decompressor);
+      int height = library.height(decompressor);
+      int[] factor = factorFor(width, height, targetWidth, targetHeight);
+      int scaledWidth = scaled(width, factor);
+      int scaledHeight = scaled(height, factor);
+      if (colorspace == TurboJpegLibrary.CS_CMYK || colorspace == TurboJpegLibrary.CS_YCCK) {
+        // Only without a profile: with one, ImageIO's reader converts through it (and its quirks) itself.
+        if (!EmbeddedIccProfile.none(jpeg)) {
+          return null;
+        }
+        byte[] cmyk = library.decompressBytes(decompressor, scaledWidth, scaledHeight, TurboJpegLibrary.PF_CMYK,
+          TurboJpegLibrary.FLAG_STOP_ON_WARNING);
+        return GenericCmyk.toRgb(cmyk, scaledWidth, scaledHeight);
+      }
       if (colorspace != TurboJpegLibrary.CS_YCBCR && colorspace != TurboJpegLibrary.CS_RGB
         && colorspace != TurboJpegLibrary.CS_GRAY) {
         return null;
@@ -48,17 +64,19 @@ final class TurboJpegDecoder {
       if (!EmbeddedIccProfile.leavesPixelsAsStored(jpeg)) {
         return null;
       }
-      int width = library.width(decompressor);
-      int height = library.height(decompressor);
-      int[] factor = factorFor(width, height, targetWidth, targetHeight);
       int type = colorspace == TurboJpegLibrary.CS_GRAY ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_INT_RGB;
-      return library.decompress(decompressor, scaled(width, factor), scaled(height, factor), type,
-        TurboJpegLibrary.FLAG_STOP_ON_WARNING);
+      return library.decompress(decompressor, scaledWidth, scaledHeight, type, TurboJpegLibrary.FLAG_STOP_ON_WARNING);
     } catch (Exception e) {
       return null; // ImageIO reads it again, and says what is wrong with it if anything is
     } finally {
       closeQuietly(decompressor);
     }
+  }
+
+  /** How many pixels {@link #decode} holds for a {@code width} x {@code height} JPEG and that target. */
+  long decodedPixels(int width, int height, int targetWidth, int targetHeight) {
+    int[] factor = factorFor(width, height, targetWidth, targetHeight);
+    return (long) scaled(width, factor) * scaled(height, factor);
   }
 
   /** The smallest factor at most 1 whose scaled image keeps OVERSAMPLING times the target each way. */

@@ -36,6 +36,10 @@ final class TurboJpegLibrary {
   static final int CS_RGB = 0;
   static final int CS_YCBCR = 1;
   static final int CS_GRAY = 2;
+  static final int CS_CMYK = 3;
+  static final int CS_YCCK = 4;
+  /** TJ.PF_CMYK: four bytes a pixel, C, M, Y, K as stored (YCCK is turned into CMYK by libjpeg itself). */
+  static final int PF_CMYK = 11;
   /** TJ.FLAG_STOPONWARNING: a damaged file fails instead of decoding to grey, so ImageIO can say what is wrong. */
   static final int FLAG_STOP_ON_WARNING = 8192;
 
@@ -47,6 +51,7 @@ final class TurboJpegLibrary {
   private final MethodHandle height;
   private final MethodHandle colorspace;
   private final MethodHandle decompress;
+  private final MethodHandle decompressBytes;
   private final MethodHandle close;
   /** Each supported scaling factor as {numerator, denominator}, largest first. */
   private final List<int[]> scalingFactors;
@@ -62,6 +67,8 @@ final class TurboJpegLibrary {
     colorspace = lookup.findVirtual(decompressor, "getColorspace", MethodType.methodType(int.class));
     decompress = lookup.findVirtual(decompressor, "decompress",
       MethodType.methodType(BufferedImage.class, int.class, int.class, int.class, int.class));
+    decompressBytes = lookup.findVirtual(decompressor, "decompress",
+      MethodType.methodType(byte[].class, int.class, int.class, int.class, int.class, int.class));
     close = lookup.findVirtual(decompressor, "close", MethodType.methodType(void.class));
     Object[] factors = (Object[]) tj.getMethod("getScalingFactors").invoke(null);
     scalingFactors = new ArrayList<>();
@@ -117,6 +124,11 @@ final class TurboJpegLibrary {
 
   BufferedImage decompress(Object decompressor, int width, int height, int imageType, int flags) throws Exception {
     return (BufferedImage) invoke(() -> decompress.invoke(decompressor, width, height, imageType, flags));
+  }
+
+  /** The pixels as bytes in {@code pixelFormat} (TJ.PF_*), {@code width} x {@code height}, rows packed. */
+  byte[] decompressBytes(Object decompressor, int width, int height, int pixelFormat, int flags) throws Exception {
+    return (byte[]) invoke(() -> decompressBytes.invoke(decompressor, width, 0, height, pixelFormat, flags));
   }
 
   void close(Object decompressor) throws Exception {

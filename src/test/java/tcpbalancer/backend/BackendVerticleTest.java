@@ -101,8 +101,10 @@ class BackendVerticleTest {
 
   @Test
   void smallImagesDoNotWaitBehindALargeOneWhileAnotherWorkerIsIdle(Vertx vertx, VertxTestContext test) {
-    // Round in turn, the event bus would queue the second small image behind the large one on its worker.
-    ResizeRequest large = new ResizeRequest("large.jpg", "jpeg", 100, 100, ResizeMode.FIT, false,
+    // Round in turn, the event bus would queue the second small image behind the large one on its worker. The large
+    // one's box is large too: a 100 px thumbnail of it is quick now (decoded at 1/8, then area-averaged), and
+    // under load it could finish before the small ones; at 1000 px imgscalr draws millions of pixels.
+    ResizeRequest large = new ResizeRequest("large.jpg", "jpeg", 1000, 1000, ResizeMode.FIT, false,
       Buffer.buffer(TestImages.synthetic(4000, 3000, "jpeg")));
     Buffer small = Buffer.buffer(TestImages.synthetic(16, 16, "png"));
     List<String> answered = new ArrayList<>();

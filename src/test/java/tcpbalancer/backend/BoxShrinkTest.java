@@ -28,7 +28,7 @@ class BoxShrinkTest {
     setRgba(source, 0, 1, 30, 60, 90, 255);
     setRgba(source, 1, 1, 40, 80, 120, 255);
 
-    BufferedImage shrunk = BoxShrink.shrink(source, 2);
+    BufferedImage shrunk = halved(source);
 
     assertThat(shrunk.getType()).isEqualTo(BufferedImage.TYPE_INT_RGB);
     assertThat(shrunk.getWidth()).isEqualTo(2);
@@ -45,7 +45,7 @@ class BoxShrinkTest {
     setRgba(source, 0, 1, 0, 255, 0, 0);
     setRgba(source, 1, 1, 0, 255, 0, 0);
 
-    BufferedImage shrunk = BoxShrink.shrink(source, 2);
+    BufferedImage shrunk = halved(source);
 
     assertThat(shrunk.getType()).isEqualTo(BufferedImage.TYPE_INT_ARGB_PRE);
     int argb = shrunk.getRGB(0, 0); // unpremultiplied by getRGB
@@ -62,7 +62,7 @@ class BoxShrinkTest {
       source.setRGB(4, y, 0x00FF00);
     }
 
-    BufferedImage shrunk = BoxShrink.shrink(source, 2);
+    BufferedImage shrunk = halved(source);
 
     assertThat(shrunk.getWidth()).isEqualTo(2);
     assertThat(shrunk.getHeight()).isEqualTo(1);
@@ -94,7 +94,7 @@ class BoxShrinkTest {
     }
     BufferedImage region = whole.getSubimage(2, 2, 2, 2);
 
-    BufferedImage shrunk = BoxShrink.shrink(region, 2);
+    BufferedImage shrunk = halved(region);
 
     assertThat(shrunk.getRGB(0, 0)).isEqualTo(0xFF000000 | 100 << 16 | 150 << 8 | 7);
   }
@@ -107,7 +107,7 @@ class BoxShrinkTest {
     grey.getRaster().setSample(0, 1, 0, 100);
     grey.getRaster().setSample(1, 1, 0, 100);
 
-    BufferedImage shrunk = BoxShrink.shrink(grey, 2);
+    BufferedImage shrunk = halved(grey);
 
     assertThat(shrunk.getWidth()).isEqualTo(1);
     assertThat(shrunk.getRGB(0, 0)).isEqualTo(0xFF646464); // not brightened as linear grey through getRGB
@@ -121,12 +121,29 @@ class BoxShrinkTest {
   }
 
   @Test
-  void theFactorKeepsOneAndAHalfTimesTheResult() {
-    assertThat(BoxShrink.factor(1280, 800, new ImageResizer.Dimensions(200, 125))).isEqualTo(4);
-    assertThat(BoxShrink.factor(640, 480, new ImageResizer.Dimensions(200, 150))).isEqualTo(2);
-    assertThat(BoxShrink.factor(840, 525, new ImageResizer.Dimensions(200, 125))).isEqualTo(2);
-    assertThat(BoxShrink.factor(250, 250, new ImageResizer.Dimensions(200, 200))).isEqualTo(1);
-    assertThat(BoxShrink.factor(10_000, 100, new ImageResizer.Dimensions(200, 2))).isEqualTo(33);
+  void anImageIsShrunkToOneAndAHalfTimesTheResult() {
+    ImageResizer.Dimensions target = new ImageResizer.Dimensions(200, 125);
+    for (int[] size : new int[][] {{1280, 800}, {840, 525}, {320, 200}}) {
+      BufferedImage shrunk = BoxShrink.toward(new BufferedImage(size[0], size[1], BufferedImage.TYPE_INT_RGB), target);
+      assertThat(shrunk.getWidth()).as(size[0] + " wide").isEqualTo(300);
+      assertThat(shrunk.getHeight()).as(size[0] + " wide").isEqualTo(187);
+    }
+    assertThat(BoxShrink.shrinks(10_000, 100, new ImageResizer.Dimensions(200, 2))).isTrue();
+    assertThat(BoxShrink.shrinks(10_000, 3, new ImageResizer.Dimensions(200, 2))).isFalse();
+  }
+
+  /** Under twice the size, each result pixel covers one source pixel and a share of the next. */
+  @Test
+  void aRatioUnderTwoSharesTheStraddlingPixels() {
+    BufferedImage source = new BufferedImage(3, 1, BufferedImage.TYPE_INT_RGB);
+    source.setRGB(0, 0, 0xFFFFFF);
+    source.setRGB(2, 0, 0x00FF00);
+
+    BufferedImage shrunk = BoxShrink.shrink(source, 2, 1);
+
+    // 1.5 source columns each: the white one whole and half the black one, then half the black one and the green.
+    assertThat(shrunk.getRGB(0, 0) & 0xFFFFFF).isEqualTo(0xAAAAAA); // 255 / 1.5 = 170
+    assertThat(shrunk.getRGB(1, 0) & 0xFFFFFF).isEqualTo(0x00AA00);
   }
 
   @Test
@@ -144,7 +161,7 @@ class BoxShrinkTest {
 
   @Test
   void pngsNotToShrinkKeepTheLayoutImgscalrDrawsFrom() throws Exception {
-    assertThat(decodedPng(BufferedImage.TYPE_4BYTE_ABGR, 64, 48, 32, 24).getType())
+    assertThat(decodedPng(BufferedImage.TYPE_4BYTE_ABGR, 40, 30, 32, 24).getType())
       .isEqualTo(BufferedImage.TYPE_4BYTE_ABGR);
   }
 
@@ -170,6 +187,10 @@ class BoxShrinkTest {
       alpha ? Transparency.TRANSLUCENT : Transparency.OPAQUE, DataBuffer.TYPE_BYTE);
     WritableRaster raster = model.createCompatibleWritableRaster(width, height);
     return new BufferedImage(model, raster, false, null);
+  }
+
+  private static BufferedImage halved(BufferedImage image) {
+    return BoxShrink.shrink(image, image.getWidth() / 2, image.getHeight() / 2);
   }
 
   private static void setRgba(BufferedImage image, int x, int y, int r, int g, int b, int a) {

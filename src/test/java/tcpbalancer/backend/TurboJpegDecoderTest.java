@@ -8,14 +8,20 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import java.awt.color.ColorSpace;
+import java.awt.image.BufferedImage;
 import java.awt.color.ICC_Profile;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -90,10 +96,57 @@ class TurboJpegDecoderTest {
       .contains("decoded with ImageIO", "target/no-such-dir/turbojpeg.jar", "is not installed", "libturbojpeg-java");
   }
 
+  /**
+   * A CMYK or YCCK JPEG without a profile is scaled by libjpeg-turbo, and its colours are TwelveMonkeys' own: at
+   * full size, the two paths give the same pixels, for the YCCK dune and for a plain CMYK file libvips wrote.
+   */
   @Test
-  void cmykJpegsAreLeftToImageIO() {
-    Path dune = TestImages.benchImage("dune_");
-    assertThat(decoderOf(withNative, TestImages.read(dune))).isEqualTo(ResizeStages.IMAGEIO);
+  void cmykJpegsWithoutAProfileAreScaledByLibjpegTurboInImageIOsColours(@TempDir Path folder) throws Exception {
+    assumeTrue(TurboJpegLibrary.get().isPresent(), "libjpeg-turbo's binding is not installed");
+    byte[] ycck = TestImages.read(TestImages.benchImage("dune_"));
+    byte[] plainCmyk = cmykByVips(folder, true);
+    TurboJpegLibrary library = TurboJpegLibrary.get().orElseThrow();
+    for (byte[] jpeg : List.of(ycck, plainCmyk)) {
+      assertThat(decoderOf(withNative, jpeg)).isEqualTo(ResizeStages.LIBJPEG_TURBO);
+      Object decompressor = library.open(jpeg);
+      assertThat(library.colorspace(decompressor)).isEqualTo(jpeg == ycck ? TurboJpegLibrary.CS_YCCK
+        : TurboJpegLibrary.CS_CMYK);
+      int width = library.width(decompressor);
+      int height = library.height(decompressor);
+      byte[] cmyk = library.decompressBytes(decompressor, width, height, TurboJpegLibrary.PF_CMYK, 0);
+      library.close(decompressor);
+      BufferedImage ours = GenericCmyk.toRgb(cmyk, width, height);
+      assertThat(Psnr.of(ours, ImageIO.read(new ByteArrayInputStream(jpeg)))).as("PSNR (dB) against ImageIO's read")
+        .isEqualTo(Double.POSITIVE_INFINITY);
+    }
+  }
+
+  /** A CMYK JPEG that carries its profile is left to ImageIO, which converts through it. */
+  @Test
+  void aCmykJpegWithAProfileIsLeftToImageIO(@TempDir Path folder) throws Exception {
+    assumeTrue(TurboJpegLibrary.get().isPresent(), "libjpeg-turbo's binding is not installed");
+    assertThat(decoderOf(withNative, cmykByVips(folder, false))).isEqualTo(ResizeStages.IMAGEIO);
+  }
+
+  /** The meadow as libvips writes it in CMYK (Adobe's plain CMYK JPEG, transform 0), its profile stripped or kept. */
+  private static byte[] cmykByVips(Path folder, boolean strip) throws Exception {
+    assumeTrue(Files.isExecutable(Path.of("/usr/bin/vips")), "vips (libvips-tools) is not installed");
+    Path tif = folder.resolve("cmyk.tif");
+    Path jpeg = folder.resolve("cmyk.jpg");
+    run("vips", "icc_export", TestImages.benchImage("meadow_").toString(), tif.toString(), "--output-profile", "cmyk");
+    if (strip) {
+      run("vips", "jpegsave", tif.toString(), jpeg.toString(), "--Q", "90", "--strip");
+    } else {
+      run("vips", "jpegsave", tif.toString(), jpeg.toString(), "--Q", "90");
+    }
+    return Files.readAllBytes(jpeg);
+  }
+
+  private static void run(String... command) throws Exception {
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(process.waitFor(60, TimeUnit.SECONDS)).as(String.join(" ", command) + " finished").isTrue();
+    assertThat(process.exitValue()).as(output).isZero();
   }
 
   /** A JPEG with an ICC profile in an APP2 segment right after its SOI marker. */
@@ -150,6 +203,23 @@ class TurboJpegDecoderTest {
     assertThat(decoder.factorFor(1600, 1600, 200, 200)).containsExactly(1, 4); // 400x400: 1/8 would be 200x200
     assertThat(decoder.factorFor(640, 480, 200, 150)).containsExactly(1, 2); // 320x240: 3/8 would be 240x180
     assertThat(decoder.factorFor(300, 200, 200, 133)).containsExactly(1, 1); // never enlarged
+  }
+
+  /**
+   * Far larger than the result, ImageIO would read a JPEG subsampled by 16 (200x125 of 3200x2000), libjpeg-turbo
+   * decodes it at 1/8 (400x250): the decoded-image budget is reserved for the larger.
+   */
+  @Test
+  void theDecodedImageBudgetCoversLibjpegTurbosImage() {
+    assumeTrue(TurboJpegLibrary.get().isPresent(), "libjpeg-turbo's binding is not installed");
+    byte[] jpeg = TestImages.synthetic(3200, 2000, "jpeg");
+    long need = DecodeBudget.need(400 * 250, 48 * 30);
+    ResizeWorkerOptions options = ResizeWorkerOptions.fromJson(null, "config");
+
+    assertThat(new ImageResizer(options, new DecodeBudget(need)).resize(jpeg, 48, 48, ResizeMode.FIT).width())
+      .isEqualTo(48);
+    assertThatThrownBy(() -> new ImageResizer(options, new DecodeBudget(need - 1)).resize(jpeg, 48, 48, ResizeMode.FIT))
+      .isInstanceOfSatisfying(StatusException.class, e -> assertThat(e.status()).isEqualTo(Status.TOO_MANY_PIXELS));
   }
 
   static Stream<Arguments> jpegsOnBothPaths() {
