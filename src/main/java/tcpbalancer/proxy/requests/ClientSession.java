@@ -211,7 +211,7 @@ final class ClientSession implements FrameStream.Listener {
   }
 
   void sentTo(UpstreamState upstream) {
-    access.sentTo(upstream.upstream().address());
+    access.sentTo(upstream.upstream());
   }
 
   void resent() {

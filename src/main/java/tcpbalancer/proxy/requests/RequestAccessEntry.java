@@ -10,6 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tcpbalancer.proxy.AccessLogFormat;
 import tcpbalancer.proxy.EndReason;
+import tcpbalancer.proxy.Upstream;
 
 /**
  * The access-log line of one client connection in request mode, written once when it closes to the same logger
@@ -29,7 +30,7 @@ class RequestAccessEntry {
     }
 
     @Override
-    void sentTo(String backend) {
+    void sentTo(Upstream backend) {
     }
 
     @Override
@@ -70,8 +71,9 @@ class RequestAccessEntry {
     requests++;
   }
 
-  void sentTo(String backend) {
-    byBackend.merge(backend, 1, Integer::sum);
+  /** Takes the upstream, not its address: the address is a new string, made only when the log is on. */
+  void sentTo(Upstream backend) {
+    byBackend.merge(backend.address(), 1, Integer::sum);
   }
 
   void resent() {
