@@ -16,19 +16,7 @@ from pathlib import Path
 
 import bench
 import resize
-
-
-def thread_cpu(pid):
-    """CPU seconds of each live thread of `pid`, keyed by name and id."""
-    cpu = {}
-    for tid in os.listdir(f"/proc/{pid}/task"):
-        try:
-            name = Path(f"/proc/{pid}/task/{tid}/comm").read_text().strip()
-            fields = Path(f"/proc/{pid}/task/{tid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # the thread ended meanwhile
-        cpu[f"{name}#{tid}"] = (int(fields[11]) + int(fields[12])) / bench.CLK_TCK
-    return cpu
+from cpu_split import thread_cpu  # CPU seconds of each live thread, keyed by "name#tid"
 
 
 def group(thread):
