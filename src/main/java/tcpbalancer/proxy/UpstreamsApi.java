@@ -57,7 +57,9 @@ final class UpstreamsApi {
       .put("state", state.adminState().configName())
       .put("up", maint ? null : state.isUp()) // in maintenance nothing checks it
       .put("weight", upstream.weight())
+      .put("effectiveWeight", state.effectiveWeight()) // below weight while a slow start ramps it up
       .put("maxConns", upstream.maxConns())
+      .put("sendProxy", upstream.sendProxy().toString())
       .put("active", state.active())
       .put("total", state.total())
       .put("connectFailures", state.connectFailures())

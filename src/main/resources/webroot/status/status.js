@@ -104,7 +104,9 @@ function fillRow(row, u, r) {
   row.className = health;
   cell('state').innerHTML = u.state ? `<span class="badge ${u.state}">${u.state}</span>` : '–';
   cell('health').innerHTML = `<span class="badge ${health}">${health}</span>`;
-  cell('weight').textContent = u.weight;
+  // During a slow start the balancing uses a share of the weight: show it as "0.4 of 4".
+  const ramping = u.effectiveWeight !== undefined && u.effectiveWeight < u.weight;
+  cell('weight').textContent = ramping ? u.effectiveWeight.toFixed(1) + ' of ' + u.weight : u.weight;
   cell('active').textContent = u.maxConns > 0 ? u.active + ' / ' + u.maxConns : u.active;
   cell('conns').textContent = r ? number(r.conns) : '–';
   cell('to').textContent = r ? bytes(r.to) : '–';

@@ -121,8 +121,8 @@ class StatusPageTest {
           .put("maxConns", ProxyOptions.DEFAULT_MAX_CONNS));
         assertThat(snapshot.getJsonArray("upstreams")).hasSize(2);
         JsonObject first = upstream(snapshot, 0);
-        assertThat(first.fieldNames()).containsExactlyInAnyOrder("address", "state", "up", "weight", "maxConns",
-          "active", "total", "connectFailures", "bytesToUpstream", "bytesFromUpstream", "lastStateChange");
+        assertThat(first.fieldNames()).containsExactlyInAnyOrder("address", "state", "up", "weight", "effectiveWeight",
+          "maxConns", "sendProxy", "active", "total", "connectFailures", "bytesToUpstream", "bytesFromUpstream", "lastStateChange");
         assertThat(first.getBoolean("up")).isTrue();
         assertThat(first.getInteger("weight")).isEqualTo(1);
         test.completeNow();

@@ -72,8 +72,9 @@ class UpstreamsApiTest extends ProxyTestSupport {
     HttpResponse<Buffer> all = api.get("/upstreams");
     assertThat(all.statusCode()).isEqualTo(200);
     JsonObject first = new JsonObject().put("address", ups.get(0).address()).put("state", "ready").put("up", true)
-      .put("weight", 1).put("maxConns", 0).put("active", 1).put("total", 1L).put("connectFailures", 0L)
-      .put("bytesToUpstream", 0L).put("bytesFromUpstream", 2L).putNull("lastStateChange");
+      .put("weight", 1).put("effectiveWeight", 1.0).put("maxConns", 0).put("sendProxy", "off").put("active", 1)
+      .put("total", 1L).put("connectFailures", 0L).put("bytesToUpstream", 0L).put("bytesFromUpstream", 2L)
+      .putNull("lastStateChange");
     assertThat(all.bodyAsJsonArray()).isEqualTo(new JsonArray().add(first).add(first.copy()
       .put("address", ups.get(1).address()).put("active", 0).put("total", 0L).put("bytesFromUpstream", 0L)));
     assertThat(api.get("/upstreams/" + ups.get(0).address()).bodyAsJsonObject()).isEqualTo(first);
@@ -174,6 +175,26 @@ class UpstreamsApiTest extends ProxyTestSupport {
     assertThat(api.get("/upstreams").bodyAsJsonArray()).hasSize(2);
     assertThat(reached(api, 6)).doesNotContain("a");
     assertThat(api.get("/upstreams/" + ups.get(0).address()).statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  void anUpstreamAddedToARunningProxyShowsItsSlowStartWeightAndItsProxyHeader(Vertx vertx) {
+    List<TestUpstream> ups = startUpstreams(vertx, "a", "b").await();
+    ProxyVerticle proxy = deployProxy(vertx, new JsonObject().put("upstreams", addresses(ups.subList(0, 1)))
+      .put("slowStartMillis", 3_600_000).put("admin", new JsonObject().put("port", 0)), 2).await();
+    Api api = new Api(vertx, WebClient.create(vertx), proxy.runtime().admin().await().actualPort(), proxy);
+
+    HttpResponse<Buffer> added = api.post("/upstreams", new JsonObject().put("address", ups.get(1).address())
+      .put("weight", 4).put("sendProxy", "v2"));
+    assertThat(added.statusCode()).isEqualTo(201);
+    JsonObject joined = added.bodyAsJsonObject();
+    assertThat(joined.getString("sendProxy")).isEqualTo("v2");
+    assertThat(joined.getInteger("weight")).isEqualTo(4);
+    assertThat(joined.getDouble("effectiveWeight")).as("an hour's ramp has barely begun")
+      .isBetween(4 * SlowStart.FIRST_SHARE, 4 * 0.1);
+    JsonObject first = api.get("/upstreams/" + ups.get(0).address()).bodyAsJsonObject();
+    assertThat(first.getDouble("effectiveWeight")).as("there from the start: no ramp").isEqualTo(1.0);
+    assertThat(first.getString("sendProxy")).isEqualTo("off");
   }
 
   @Test
