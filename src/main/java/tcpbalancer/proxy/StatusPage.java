@@ -3,6 +3,7 @@ package tcpbalancer.proxy;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.StaticHandler;
+import tcpbalancer.flow.BoundedCounter;
 
 /**
  * The proxy's live status page on its admin endpoint (docs/admin.md, "Status page"): {@code GET /} is the page,
@@ -25,6 +26,7 @@ final class StatusPage {
   static void mount(Router router, Vertx vertx, ProxyRuntime runtime) {
     router.get(PAGE).handler(context -> context.reroute(FILES + "index.html"));
     router.get(FILES + "*").handler(StaticHandler.create("webroot/status").setMaxAgeSeconds(MAX_AGE_SECONDS));
-    router.get(EVENTS).handler(context -> StatusEvents.start(vertx, runtime, context.response()));
+    BoundedCounter streams = new BoundedCounter();
+    router.get(EVENTS).handler(context -> StatusEvents.start(vertx, runtime, context, streams));
   }
 }

@@ -6,7 +6,10 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.HostAndPort;
@@ -20,6 +23,7 @@ import io.vertx.junit5.VertxTestContext;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -145,6 +149,53 @@ class StatusPageTest {
         assertThat(upstream(snapshot, 1).getBoolean("up")).isTrue();
         test.completeNow();
       })));
+  }
+
+  @Test
+  void aProxyStreamsToABoundedNumberOfReadersAndTakesANewOneWhenOneLeaves(Vertx vertx, VertxTestContext test) {
+    HttpClient browsers = vertx.createHttpClient(new PoolOptions().setHttp1MaxSize(StatusEvents.MAX_STREAMS + 1));
+    proxyOver(vertx, List.of(vertx.createNetServer()))
+      .compose(admin -> {
+        List<Future<HttpClientResponse>> streams = new ArrayList<>();
+        for (int i = 0; i < StatusEvents.MAX_STREAMS; i++) {
+          streams.add(firstEvent(browsers, admin));
+        }
+        return Future.all(streams).compose(all -> browsers.request(HttpMethod.GET, admin.port(), admin.host(),
+            "/events").compose(request -> request.send()).compose(refused -> refused.body().map(body -> {
+              assertThat(refused.statusCode()).isEqualTo(503);
+              assertThat(refused.getHeader("retry-after")).isEqualTo("2");
+              assertThat(body.toJsonObject().getString("error")).contains("streams /events to 32 readers already");
+              return streams.get(0).result();
+            })))
+          .compose(first -> {
+            Promise<Void> closed = Promise.promise();
+            first.request().connection().closeHandler(v -> closed.complete());
+            first.request().connection().close();
+            return closed.future();
+          })
+          .compose(v -> firstEvent(browsers, admin)); // the stream that left made room
+      })
+      .eventually(() -> browsers.close()) // streams never end by themselves: the admin server's close would wait
+      .onComplete(test.succeeding(stream -> test.verify(() -> {
+        assertThat(stream.statusCode()).isEqualTo(200);
+        test.completeNow();
+      })));
+  }
+
+  /** A stream of /events, once its first snapshot came: the proxy counts it from then on. */
+  private static Future<HttpClientResponse> firstEvent(HttpClient client, HostAndPort admin) {
+    return client.request(HttpMethod.GET, admin.port(), admin.host(), "/events")
+      .compose(request -> request.send())
+      .compose(response -> {
+        Promise<HttpClientResponse> first = Promise.promise();
+        response.handler(data -> {
+          if (data.toString().contains("data: ")) {
+            first.tryComplete(response);
+          }
+        });
+        response.exceptionHandler(first::tryFail);
+        return first.future();
+      });
   }
 
   @Test
