@@ -77,6 +77,15 @@ class StartScriptTest {
   }
 
   @Test
+  void backendHasItsWholeHeapFromTheStartUnlessTheUserSetsOne() throws Exception {
+    assertThat(jvmOptions(command(env(), "backend", "-p", "9091"))).contains("-Xms144m", "-XX:TargetSurvivorRatio=90");
+    // The JVM refuses an initial heap over the maximum: a smaller heap of the user's must still start.
+    assertThat(jvmOptions(command(env("JAVA_OPTS", "-Xmx128m"), "backend", "-p", "9091")))
+      .noneMatch(option -> option.startsWith("-Xms"))
+      .endsWith("-Xmx128m");
+  }
+
+  @Test
   void clientUsesTheQuickCompilerOnly() throws Exception {
     assertThat(jvmOptions(command(env(), "client", "--proxy", "127.0.0.1:9090")))
       .contains("-XX:+UseSerialGC", "-Xmx96m", "-XX:TieredStopAtLevel=1");
