@@ -72,17 +72,9 @@ class StartScriptTest {
   @Test
   void backendGetsAHeapForItsBudgets() throws Exception {
     assertThat(jvmOptions(command(env(), "backend", "-p", "9091")))
-      .contains("-XX:+UseSerialGC", "-Xmx144m", "-XX:MaxDirectMemorySize=64m", "-XX:MaxMetaspaceSize=96m")
+      .contains("-XX:+UseSerialGC", "-Xmx144m", "-XX:MaxDirectMemorySize=64m", "-XX:MaxMetaspaceSize=96m",
+        "-XX:MinHeapFreeRatio=70", "-XX:MaxHeapFreeRatio=90", "-XX:TargetSurvivorRatio=90")
       .noneMatch(option -> option.startsWith("-XX:TieredStopAtLevel"));
-  }
-
-  @Test
-  void backendHasItsWholeHeapFromTheStartUnlessTheUserSetsOne() throws Exception {
-    assertThat(jvmOptions(command(env(), "backend", "-p", "9091"))).contains("-Xms144m", "-XX:TargetSurvivorRatio=90");
-    // The JVM refuses an initial heap over the maximum: a smaller heap of the user's must still start.
-    assertThat(jvmOptions(command(env("JAVA_OPTS", "-Xmx128m"), "backend", "-p", "9091")))
-      .noneMatch(option -> option.startsWith("-Xms"))
-      .endsWith("-Xmx128m");
   }
 
   @Test
