@@ -5,13 +5,13 @@ import com.drew.imaging.jpeg.JpegProcessingException;
 import com.drew.metadata.Metadata;
 import com.drew.metadata.exif.ExifIFD0Directory;
 import com.drew.metadata.exif.ExifReader;
+import com.twelvemonkeys.imageio.stream.ByteArrayImageInputStream;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.List;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
-import javax.imageio.stream.MemoryCacheImageInputStream;
 import org.imgscalr.Scalr;
 import tcpbalancer.protocol.OutputFormat;
 import tcpbalancer.protocol.ResizeMode;
@@ -91,7 +91,8 @@ public final class ImageResizer {
     if (encoded.length == 0) {
       throw new StatusException(Status.EMPTY_IMAGE, "the image is empty (0 bytes)");
     }
-    ImageInputStream input = new MemoryCacheImageInputStream(new ByteArrayInputStream(encoded));
+    // Read from the array itself: a MemoryCacheImageInputStream would copy it, 8 KB at a time, as it is read.
+    ImageInputStream input = new ByteArrayImageInputStream(encoded);
     ImageReader reader = SourceFormat.readerFor(input);
     try {
       String format = SourceFormat.of(reader);

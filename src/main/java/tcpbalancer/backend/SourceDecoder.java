@@ -1,10 +1,10 @@
 package tcpbalancer.backend;
 
+import com.twelvemonkeys.imageio.stream.ByteArrayImageInputStream;
 import java.awt.Rectangle;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBuffer;
 import java.awt.image.PixelInterleavedSampleModel;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -16,7 +16,6 @@ import javax.imageio.ImageReadParam;
 import javax.imageio.ImageReader;
 import javax.imageio.ImageTypeSpecifier;
 import javax.imageio.stream.ImageInputStream;
-import javax.imageio.stream.MemoryCacheImageInputStream;
 import tcpbalancer.protocol.ResizeMode;
 import tcpbalancer.protocol.Status;
 import tcpbalancer.protocol.StatusException;
@@ -101,7 +100,7 @@ final class SourceDecoder {
         byte[] firstScan = ProgressiveJpeg.firstScanOnly(encoded);
         if (firstScan != null) {
           jpeg = firstScan;
-          reader.setInput(new MemoryCacheImageInputStream(new ByteArrayInputStream(firstScan)), true, true);
+          reader.setInput(new ByteArrayImageInputStream(firstScan), true, true);
         }
       }
       if (viaLibjpeg) {

@@ -72,7 +72,8 @@ class StartScriptTest {
   @Test
   void backendGetsAHeapForItsBudgets() throws Exception {
     assertThat(jvmOptions(command(env(), "backend", "-p", "9091")))
-      .contains("-XX:+UseSerialGC", "-Xmx144m", "-XX:MaxDirectMemorySize=64m", "-XX:MaxMetaspaceSize=96m")
+      .contains("-XX:+UseSerialGC", "-Xmx144m", "-XX:MaxDirectMemorySize=64m", "-XX:MaxMetaspaceSize=96m",
+        "-XX:MinHeapFreeRatio=70", "-XX:MaxHeapFreeRatio=90", "-XX:TargetSurvivorRatio=90")
       .noneMatch(option -> option.startsWith("-XX:TieredStopAtLevel"));
   }
 
