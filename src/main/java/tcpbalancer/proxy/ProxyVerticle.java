@@ -92,7 +92,7 @@ public class ProxyVerticle extends VerticleBase {
     StartGate gate = new StartGate(vertx);
     // The runtime may get ready on the event loop of the instance that created it: listen from this one's.
     Promise<Void> runtimeReady = ((ContextInternal) context).promise();
-    runtime.ready().onComplete(runtimeReady);
+    StartGate.opened(context).onComplete(v -> runtime.ready().onComplete(runtimeReady));
     runtimeReady.future()
       .compose(v -> checkCertificates())
       .compose(v -> server.listen(options.port(), options.host()).recover(this::cannotListen))

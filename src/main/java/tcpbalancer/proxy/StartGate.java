@@ -3,6 +3,7 @@ package tcpbalancer.proxy;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Closeable;
 import io.vertx.core.Completable;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -17,6 +18,9 @@ import io.vertx.core.internal.VertxInternal;
  * logs {@code IllegalStateException: Promise already completed}. Vert.x runs its close hooks before it fails
  * starts, so this gate, one of those hooks, hears of the close first: from then on it holds the start back for
  * good and has the verticle undo what it started instead. A start that completed first is stopped as usual.
+ *
+ * <p>The gate completes Vert.x's promise in its lock only if Vert.x has hooked that promise to {@link #future()},
+ * which it does once {@code start()} has returned: the start's work therefore begins from {@link #opened(Context)}.
  */
 final class StartGate implements Closeable {
 
@@ -33,6 +37,18 @@ final class StartGate implements Closeable {
   /** What {@code start()} returns. */
   Future<Void> future() {
     return started.future();
+  }
+
+  /**
+   * Completes on the next turn of {@code context}'s event loop, after {@code start()} returned. A start passed
+   * before (an instance joining a port another instance bound listens at once) would reach Vert.x's promise out of
+   * the lock, where a close could fail it between the two: "Promise already completed", and an instance that
+   * listens on with nobody to stop it.
+   */
+  static Future<Void> opened(Context context) {
+    Promise<Void> opened = Promise.promise();
+    context.runOnContext(opened::complete);
+    return opened.future();
   }
 
   /**

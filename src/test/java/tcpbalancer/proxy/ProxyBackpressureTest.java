@@ -54,7 +54,10 @@ class ProxyBackpressureTest {
 
     try (JarProcess proxy = JarProcess.launcher(dir, Map.of(),
       List.of("-Xmx64m", "-XX:MaxDirectMemorySize=32m", "-Dio.netty.leakDetection.level=paranoid"),
-      "proxy", "-p", "0", "--host", "127.0.0.1", "--instances", "1", "-u", "127.0.0.1:" + sourcePort)) {
+      // The source is no tcpbalancer backend: the default resize check would take it down (and the transfers
+      // with it, the proxy closing its connections) after three failed checks, 6 s, a time a loaded machine takes.
+      "proxy", "-p", "0", "--host", "127.0.0.1", "--instances", "1", "--check", "connect",
+      "-u", "127.0.0.1:" + sourcePort)) {
       int proxyPort = Integer.parseInt(proxy.awaitLine("listening on 127\\.0\\.0\\.1:(\\d+)").group(1));
 
       NetClient client = vertx.createNetClient();

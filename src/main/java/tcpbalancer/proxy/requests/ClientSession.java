@@ -2,9 +2,11 @@ package tcpbalancer.proxy.requests;
 
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.SocketAddress;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tcpbalancer.protocol.FrameHeader;
@@ -31,6 +33,11 @@ import tcpbalancer.proxy.UpstreamState;
 final class ClientSession implements FrameStream.Listener {
 
   private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
+  /**
+   * Told the client's address, on its event loop, while a session reads nothing more until its client reads: paused
+   * on a full write queue with every request it read answered. Tests wait for it (a stalled reader's steady state).
+   */
+  static volatile Consumer<SocketAddress> waitingForItsReader = address -> { };
 
   private final NetSocket socket;
   private final BackendPool pool;
@@ -260,6 +267,9 @@ final class ClientSession implements FrameStream.Listener {
         lastBodyProgress = System.nanoTime(); // the time it waited for us is not its stall
         frames.resume();
       }
+    }
+    if (paused && pending.isEmpty() && socket.writeQueueFull()) {
+      waitingForItsReader.accept(socket.remoteAddress());
     }
   }
 
