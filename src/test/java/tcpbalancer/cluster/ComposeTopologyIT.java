@@ -139,10 +139,10 @@ class ComposeTopologyIT {
         awaitUpstreams(hosts, proxy, proxyLogBeforeFreeze, Duration.ofSeconds(30), "backend-1", "backend-4");
         System.out.printf("ComposeTopologyIT: the proxy dropped the frozen backend-3 (the master) from its list %.2f s "
           + "after the freeze%n", (System.nanoTime() - frozenAt) / 1e9);
-        // A run long enough (some 10 s) that a survivor the others stopped hearing from after the change of master
+        // A run long enough (some 15 s) that a survivor the others stopped hearing from after the change of master
         // would be dropped before its end (the heartbeat timeout is 10 s).
-        String whileFrozen = runClient(hosts, compose.get("client"), dir.resolve("out-4"), List.of("--times", "8"));
-        assertThat(whileFrozen).contains((8 * samples) + " sent, " + (8 * samples) + " resized, 0 failed");
+        String whileFrozen = runClient(hosts, compose.get("client"), dir.resolve("out-4"), List.of("--times", "12"));
+        assertThat(whileFrozen).contains((12 * samples) + " sent, " + (12 * samples) + " resized, 0 failed");
         // The survivors chose a new master among themselves and kept one another: every list the proxy went through
         // while backend-3 was frozen, from dropping it to the end of the client's run, held backend-1 and backend-4.
         List<String> proxyLines = List.of(proxy.output().split("\n"));
