@@ -67,7 +67,8 @@ public final class BackendDirectory {
 
   /**
    * The backends of live nodes; entries left by dead nodes are removed on the way, unless the node is back
-   * (or was announced again) by the time they are removed.
+   * (or was announced again) by the time they are removed. A node that sees no other (alone after a split, or
+   * forgetting the others while it merges) cannot tell the dead from the cut off, and removes nothing.
    */
   public static Future<List<Entry>> list(Vertx vertx, Set<String> liveNodeIds) {
     return map(vertx).compose(map -> map.entries().map(entries -> {
@@ -78,7 +79,7 @@ public final class BackendDirectory {
         Entry backend = Entry.fromJson(entry.getValue());
         if (liveNodeIds.contains(backend.nodeId())) {
           live.add(backend);
-        } else if (!liveNow.contains(backend.nodeId())) {
+        } else if (liveNow.size() > 1 && !liveNow.contains(backend.nodeId())) {
           map.removeIfPresent(entry.getKey(), entry.getValue());
         }
       }

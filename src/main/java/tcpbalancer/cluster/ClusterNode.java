@@ -127,6 +127,24 @@ public final class ClusterNode implements Shareable {
     });
   }
 
+  /**
+   * Calls {@code onStarted} when this node starts merging back into the cluster after a split, and {@code onEnded}
+   * when the merge is over, whether it joined or not. In between, this node's member list holds only itself (Hazelcast
+   * forgets its old cluster before it joins the other), so {@link #liveNodeIds} says nothing of the others. Both run
+   * on Hazelcast's merge thread, before it goes on: they must not block. Returns the registration (for
+   * {@link #removeMergeListener}).
+   */
+  public UUID onMerge(Runnable onStarted, Runnable onEnded) {
+    return clusterManager.getHazelcastInstance().getLifecycleService().addLifecycleListener(event -> {
+      LifecycleEvent.LifecycleState state = event.getState();
+      if (state == LifecycleEvent.LifecycleState.MERGING) {
+        onStarted.run();
+      } else if (state == LifecycleEvent.LifecycleState.MERGED || state == LifecycleEvent.LifecycleState.MERGE_FAILED) {
+        onEnded.run();
+      }
+    });
+  }
+
   public void removeMergeListener(UUID registration) {
     clusterManager.getHazelcastInstance().getLifecycleService().removeLifecycleListener(registration);
   }

@@ -5,7 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.LifecycleEvent;
+import com.hazelcast.instance.impl.HazelcastInstanceProxy;
+import com.hazelcast.instance.impl.Node;
 import io.vertx.core.DeploymentOptions;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -13,12 +18,14 @@ import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.SocketAddress;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -117,6 +124,62 @@ class ClusterDiscoveryTest {
       .contains(" upstream=127.0.0.1:" + b1.actualPort() + " ");
     assertThat(answeringBackends(proxyNode.vertx(), proxy.actualPort(), 3)).containsOnly("b3");
     raw.close().await();
+  }
+
+  @Test
+  void theProxyKeepsItsListWhileItsNodeMergesBackIntoTheCluster() throws Exception {
+    // The backends' nodes start first: the oldest member is Hazelcast's master, which the proxy's node rejoins.
+    ClusterNodes.Node first = cluster.start();
+    ClusterNodes.Node second = cluster.start();
+    ClusterNodes.Node proxyNode = cluster.start();
+    ClusterNodes.deployWorkers(first.vertx(), 1).await();
+    ClusterNodes.deployBackend(first.vertx(), new JsonObject().put("name", "b1")).await();
+    ClusterNodes.deployWorkers(second.vertx(), 1).await();
+    ClusterNodes.deployBackend(second.vertx(), new JsonObject().put("name", "b2")).await();
+    ProxyVerticle proxy = new ProxyVerticle();
+    proxyNode.vertx().deployVerticle(proxy, new DeploymentOptions().setConfig(new JsonObject()
+      .put("host", "127.0.0.1").put("port", 0).put("checkIntervalMillis", 200))).await();
+    UpstreamGroup group = proxy.runtime().group();
+    awaitUpstreams("both backends discovered", group, 2);
+    List<String> before = group.upstreams().stream().map(state -> state.upstream().address()).sorted().toList();
+
+    List<Integer> sizes = Collections.synchronizedList(new ArrayList<>());
+    Consumer<List<UpstreamState>> recorder = list -> sizes.add(list.size());
+    group.onChange(recorder);
+    HazelcastInstance hazelcast = proxyNode.clusterManager().getHazelcastInstance();
+    CompletableFuture<LifecycleEvent.LifecycleState> mergeEnd = new CompletableFuture<>();
+    // From the moment the proxy's node starts merging, announcements keep reaching its proxy (at most 1,000, 5 ms
+    // apart, delivered locally, as the cluster's would be): each has it look at the directory again, also while its
+    // node knows no member but itself, between forgetting the cluster and having joined it again.
+    Vertx vertx = proxyNode.vertx();
+    AtomicInteger published = new AtomicInteger();
+    long[] announcing = {-1};
+    hazelcast.getLifecycleService().addLifecycleListener(event -> {
+      if (event.getState() == LifecycleEvent.LifecycleState.MERGING) {
+        announcing[0] = vertx.setPeriodic(5, id -> {
+          if (published.incrementAndGet() <= 1_000) {
+            vertx.eventBus().publish(BackendDirectory.CHANGED_ADDRESS, new JsonObject(),
+              new DeliveryOptions().setLocalOnly(true));
+          }
+        });
+      } else if (event.getState() == LifecycleEvent.LifecycleState.MERGED
+        || event.getState() == LifecycleEvent.LifecycleState.MERGE_FAILED) {
+        vertx.cancelTimer(announcing[0]);
+        mergeEnd.complete(event.getState());
+      }
+    });
+    // What Hazelcast's split-brain check does on the smaller side of a split: forget the cluster, join the master's.
+    Node node = ((HazelcastInstanceProxy) hazelcast).getOriginal().node;
+    node.getClusterService().merge(node.getClusterService().getMasterAddress());
+    assertThat(mergeEnd.get(60, TimeUnit.SECONDS)).isEqualTo(LifecycleEvent.LifecycleState.MERGED);
+    assertThat(published.get()).as("announcements published during the merge").isPositive();
+
+    awaitUpstreams("both backends listed after the merge", group, 2);
+    group.removeOnChange(recorder);
+    assertThat(group.upstreams().stream().map(state -> state.upstream().address()).sorted().toList())
+      .isEqualTo(before);
+    assertThat(sizes).as("the sizes the proxy's list went through while its node merged").doesNotContain(0);
+    assertThat(answeringBackends(proxyNode.vertx(), proxy.actualPort(), 4)).containsExactlyInAnyOrder("b1", "b2");
   }
 
   private static List<Integer> ports(UpstreamGroup group) {

@@ -30,7 +30,8 @@ import tcpbalancer.testing.JarProcess;
  * It proves the cluster works: the proxy discovers the backends with no upstream list, the client's images are
  * all resized with answers from every backend, a backend host killed mid-run loses no image and gets no new
  * connection later than 2 s after the kill (measured from the proxy's access log under a stream of connections
- * from netcat), and a backend started later receives traffic.
+ * from netcat), a backend started later receives traffic, and a frozen backend that is Hazelcast's master (it
+ * starts first) is dropped without the others dropping one another, merges back when it runs again and gets traffic.
  */
 @Timeout(value = 10, unit = java.util.concurrent.TimeUnit.MINUTES)
 class ComposeTopologyIT {
@@ -69,9 +70,13 @@ class ComposeTopologyIT {
       .host("client", 20);
     try (hosts) {
       hosts.create();
-      JarProcess proxy = start(hosts, "proxy", withAccessLog(compose.get("proxy")));
+      // backend-3 starts first, alone, so that it is the cluster's oldest member (Hazelcast's master) when it is
+      // frozen below: the survivors must then elect a new master among themselves, the case that split them.
       Map<String, JarProcess> backends = new LinkedHashMap<>();
-      for (String backend : List.of("backend-1", "backend-2", "backend-3")) {
+      backends.put("backend-3", start(hosts, "backend-3", compose.get("backend-3")));
+      backends.get("backend-3").awaitLine("Backend backend-3 listening on", 0, START);
+      JarProcess proxy = start(hosts, "proxy", withAccessLog(compose.get("proxy")));
+      for (String backend : List.of("backend-1", "backend-2")) {
         backends.put(backend, start(hosts, backend, compose.get(backend)));
       }
 
@@ -128,11 +133,25 @@ class ComposeTopologyIT {
       // backend-3's host freezes, like a paused VM: the cluster drops it, and work goes on without it.
       JarProcess backend3 = backends.get("backend-3");
       int proxyLogBeforeFreeze = proxy.lineCount();
+      long frozenAt = System.nanoTime();
       hosts.freeze("backend-3");
       try {
         awaitUpstreams(hosts, proxy, proxyLogBeforeFreeze, Duration.ofSeconds(30), "backend-1", "backend-4");
-        String whileFrozen = runClient(hosts, compose.get("client"), dir.resolve("out-4"), List.of("--times", "2"));
-        assertThat(whileFrozen).contains((2 * samples) + " sent, " + (2 * samples) + " resized, 0 failed");
+        System.out.printf("ComposeTopologyIT: the proxy dropped the frozen backend-3 (the master) from its list %.2f s "
+          + "after the freeze%n", (System.nanoTime() - frozenAt) / 1e9);
+        // A run long enough (some 15 s) that a survivor the others stopped hearing from after the change of master
+        // would be dropped before its end (the heartbeat timeout is 10 s).
+        String whileFrozen = runClient(hosts, compose.get("client"), dir.resolve("out-4"), List.of("--times", "12"));
+        assertThat(whileFrozen).contains((12 * samples) + " sent, " + (12 * samples) + " resized, 0 failed");
+        // The survivors chose a new master among themselves and kept one another: every list the proxy went through
+        // while backend-3 was frozen, from dropping it to the end of the client's run, held backend-1 and backend-4.
+        List<String> proxyLines = List.of(proxy.output().split("\n"));
+        List<String> lists = proxyLines.subList(proxyLogBeforeFreeze, proxyLines.size()).stream()
+          .filter(line -> line.contains("now balances over")).toList();
+        assertThat(lists).as("the proxy's lists while the master was frozen").isNotEmpty()
+          .allMatch(line -> line.contains("backend-1:9091") && line.contains(hosts.address("backend-4") + ":9091"));
+        System.out.printf("ComposeTopologyIT: while backend-3 was frozen the proxy's list held backend-1 and backend-4 "
+          + "throughout (%d lists, %.1f s)%n", lists.size(), (System.nanoTime() - frozenAt) / 1e9);
       } finally {
         hosts.thaw("backend-3");
       }
@@ -281,10 +300,10 @@ class ComposeTopologyIT {
   /**
    * Waits until the proxy logs that it balances over exactly {@code backends}, in a line after line {@code from}.
    * It names each upstream by its cluster member's host: a name for the seed members of compose, an address for
-   * the others.
+   * the others. Returns the index of that line.
    */
-  private static void awaitUpstreams(NetworkNamespaces hosts, JarProcess proxy, int from, Duration limit,
-                                     String... backends) throws InterruptedException {
+  private static int awaitUpstreams(NetworkNamespaces hosts, JarProcess proxy, int from, Duration limit,
+                                    String... backends) throws InterruptedException {
     Set<String> wanted = Set.of(backends);
     long deadline = System.nanoTime() + limit.toNanos();
     Set<String> current = Set.of();
@@ -306,6 +325,7 @@ class ComposeTopologyIT {
         current.add(hosts.hostAt(host) != null ? hosts.hostAt(host) : host);
       }
     }
+    return from - 1;
   }
 
   /** Waits for the client's progress line that reports at least {@code percent}; returns the share it reports. */
