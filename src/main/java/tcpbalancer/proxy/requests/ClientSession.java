@@ -1,9 +1,8 @@
 package tcpbalancer.proxy.requests;
 
+import io.netty.util.collection.LongObjectHashMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetSocket;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,7 +38,7 @@ final class ClientSession implements FrameStream.Listener {
   private final Runnable onClosed;
   private final FrameStream frames;
   /** The client's requests not yet answered, by id: a reused id is refused; each is released once it ends. */
-  private final Map<Long, ProxiedRequest> pending = new HashMap<>();
+  private final LongObjectHashMap<ProxiedRequest> pending = new LongObjectHashMap<>();
   private long bytesHeld;
   /** The request whose body is being read, or null between frames. */
   private ProxiedRequest current;
