@@ -38,6 +38,10 @@ final class BackendLink {
     return upstream;
   }
 
+  FlushBatch flushBatch() {
+    return pool.flushBatch();
+  }
+
   int inFlight() {
     return inFlight;
   }

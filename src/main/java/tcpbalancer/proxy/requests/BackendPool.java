@@ -28,6 +28,7 @@ final class BackendPool {
   private final int retries;
   private final boolean closeWhenDown;
   private final Map<UpstreamState, BackendLink> links = new HashMap<>();
+  private final FlushBatch flushBatch = new FlushBatch();
   /** Requests no backend has room for, oldest first; their clients read nothing more meanwhile. */
   private final ArrayDeque<ProxiedRequest> waiting = new ArrayDeque<>();
   private final Map<UpstreamState, Consumer<UpstreamState.StateChange>> downWatches = new HashMap<>();
@@ -60,6 +61,11 @@ final class BackendPool {
 
   RequestMeters meters() {
     return meters;
+  }
+
+  /** The instance's writes made while it handles a read, flushed when it is handled. */
+  FlushBatch flushBatch() {
+    return flushBatch;
   }
 
   /** A new request from a client: sent now, or queued behind those already waiting. */

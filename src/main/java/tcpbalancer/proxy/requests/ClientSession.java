@@ -37,6 +37,7 @@ final class ClientSession implements FrameStream.Listener {
   private final RequestAccessEntry access;
   private final Runnable onClosed;
   private final FrameStream frames;
+  private final FrameWriter writer;
   /** The client's requests not yet answered, by id: a reused id is refused; each is released once it ends. */
   private final LongObjectHashMap<ProxiedRequest> pending = new LongObjectHashMap<>();
   private long bytesHeld;
@@ -58,7 +59,8 @@ final class ClientSession implements FrameStream.Listener {
     this.proxyName = proxyName;
     this.access = access;
     this.onClosed = onClosed;
-    this.frames = new FrameStream(new RawReads(socket), PoolSizing.MAX_FRAME_SIZE, this);
+    this.frames = new FrameStream(new RawReads(socket, pool.flushBatch()), PoolSizing.MAX_FRAME_SIZE, this);
+    this.writer = new FrameWriter(socket, pool.flushBatch());
   }
 
   void start() {
@@ -193,7 +195,7 @@ final class ClientSession implements FrameStream.Listener {
     pending.remove(request.clientId);
     bytesHeld -= request.heldBytes();
     pool.meters().held(-request.heldBytes());
-    socket.write(FrameHeaders.frame(FrameType.RESIZE_RESPONSE, request.clientId, body));
+    writer.write(FrameHeaders.response(writer.alloc(), request.clientId, body));
     if (overBudget != null && bytesHeld + overBudget.heldBytes() <= PoolSizing.CLIENT_RESEND_BUDGET) {
       ProxiedRequest next = overBudget;
       overBudget = null;

@@ -13,29 +13,14 @@ import tcpbalancer.protocol.FrameType;
 
 /**
  * Writes a frame of docs/protocol.md around body bytes the proxy relays as they are: only the request id differs
- * between a client's side and a backend's side of the proxy. The body is not copied: header and body pieces are
- * joined as one Netty composite buffer, so one write (one system call, one segment) carries them. A request's is
- * all direct ({@link #request}), so Netty writes it as it is; an answer's (small, on the heap) is copied once into
- * Netty's direct buffer for the socket.
+ * between a client's side and a backend's side of the proxy. A request's body is not copied: header and body pieces
+ * are joined as one Netty composite buffer, all direct ({@link #request}), so one write (one system call, one
+ * segment) carries them as they are. An answer's (small, on the heap) is copied once, with its header, into one
+ * direct buffer ({@link #response}).
  */
 final class FrameHeaders {
 
   private FrameHeaders() {
-  }
-
-  /** The header of a frame of {@code bodySize} bytes followed by {@code pieces} (which may be the start only). */
-  static Buffer frame(FrameType type, long requestId, int bodySize, List<Buffer> pieces) {
-    ByteBuf[] parts = new ByteBuf[pieces.size() + 1];
-    parts[0] = Unpooled.buffer(Frame.HEADER_SIZE, Frame.HEADER_SIZE)
-      .writeShort(Frame.MAGIC)
-      .writeByte(Frame.VERSION)
-      .writeByte(type.code())
-      .writeInt((int) requestId)
-      .writeInt(bodySize);
-    for (int i = 0; i < pieces.size(); i++) {
-      parts[i + 1] = ((BufferInternal) pieces.get(i)).getByteBuf();
-    }
-    return BufferInternal.buffer(parts.length == 1 ? parts[0] : Unpooled.wrappedBuffer(parts.length, parts));
   }
 
   /**
@@ -65,9 +50,20 @@ final class FrameHeaders {
     return ((BufferImpl) buffer).byteBuf();
   }
 
-  /** The whole frame around {@code body}. */
-  static Buffer frame(FrameType type, long requestId, Buffer body) {
-    return frame(type, requestId, body.length(), body.length() == 0 ? List.of() : List.of(body));
+  /**
+   * A response frame for a client: header and {@code body} copied into one direct buffer from {@code alloc}. Netty
+   * would copy a heap frame into a direct buffer of its own anyway; copied here, the write needs no composite.
+   */
+  static ByteBuf response(ByteBufAllocator alloc, long requestId, Buffer body) {
+    ByteBuf bytes = byteBuf(body);
+    int size = bytes.readableBytes();
+    return alloc.directBuffer(Frame.HEADER_SIZE + size, Frame.HEADER_SIZE + size)
+      .writeShort(Frame.MAGIC)
+      .writeByte(Frame.VERSION)
+      .writeByte(FrameType.RESIZE_RESPONSE.code())
+      .writeInt((int) requestId)
+      .writeInt(size)
+      .writeBytes(bytes, bytes.readerIndex(), size);
   }
 
   /** Pieces of one body as one buffer, without copying them. */

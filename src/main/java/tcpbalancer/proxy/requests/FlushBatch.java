@@ -1,0 +1,45 @@
+package tcpbalancer.proxy.requests;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Defers the flushes of the frames one proxy instance writes while it handles a read, to one flush per socket when
+ * that read is handled. Vert.x flushes a write at once unless it is made during a read of the same socket, and in
+ * request mode most writes are not: a backend connection's read of k answers writes to the clients they belong to,
+ * and the requests those answers make room for go to other backend connections. Flushed one by one, each frame was
+ * a system call and a loopback segment of its own; the kernel's TCP work was most of the proxy's CPU per request.
+ * Every read of request mode's sockets is handled between {@link #begin} and {@link #end} ({@link RawReads}), so no
+ * write waits past the event-loop task that made it. Runs on the instance's event loop.
+ */
+final class FlushBatch {
+
+  /** Writers written to in the current read and not flushed yet, each once. */
+  private final List<FrameWriter> unflushed = new ArrayList<>();
+  private int depth;
+
+  /** A read is being handled (reads nest: a write can make Vert.x deliver a read of another socket). */
+  void begin() {
+    depth++;
+  }
+
+  /** The read is handled: the outermost one flushes every socket written to meanwhile. */
+  void end() {
+    if (--depth == 0 && !unflushed.isEmpty()) {
+      // A flush can run handlers (a write queue drained) that write again: with depth 0 those flush at once.
+      for (int i = 0; i < unflushed.size(); i++) {
+        unflushed.get(i).flushNow();
+      }
+      unflushed.clear();
+    }
+  }
+
+  /** Whether a write now may leave its flush to {@link #end}. */
+  boolean active() {
+    return depth > 0;
+  }
+
+  void flushLater(FrameWriter writer) {
+    unflushed.add(writer);
+  }
+}
