@@ -16,22 +16,34 @@ final class FlushBatch {
 
   /** Writers written to in the current read and not flushed yet, each once. */
   private final List<FrameWriter> unflushed = new ArrayList<>();
+  private final Runnable flushAll = this::flushAll;
   private int depth;
+  private boolean flushScheduled;
 
   /** A read is being handled (reads nest: a write can make Vert.x deliver a read of another socket). */
   void begin() {
     depth++;
   }
 
-  /** The read is handled: the outermost one flushes every socket written to meanwhile. */
+  /**
+   * The read is handled: once the outermost one is, every socket written to is flushed by a task of the event loop,
+   * which Netty runs when it has handled every socket that was ready in this pass over them, so that the frames
+   * other reads of the same pass write to a socket go out with the same flush.
+   */
   void end() {
-    if (--depth == 0 && !unflushed.isEmpty()) {
-      // A flush can run handlers (a write queue drained) that write again: with depth 0 those flush at once.
-      for (int i = 0; i < unflushed.size(); i++) {
-        unflushed.get(i).flushNow();
-      }
-      unflushed.clear();
+    if (--depth == 0 && !unflushed.isEmpty() && !flushScheduled) {
+      flushScheduled = true;
+      unflushed.get(0).executor().execute(flushAll);
     }
+  }
+
+  private void flushAll() {
+    flushScheduled = false;
+    // A flush can run handlers (a write queue drained) that write again: outside a read, those flush at once.
+    for (int i = 0; i < unflushed.size(); i++) {
+      unflushed.get(i).flushNow();
+    }
+    unflushed.clear();
   }
 
   /** Whether a write now may leave its flush to {@link #end}. */

@@ -10,6 +10,7 @@ import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.impl.MessageWrite;
 import io.vertx.core.net.impl.VertxConnection;
+import java.util.concurrent.Executor;
 
 /**
  * Writes whole frames (Netty buffers whose reference the write takes over) to one socket of request mode, through
@@ -43,6 +44,11 @@ final class FrameWriter {
   /** The allocator of the socket's channel, for the frames written here. */
   ByteBufAllocator alloc() {
     return context.alloc();
+  }
+
+  /** The event loop of the socket, where {@link FlushBatch} runs its flushes. */
+  Executor executor() {
+    return context.executor();
   }
 
   void flushNow() {
