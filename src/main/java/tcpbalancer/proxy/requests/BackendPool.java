@@ -63,7 +63,7 @@ final class BackendPool {
     return meters;
   }
 
-  /** The instance's writes made while it handles a read, flushed when it is handled. */
+  /** The instance's writes made while it handles reads, flushed once per socket after the event loop's pass. */
   FlushBatch flushBatch() {
     return flushBatch;
   }

@@ -4,17 +4,19 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Defers the flushes of the frames one proxy instance writes while it handles a read, to one flush per socket when
- * that read is handled. Vert.x flushes a write at once unless it is made during a read of the same socket, and in
- * request mode most writes are not: a backend connection's read of k answers writes to the clients they belong to,
- * and the requests those answers make room for go to other backend connections. Flushed one by one, each frame was
- * a system call and a loopback segment of its own; the kernel's TCP work was most of the proxy's CPU per request.
- * Every read of request mode's sockets is handled between {@link #begin} and {@link #end} ({@link RawReads}), so no
- * write waits past the event-loop task that made it. Runs on the instance's event loop.
+ * Defers the flushes of the frames one proxy instance writes while it handles reads, to one flush per socket after
+ * the event loop's pass over the sockets that were ready. Vert.x flushes a write at once unless it is made during a
+ * read of the same socket, and in request mode most writes are not: a backend connection's read of k answers writes
+ * to the clients they belong to, and the requests those answers make room for may go to other backend connections.
+ * Flushed one by one, each frame was a system call and a loopback segment of its own (1.6 writes a request on the
+ * dry run, 0.6 so: bench/RESULTS.md, "Branch `reqcpu`"); the kernel's TCP work was most of the proxy's CPU.
+ * Every read of request mode's sockets is handled between {@link #begin} and {@link #end} ({@link RawReads}); a
+ * write made outside a read (a timer, a connect, a drained queue) is flushed at once, as before. Runs on the
+ * instance's event loop.
  */
 final class FlushBatch {
 
-  /** Writers written to in the current read and not flushed yet, each once. */
+  /** Writers written to in this pass's reads and not flushed yet, each once. */
   private final List<FrameWriter> unflushed = new ArrayList<>();
   private final Runnable flushAll = this::flushAll;
   private int depth;
@@ -46,7 +48,7 @@ final class FlushBatch {
     unflushed.clear();
   }
 
-  /** Whether a write now may leave its flush to {@link #end}. */
+  /** Whether a write now may leave its flush to the task after the pass. */
   boolean active() {
     return depth > 0;
   }

@@ -10,13 +10,14 @@ import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.impl.MessageWrite;
 import io.vertx.core.net.impl.VertxConnection;
+import io.vertx.core.spi.metrics.Metrics;
 import java.util.concurrent.Executor;
 
 /**
  * Writes whole frames (Netty buffers whose reference the write takes over) to one socket of request mode, through
  * Vert.x's outbound queue as {@code NetSocket.write} does, so order and backpressure ({@code writeQueueFull}, the
- * drain handler) are Vert.x's; but a write made while its instance handles a read is flushed when that read is
- * handled ({@link FlushBatch}), not at once. A write that had to wait in Vert.x's queue (the socket was not writable)
+ * drain handler) are Vert.x's; but a write made while its instance handles a read is flushed with the others of
+ * the event loop's pass over its ready sockets ({@link FlushBatch}), not at once. A write that had to wait in Vert.x's queue (the socket was not writable)
  * is written when the queue drains, and flushed by Vert.x as any other. What cannot be written is released: by
  * Netty when the write fails, here when Vert.x's queue drops it (the socket closed). Used on the socket's event loop.
  */
@@ -66,6 +67,9 @@ final class FrameWriter {
     @Override
     public void write() {
       if (batch.active()) {
+        if (Metrics.METRICS_ENABLED) {
+          connection.reportsBytesWritten(frame); // as Vert.x's own write does: vertx_net_*_bytes_written
+        }
         context.write(frame, noPromise);
         if (!flushPending) {
           flushPending = true;

@@ -16,7 +16,7 @@ import io.vertx.core.streams.ReadStream;
  * then copies back into direct memory, and the heap garbage costs the collector: for a proxy relaying image
  * bodies those two copies were most of its CPU per request. Pause and resume are the socket's own (reads that
  * were in flight when it paused wait in Vert.x's queue, as Netty buffers, until it resumes). Each read is handled
- * within its instance's {@link FlushBatch}: what the handler writes is flushed once per socket when it returns.
+ * within its instance's {@link FlushBatch}: what the handler writes is flushed once per socket after the pass.
  */
 final class RawReads implements ReadStream<Buffer> {
 
