@@ -81,8 +81,8 @@ def one_run(settings, side, rounds, strace_dir, run):
                 proxy_before, backends_before = thread_cpu(proxy.process.pid), backends.usage()
                 tracer = start_strace(proxy.process.pid, strace_dir, run)
                 try:
-                    report, client = bench.run_client(settings, work, port, bench.DRY_RUN_ARGS + ["--times", str(rounds)],
-                                                      folder)
+                    report, client = bench.run_client(settings, work, port,
+                                                      bench.DRY_RUN_ARGS + ["--times", str(rounds)], folder)
                 finally:
                     stop_strace(tracer)
                 proxy_after, backends_used = thread_cpu(proxy.process.pid), backends.cpu_since(backends_before)

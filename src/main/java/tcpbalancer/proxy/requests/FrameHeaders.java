@@ -15,8 +15,8 @@ import tcpbalancer.protocol.FrameType;
  * Writes a frame of docs/protocol.md around body bytes the proxy relays as they are: only the request id differs
  * between a client's side and a backend's side of the proxy. A request's body is not copied (but for a small one):
  * header and body pieces are joined as one Netty composite buffer, all direct ({@link #request}), so one write (one
- * system call, one segment) carries them as they are. An answer's (small, on the heap) is copied once, with its header, into one
- * direct buffer ({@link #response}).
+ * system call, one segment) carries them as they are. An answer's (small, on the heap) is copied once, with its
+ * header, into one direct buffer ({@link #response}).
  */
 final class FrameHeaders {
 

@@ -17,9 +17,10 @@ import java.util.concurrent.Executor;
  * Writes whole frames (Netty buffers whose reference the write takes over) to one socket of request mode, through
  * Vert.x's outbound queue as {@code NetSocket.write} does, so order and backpressure ({@code writeQueueFull}, the
  * drain handler) are Vert.x's; but a write made while its instance handles a read is flushed with the others of
- * the event loop's pass over its ready sockets ({@link FlushBatch}), not at once. A write that had to wait in Vert.x's queue (the socket was not writable)
- * is written when the queue drains, and flushed by Vert.x as any other. What cannot be written is released: by
- * Netty when the write fails, here when Vert.x's queue drops it (the socket closed). Used on the socket's event loop.
+ * the event loop's pass over its ready sockets ({@link FlushBatch}), not at once. A write that had to wait in
+ * Vert.x's queue (the socket was not writable) is written when the queue drains, and flushed by Vert.x as any other.
+ * What cannot be written is released: by Netty when the write fails, here when Vert.x's queue drops it (the socket
+ * closed). Used on the socket's event loop.
  */
 final class FrameWriter {
 
