@@ -24,6 +24,8 @@ final class BackendLink {
   private final List<MultiplexedBackendConnection> connections = new ArrayList<>();
   private int inFlight;
   private long restsUntilNanos = System.nanoTime();
+  /** The pool's number of the last choice of this backend: a tie goes to the one chosen longest ago. */
+  private long lastChosen;
   /** Removed from the upstream list: it closes its connections once nothing is in flight on them. */
   private boolean retired;
 
@@ -36,6 +38,10 @@ final class BackendLink {
     return upstream;
   }
 
+  FlushBatch flushBatch() {
+    return pool.flushBatch();
+  }
+
   int inFlight() {
     return inFlight;
   }
@@ -45,9 +51,29 @@ final class BackendLink {
     return upstream.adminState() == AdminState.READY && upstream.isUp() && System.nanoTime() - restsUntilNanos >= 0;
   }
 
-  /** Whether a request sent now goes out at once: a connection has room in its window, or one can be opened. */
+  /** Whether a request sent now goes out at once: one can be opened, or a connection has room in its window. */
   boolean hasRoom() {
-    return roomiest() != null || connections.size() < PoolSizing.CONNECTIONS_PER_BACKEND;
+    if (connections.size() < PoolSizing.CONNECTIONS_PER_BACKEND) {
+      return true;
+    }
+    for (int i = 0; i < connections.size(); i++) {
+      if (hasRoom(connections.get(i))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean hasRoom(MultiplexedBackendConnection connection) {
+    return connection.writable() && connection.inFlight() < PoolSizing.WINDOW_PER_CONNECTION;
+  }
+
+  long lastChosen() {
+    return lastChosen;
+  }
+
+  void chosen(long choice) {
+    lastChosen = choice;
   }
 
   /** Requests in flight relative to the backend's weight, counting the one about to be sent. */
@@ -71,9 +97,9 @@ final class BackendLink {
 
   private MultiplexedBackendConnection roomiest() {
     MultiplexedBackendConnection best = null;
-    for (MultiplexedBackendConnection connection : connections) {
-      if (connection.writable() && connection.inFlight() < PoolSizing.WINDOW_PER_CONNECTION
-        && (best == null || connection.inFlight() < best.inFlight())) {
+    for (int i = 0; i < connections.size(); i++) { // indexed: no iterator a request
+      MultiplexedBackendConnection connection = connections.get(i);
+      if (hasRoom(connection) && (best == null || connection.inFlight() < best.inFlight())) {
         best = connection;
       }
     }

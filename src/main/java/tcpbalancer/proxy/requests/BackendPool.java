@@ -4,7 +4,6 @@ import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetClient;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,12 +28,14 @@ final class BackendPool {
   private final int retries;
   private final boolean closeWhenDown;
   private final Map<UpstreamState, BackendLink> links = new HashMap<>();
+  private final FlushBatch flushBatch = new FlushBatch();
   /** Requests no backend has room for, oldest first; their clients read nothing more meanwhile. */
   private final ArrayDeque<ProxiedRequest> waiting = new ArrayDeque<>();
   private final Map<UpstreamState, Consumer<UpstreamState.StateChange>> downWatches = new HashMap<>();
   /** Forgets the backends the list loses (reload, discovery, admin API): see {@link #listChanged}. */
   private final Consumer<List<UpstreamState>> listWatch;
-  private int rotation;
+  /** How many choices of a backend were made: each link remembers the number of its last. */
+  private long choices;
   private boolean dispatching;
   private boolean dispatchAgain;
 
@@ -62,6 +63,11 @@ final class BackendPool {
     return meters;
   }
 
+  /** The instance's writes made while it handles reads, flushed once per socket after the event loop's pass. */
+  FlushBatch flushBatch() {
+    return flushBatch;
+  }
+
   /** A new request from a client: sent now, or queued behind those already waiting. */
   void submit(ProxiedRequest request) {
     if (!waiting.isEmpty() || !tryDispatch(request)) {
@@ -70,41 +76,70 @@ final class BackendPool {
     }
   }
 
-  /** Sends {@code request} to the best backend with room, or answers it when none is up; false: it must wait. */
+  /**
+   * Sends {@code request} to the best backend with room, or answers it when none is up; false: it must wait. One
+   * pass over the upstreams, allocating nothing (it runs once a request): the candidates are the eligible backends
+   * the request was not sent to yet, or all eligible ones when it was sent to each; the best is the candidate with
+   * room and the least load, ties going to the one chosen longest ago (so they go round the backends).
+   */
   private boolean tryDispatch(ProxiedRequest request) {
-    List<BackendLink> eligible = new ArrayList<>();
-    List<BackendLink> untried = new ArrayList<>();
-    for (UpstreamState upstream : group.upstreams()) {
-      BackendLink link = links.computeIfAbsent(upstream, this::link);
-      if (link.eligible()) {
-        eligible.add(link);
-        if (!request.tried.contains(upstream)) {
-          untried.add(link);
+    List<UpstreamState> upstreams = group.upstreams();
+    int count = upstreams.size();
+    boolean anyEligible = false;
+    boolean anyUntried = false;
+    BackendLink bestUntried = null;
+    BackendLink bestTried = null;
+    for (int i = 0; i < count; i++) {
+      UpstreamState upstream = upstreams.get(i);
+      BackendLink link = linkOf(upstream);
+      if (!link.eligible()) {
+        continue;
+      }
+      anyEligible = true;
+      boolean untried = !request.wasSentTo(upstream);
+      anyUntried |= untried;
+      if (link.hasRoom()) {
+        if (untried) {
+          bestUntried = lessLoaded(bestUntried, link);
+        } else {
+          bestTried = lessLoaded(bestTried, link);
         }
       }
     }
-    if (eligible.isEmpty()) {
-      request.client.answerError(request, Status.BUSY, "no backend is up (of " + group.upstreams().size() + ")"
+    if (!anyEligible) {
+      request.client.answerError(request, Status.BUSY, "no backend is up (of " + count + ")"
         + (request.lastFailure.isEmpty() ? "" : "; last failure: " + request.lastFailure));
       return true;
     }
-    List<BackendLink> candidates = untried.isEmpty() ? eligible : untried;
-    BackendLink best = null;
-    int start = rotation++ & Integer.MAX_VALUE; // ties go round the backends, not always to the first
-    for (int i = 0; i < candidates.size(); i++) {
-      BackendLink link = candidates.get((start + i) % candidates.size());
-      if (link.hasRoom() && (best == null || link.loadWithOneMore() < best.loadWithOneMore())) {
-        best = link;
-      }
-    }
+    BackendLink best = anyUntried ? bestUntried : bestTried;
     if (best == null) {
       return false;
     }
     request.sends++;
-    request.tried.add(best.upstream());
+    best.chosen(++choices);
+    request.sentTo(best.upstream());
     request.client.sentTo(best.upstream());
     best.send(request);
     return true;
+  }
+
+  /** The less loaded of the two; of two as loaded, the one chosen longest ago. */
+  private static BackendLink lessLoaded(BackendLink best, BackendLink link) {
+    if (best == null) {
+      return link;
+    }
+    double load = link.loadWithOneMore();
+    double bestLoad = best.loadWithOneMore();
+    return load < bestLoad || load == bestLoad && link.lastChosen() < best.lastChosen() ? link : best;
+  }
+
+  private BackendLink linkOf(UpstreamState upstream) {
+    BackendLink link = links.get(upstream);
+    if (link == null) {
+      link = link(upstream);
+      links.put(upstream, link);
+    }
+    return link;
   }
 
   private BackendLink link(UpstreamState upstream) {

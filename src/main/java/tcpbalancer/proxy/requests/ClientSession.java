@@ -1,10 +1,9 @@
 package tcpbalancer.proxy.requests;
 
+import io.netty.util.collection.LongObjectHashMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.SocketAddress;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -45,8 +44,9 @@ final class ClientSession implements FrameStream.Listener {
   private final RequestAccessEntry access;
   private final Runnable onClosed;
   private final FrameStream frames;
+  private final FrameWriter writer;
   /** The client's requests not yet answered, by id: a reused id is refused; each is released once it ends. */
-  private final Map<Long, ProxiedRequest> pending = new HashMap<>();
+  private final LongObjectHashMap<ProxiedRequest> pending = new LongObjectHashMap<>();
   private long bytesHeld;
   /** The request whose body is being read, or null between frames. */
   private ProxiedRequest current;
@@ -66,7 +66,8 @@ final class ClientSession implements FrameStream.Listener {
     this.proxyName = proxyName;
     this.access = access;
     this.onClosed = onClosed;
-    this.frames = new FrameStream(new RawReads(socket), PoolSizing.MAX_FRAME_SIZE, this);
+    this.frames = new FrameStream(new RawReads(socket, pool.flushBatch()), PoolSizing.MAX_FRAME_SIZE, this);
+    this.writer = new FrameWriter(socket, pool.flushBatch());
   }
 
   void start() {
@@ -201,7 +202,7 @@ final class ClientSession implements FrameStream.Listener {
     pending.remove(request.clientId);
     bytesHeld -= request.heldBytes();
     pool.meters().held(-request.heldBytes());
-    socket.write(FrameHeaders.frame(FrameType.RESIZE_RESPONSE, request.clientId, body));
+    writer.write(FrameHeaders.response(writer.alloc(), request.clientId, body));
     if (overBudget != null && bytesHeld + overBudget.heldBytes() <= PoolSizing.CLIENT_RESEND_BUDGET) {
       ProxiedRequest next = overBudget;
       overBudget = null;

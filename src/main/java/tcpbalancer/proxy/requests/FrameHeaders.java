@@ -13,44 +13,47 @@ import tcpbalancer.protocol.FrameType;
 
 /**
  * Writes a frame of docs/protocol.md around body bytes the proxy relays as they are: only the request id differs
- * between a client's side and a backend's side of the proxy. The body is not copied: header and body pieces are
- * joined as one Netty composite buffer, so one write (one system call, one segment) carries them. A request's is
- * all direct ({@link #request}), so Netty writes it as it is; an answer's (small, on the heap) is copied once into
- * Netty's direct buffer for the socket.
+ * between a client's side and a backend's side of the proxy. A request's body is not copied (but for a small one):
+ * header and body pieces are joined as one Netty composite buffer, all direct ({@link #request}), so one write (one
+ * system call, one segment) carries them as they are. An answer's (small, on the heap) is copied once, with its
+ * header, into one direct buffer ({@link #response}).
  */
 final class FrameHeaders {
 
-  private FrameHeaders() {
-  }
+  /**
+   * Body bytes up to which a request's start is copied after its header rather than joined to it: for a small frame
+   * a composite, a duplicate of each piece and a gathering write cost more than copying a few hundred bytes.
+   */
+  static final int COPIED_BODY_BYTES = 2048;
 
-  /** The header of a frame of {@code bodySize} bytes followed by {@code pieces} (which may be the start only). */
-  static Buffer frame(FrameType type, long requestId, int bodySize, List<Buffer> pieces) {
-    ByteBuf[] parts = new ByteBuf[pieces.size() + 1];
-    parts[0] = Unpooled.buffer(Frame.HEADER_SIZE, Frame.HEADER_SIZE)
-      .writeShort(Frame.MAGIC)
-      .writeByte(Frame.VERSION)
-      .writeByte(type.code())
-      .writeInt((int) requestId)
-      .writeInt(bodySize);
-    for (int i = 0; i < pieces.size(); i++) {
-      parts[i + 1] = ((BufferInternal) pieces.get(i)).getByteBuf();
-    }
-    return BufferInternal.buffer(parts.length == 1 ? parts[0] : Unpooled.wrappedBuffer(parts.length, parts));
+  private FrameHeaders() {
   }
 
   /**
    * A request frame for a backend: a direct header from {@code alloc} and {@code pieces} (direct buffers as they
    * were read), as one composite that holds a reference of its own to each piece, so that the caller keeps its
-   * own. All direct, Netty writes it as it is (one writev), without copying it into a buffer of its own first.
+   * own. All direct, Netty writes it as it is (one writev), without copying it into a buffer of its own first. Up
+   * to {@link #COPIED_BODY_BYTES} of them are copied after the header instead, into one buffer: the caller's
+   * references are its own either way.
    */
   static ByteBuf request(ByteBufAllocator alloc, long requestId, int bodySize, List<Buffer> pieces) {
-    ByteBuf header = alloc.directBuffer(Frame.HEADER_SIZE, Frame.HEADER_SIZE)
+    int start = 0;
+    for (int i = 0; i < pieces.size(); i++) {
+      start += pieces.get(i).length();
+    }
+    boolean copied = start <= COPIED_BODY_BYTES;
+    int headerCapacity = Frame.HEADER_SIZE + (copied ? start : 0);
+    ByteBuf header = alloc.directBuffer(headerCapacity, headerCapacity)
       .writeShort(Frame.MAGIC)
       .writeByte(Frame.VERSION)
       .writeByte(FrameType.RESIZE_REQUEST.code())
       .writeInt((int) requestId)
       .writeInt(bodySize);
-    if (pieces.isEmpty()) {
+    if (copied) {
+      for (int i = 0; i < pieces.size(); i++) {
+        ByteBuf piece = byteBuf(pieces.get(i));
+        header.writeBytes(piece, piece.readerIndex(), piece.readableBytes());
+      }
       return header;
     }
     CompositeByteBuf frame = alloc.compositeDirectBuffer(pieces.size() + 1).addComponent(true, header);
@@ -65,9 +68,20 @@ final class FrameHeaders {
     return ((BufferImpl) buffer).byteBuf();
   }
 
-  /** The whole frame around {@code body}. */
-  static Buffer frame(FrameType type, long requestId, Buffer body) {
-    return frame(type, requestId, body.length(), body.length() == 0 ? List.of() : List.of(body));
+  /**
+   * A response frame for a client: header and {@code body} copied into one direct buffer from {@code alloc}. Netty
+   * would copy a heap frame into a direct buffer of its own anyway; copied here, the write needs no composite.
+   */
+  static ByteBuf response(ByteBufAllocator alloc, long requestId, Buffer body) {
+    ByteBuf bytes = byteBuf(body);
+    int size = bytes.readableBytes();
+    return alloc.directBuffer(Frame.HEADER_SIZE + size, Frame.HEADER_SIZE + size)
+      .writeShort(Frame.MAGIC)
+      .writeByte(Frame.VERSION)
+      .writeByte(FrameType.RESIZE_RESPONSE.code())
+      .writeInt((int) requestId)
+      .writeInt(size)
+      .writeBytes(bytes, bytes.readerIndex(), size);
   }
 
   /** Pieces of one body as one buffer, without copying them. */

@@ -1,19 +1,18 @@
 package tcpbalancer.proxy.requests;
 
+import io.netty.util.collection.LongObjectHashMap;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import tcpbalancer.protocol.Frame;
 
 /**
  * The requests in flight on one backend connection, by the id the proxy gave each there. Ids are the
  * connection's own (1 to 2^32-1, 0 is reserved by the protocol), so the ids of different clients never clash on
- * it; the request remembers its client's id for the way back.
+ * it; the request remembers its client's id for the way back. Keyed by primitive longs: no boxing a request.
  */
 final class IdMap {
 
-  private final Map<Long, ProxiedRequest> pending = new HashMap<>();
+  private final LongObjectHashMap<ProxiedRequest> pending = new LongObjectHashMap<>();
   private long next = 1;
 
   /** Gives {@code request} an id no request in flight here has. */

@@ -1,7 +1,6 @@
 package tcpbalancer.proxy.requests;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetClient;
@@ -31,6 +30,8 @@ final class MultiplexedBackendConnection implements FrameStream.Listener {
   /** Requests given while connecting, in order; written when the connection opens. */
   private final List<ProxiedRequest> unwritten = new ArrayList<>();
   private NetSocketInternal socket;
+  /** Writes its frames: those written while a read is handled are flushed together ({@link FlushBatch}). */
+  private FrameWriter out;
   private FrameStream answers;
   private int maxFrameSize;
   /** The request whose body is being written: the write side is its until the body ends. */
@@ -57,7 +58,8 @@ final class MultiplexedBackendConnection implements FrameStream.Listener {
         socket.close();
         return;
       }
-      answers = new FrameStream(new RawReads(socket), this.maxFrameSize, this);
+      answers = new FrameStream(new RawReads(socket, link.flushBatch()), this.maxFrameSize, this);
+      out = new FrameWriter(socket, link.flushBatch());
       socket.closeHandler(v -> {
         answers.discard();
         breakOff("the backend closed the connection");
@@ -93,8 +95,7 @@ final class MultiplexedBackendConnection implements FrameStream.Listener {
 
   /** The header and the pieces of the body that came so far, in one write. */
   private void writeStart(ProxiedRequest request) {
-    write(FrameHeaders.request(socket.channelHandlerContext().alloc(), request.backendId(), request.bodySize,
-      request.pieces()));
+    out.write(FrameHeaders.request(out.alloc(), request.backendId(), request.bodySize, request.pieces()));
     request.started();
     if (request == writer && request.bodyComplete()) {
       writer = null;
@@ -110,22 +111,12 @@ final class MultiplexedBackendConnection implements FrameStream.Listener {
       return false;
     }
     ByteBuf bytes = FrameHeaders.byteBuf(piece);
-    write(kept ? bytes.retainedDuplicate() : bytes);
+    out.write(kept ? bytes.retainedDuplicate() : bytes);
     if (request.bodyComplete()) {
       writer = null;
       link.writable();
     }
     return true;
-  }
-
-  /** Hands {@code bytes} (and its reference) to the socket, which releases it once written or failed. */
-  private void write(ByteBuf bytes) {
-    socket.writeMessage(bytes).onFailure(e -> {
-      // Netty releases what it fails to write; a write still queued in Vert.x when the socket closed is not.
-      if (e == NetSocketInternal.CLOSED_EXCEPTION) {
-        ReferenceCountUtil.safeRelease(bytes);
-      }
-    });
   }
 
   /** Whether the request that holds the write side may send the next piece of its body now. */

@@ -2,9 +2,7 @@ package tcpbalancer.proxy.requests;
 
 import io.vertx.core.buffer.Buffer;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import tcpbalancer.protocol.Frame;
 import tcpbalancer.proxy.UpstreamState;
 
@@ -39,8 +37,12 @@ final class ProxiedRequest {
   private boolean released;
   /** How many times it was sent to a backend. */
   int sends;
-  /** The backends it was sent to: a resend prefers another. */
-  final Set<UpstreamState> tried = new HashSet<>(4);
+  /**
+   * The backend it was first sent to, and the others it was sent to after (null until it is resent): a resend
+   * prefers one it was not sent to. Most requests are sent once, so no set is made for them.
+   */
+  private UpstreamState firstTried;
+  private List<UpstreamState> laterTried;
   /** Why its last send failed, for the error frame if it gives up. */
   String lastFailure = "";
 
@@ -94,6 +96,22 @@ final class ProxiedRequest {
         FrameStream.release(piece);
       }
     }
+  }
+
+  /** It is being sent to {@code upstream}. */
+  void sentTo(UpstreamState upstream) {
+    if (firstTried == null) {
+      firstTried = upstream;
+    } else if (!wasSentTo(upstream)) {
+      if (laterTried == null) {
+        laterTried = new ArrayList<>(2);
+      }
+      laterTried.add(upstream);
+    }
+  }
+
+  boolean wasSentTo(UpstreamState upstream) {
+    return upstream == firstTried || laterTried != null && laterTried.contains(upstream);
   }
 
   /** Its answer went back, or its client is gone: gives back the pieces it kept. Safe to call more than once. */

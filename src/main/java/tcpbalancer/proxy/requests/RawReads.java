@@ -15,7 +15,8 @@ import io.vertx.core.streams.ReadStream;
  * (and must release). The public {@link NetSocket#handler} copies every read into a heap buffer, which a write
  * then copies back into direct memory, and the heap garbage costs the collector: for a proxy relaying image
  * bodies those two copies were most of its CPU per request. Pause and resume are the socket's own (reads that
- * were in flight when it paused wait in Vert.x's queue, as Netty buffers, until it resumes).
+ * were in flight when it paused wait in Vert.x's queue, as Netty buffers, until it resumes). Each read is handled
+ * within its instance's {@link FlushBatch}: what the handler writes is flushed once per socket after the pass.
  */
 final class RawReads implements ReadStream<Buffer> {
 
@@ -30,9 +31,11 @@ final class RawReads implements ReadStream<Buffer> {
     256 * 1024);
 
   private final NetSocketInternal socket;
+  private final FlushBatch batch;
 
-  RawReads(NetSocket socket) {
+  RawReads(NetSocket socket, FlushBatch batch) {
     this.socket = (NetSocketInternal) socket;
+    this.batch = batch;
     this.socket.channelHandlerContext().channel().config().setRecvByteBufAllocator(LARGE_READS);
   }
 
@@ -40,7 +43,12 @@ final class RawReads implements ReadStream<Buffer> {
   public ReadStream<Buffer> handler(Handler<Buffer> handler) {
     socket.messageHandler(handler == null ? null : message -> {
       if (message instanceof ByteBuf bytes) {
-        handler.handle(BufferInternal.buffer(bytes));
+        batch.begin();
+        try {
+          handler.handle(BufferInternal.buffer(bytes));
+        } finally {
+          batch.end();
+        }
       } else {
         ReferenceCountUtil.release(message);
       }

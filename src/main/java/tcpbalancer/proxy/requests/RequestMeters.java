@@ -55,6 +55,8 @@ class RequestMeters {
   private final MeterRegistry registry;
   private final Tags proxy;
   private final Map<String, Backend> backends = new ConcurrentHashMap<>();
+  /** The same meters by upstream: looked up a request, and building the address string each time cost. */
+  private final Map<UpstreamState, Backend> byUpstream = new ConcurrentHashMap<>();
   private final AtomicLong held = new AtomicLong();
 
   private RequestMeters(MeterRegistry registry, String proxyName) {
@@ -94,7 +96,16 @@ class RequestMeters {
   }
 
   private Backend of(UpstreamState upstream) {
-    return backends.computeIfAbsent(upstream.upstream().address(), address -> {
+    Backend backend = byUpstream.get(upstream);
+    if (backend == null) { // by address: an upstream re-added (a reload, discovery) keeps its meters
+      backend = byAddress(upstream.upstream().address());
+      byUpstream.put(upstream, backend);
+    }
+    return backend;
+  }
+
+  private Backend byAddress(String upstreamAddress) {
+    return backends.computeIfAbsent(upstreamAddress, address -> {
       Tags tags = proxy.and("upstream", address);
       AtomicInteger inFlight = new AtomicInteger();
       Gauge.builder("tcpbalancer.proxy.upstream.requests.in.flight", inFlight, AtomicInteger::get)
