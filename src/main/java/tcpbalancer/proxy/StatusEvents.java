@@ -21,6 +21,8 @@ final class StatusEvents {
   static final long INTERVAL_MILLIS = 1_000;
   /** Far more than the operators' browsers one proxy has; few enough that their snapshots cost little. */
   static final int MAX_STREAMS = 32;
+  /** Told when a stream has ended and given its place back: tests wait for it, nothing else listens. */
+  static volatile Runnable streamEnded = () -> { };
   /** How long a browser waits before it reconnects to a proxy that went away (EventSource's {@code retry}). */
   private static final long RETRY_MILLIS = 2_000;
 
@@ -109,6 +111,7 @@ final class StatusEvents {
     runtime.group().removeOnChange(listChanged);
     unwatch();
     watched = List.of();
+    streamEnded.run();
   }
 
   private void unwatch() {
