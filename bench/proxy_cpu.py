@@ -16,17 +16,7 @@ from pathlib import Path
 
 import bench
 import resize
-from cpu_split import thread_cpu  # CPU seconds of each live thread, keyed by "name#tid"
-
-
-def group(thread):
-    if "eventloo" in thread:
-        return "event loops"
-    if thread.startswith("VM Thread"):
-        return "collector"
-    if "CompilerThre" in thread:
-        return "JIT"
-    return "other"
+from cpu_split import by_group, thread_cpu  # thread_cpu: CPU seconds of each live thread, keyed by "name#tid"
 
 
 def main():
@@ -52,9 +42,8 @@ def main():
         finally:
             for backend in backends:
                 backend.stop()
-    groups = {}
-    for thread, cpu in threads_after.items():
-        groups[group(thread)] = groups.get(group(thread), 0) + cpu - threads_before.get(thread, 0)
+    groups = by_group(threads_after, threads_before)
+    groups["other"] += groups.pop("workers")  # a proxy has no resize workers
     count = report["images"]["resized"]
     print(f"{side}: {count} images, proxy CPU {usage['cpu_s']:.2f} s ({1000 * usage['cpu_s'] / count:.2f} ms an "
           f"image): " + ", ".join(f"{name} {cpu:.2f} s" for name, cpu in sorted(groups.items())))

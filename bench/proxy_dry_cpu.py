@@ -28,28 +28,18 @@ import tempfile
 from pathlib import Path
 
 import bench
-from cpu_split import thread_cpu  # CPU seconds of each live thread, keyed by "name#tid"
+from cpu_split import by_group, thread_cpu  # thread_cpu: CPU seconds of each live thread, keyed by "name#tid"
 
 PROXY_GROUPS = ("event loops", "collector", "JIT", "other")
 COLUMNS = (*(f"proxy {name}" for name in PROXY_GROUPS), "proxy", "backends", "client")
 HEADINGS = (*COLUMNS, "requests/s (noise)")
 
 
-def proxy_group(thread):
-    if thread.startswith("vert.x-eventloo"):
-        return "event loops"
-    if thread.startswith("VM Thread"):
-        return "collector"
-    if "CompilerThre" in thread:
-        return "JIT"
-    return "other"
-
-
-def cpu_between(before, after):
-    """CPU seconds by thread group between two thread_cpu readings (threads born in between count in full)."""
-    groups = dict.fromkeys(PROXY_GROUPS, 0.0)
-    for thread, cpu in after.items():
-        groups[proxy_group(thread)] += cpu - before.get(thread, 0.0)
+def proxy_cpu_between(before, after):
+    """The proxy's CPU seconds by thread group between two thread_cpu readings: cpu_split's groups, where a proxy
+    has no resize workers (a thread of Vert.x's worker pool would count as "other")."""
+    groups = by_group(after, before)
+    groups["other"] += groups.pop("workers")
     return groups
 
 
@@ -94,7 +84,7 @@ def one_run(settings, side, rounds, strace_dir, run):
     if report["images"]["resized"] != requests:
         raise bench.Invalid(f"{report['images']['resized']} of {requests} requests answered")
     per_thousand = 1e6 / requests  # seconds -> ms per 1,000 requests
-    groups = cpu_between(proxy_before, proxy_after)
+    groups = proxy_cpu_between(proxy_before, proxy_after)
     figures = {f"proxy {name}": cpu * per_thousand for name, cpu in groups.items()}
     figures["proxy"] = sum(groups.values()) * per_thousand
     figures["backends"] = backends_used["cpu_s"] * per_thousand
