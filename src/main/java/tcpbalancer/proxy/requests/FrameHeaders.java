@@ -43,12 +43,8 @@ final class FrameHeaders {
     }
     boolean copied = start <= COPIED_BODY_BYTES;
     int headerCapacity = Frame.HEADER_SIZE + (copied ? start : 0);
-    ByteBuf header = alloc.directBuffer(headerCapacity, headerCapacity)
-      .writeShort(Frame.MAGIC)
-      .writeByte(Frame.VERSION)
-      .writeByte(FrameType.RESIZE_REQUEST.code())
-      .writeInt((int) requestId)
-      .writeInt(bodySize);
+    ByteBuf header = withHeader(alloc.directBuffer(headerCapacity, headerCapacity), FrameType.RESIZE_REQUEST,
+      requestId, bodySize);
     if (copied) {
       for (int i = 0; i < pieces.size(); i++) {
         ByteBuf piece = byteBuf(pieces.get(i));
@@ -75,13 +71,17 @@ final class FrameHeaders {
   static ByteBuf response(ByteBufAllocator alloc, long requestId, Buffer body) {
     ByteBuf bytes = byteBuf(body);
     int size = bytes.readableBytes();
-    return alloc.directBuffer(Frame.HEADER_SIZE + size, Frame.HEADER_SIZE + size)
-      .writeShort(Frame.MAGIC)
+    return withHeader(alloc.directBuffer(Frame.HEADER_SIZE + size, Frame.HEADER_SIZE + size),
+      FrameType.RESIZE_RESPONSE, requestId, size).writeBytes(bytes, bytes.readerIndex(), size);
+  }
+
+  /** {@code out} with the header of docs/protocol.md written: magic, version, type, request id, body size. */
+  private static ByteBuf withHeader(ByteBuf out, FrameType type, long requestId, int bodySize) {
+    return out.writeShort(Frame.MAGIC)
       .writeByte(Frame.VERSION)
-      .writeByte(FrameType.RESIZE_RESPONSE.code())
+      .writeByte(type.code())
       .writeInt((int) requestId)
-      .writeInt(size)
-      .writeBytes(bytes, bytes.readerIndex(), size);
+      .writeInt(bodySize);
   }
 
   /** Pieces of one body as one buffer, without copying them. */
