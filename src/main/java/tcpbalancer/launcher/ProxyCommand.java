@@ -72,7 +72,7 @@ final class ProxyCommand implements ProgramCommand {
   String balance;
 
   @Option(names = "--slowstart", paramLabel = "MS", description = "an upstream that comes back up or joins gets "
-    + "its weight in a ramp over MS milliseconds, from 5% to all of it (default: 0, off)")
+    + "its weight in a ramp over MS milliseconds, from 5%% to all of it (default: 0, off)")
   Integer slowStartMillis;
 
   @Mixin

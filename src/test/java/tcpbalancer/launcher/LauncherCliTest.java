@@ -69,6 +69,22 @@ class LauncherCliTest {
     }
   }
 
+  /** Picocli formats each description (a lone % breaks it): a broken one is printed raw, with a warning. */
+  @Test
+  void eachProgramsHelpIsPrintedWhole() throws Exception {
+    for (String program : List.of("client", "proxy", "backend")) {
+      try (JarProcess launcher = run(program, "--help")) {
+        assertThat(launcher.exitCode()).as(program).isZero();
+        assertThat(launcher.stdout()).as(program).contains("Usage: tcpbalancer.jar " + program);
+        assertThat(launcher.stderr()).as(program + "'s help has no description picocli cannot format")
+          .doesNotContain("Could not format");
+        if (program.equals("proxy")) {
+          assertThat(launcher.stdout().replaceAll("\\s+", " ")).contains("from 5% to all of it");
+        }
+      }
+    }
+  }
+
   @Test
   void launcherOptionsWithoutAConfigAreRefused() throws Exception {
     try (JarProcess launcher = run("-cluster", "-cluster-host", "127.0.0.1")) {
