@@ -21,6 +21,7 @@ final class BackendLink {
 
   private final UpstreamState upstream;
   private final BackendPool pool;
+  private final RequestMeters.UpstreamMeters meters;
   private final List<MultiplexedBackendConnection> connections = new ArrayList<>();
   private int inFlight;
   private long restsUntilNanos = System.nanoTime();
@@ -32,10 +33,15 @@ final class BackendLink {
   BackendLink(UpstreamState upstream, BackendPool pool) {
     this.upstream = upstream;
     this.pool = pool;
+    this.meters = pool.meters().of(upstream);
   }
 
   UpstreamState upstream() {
     return upstream;
+  }
+
+  RequestMeters.UpstreamMeters meters() {
+    return meters;
   }
 
   FlushBatch flushBatch() {
@@ -91,7 +97,7 @@ final class BackendLink {
       connection.connect(pool.netClient(), PoolSizing.MAX_FRAME_SIZE);
     }
     inFlight++;
-    pool.meters().sent(upstream);
+    meters.sent();
     connection.send(request);
   }
 
@@ -108,7 +114,7 @@ final class BackendLink {
 
   void answered(ProxiedRequest request, Buffer body) {
     inFlight--;
-    pool.meters().answered(upstream);
+    meters.answered();
     if (retired && inFlight == 0) {
       closeAll("removed from the upstream list");
     }
@@ -119,7 +125,7 @@ final class BackendLink {
   void lost(MultiplexedBackendConnection connection, List<ProxiedRequest> requests, String why) {
     connections.remove(connection);
     inFlight -= requests.size();
-    requests.forEach(request -> pool.meters().answered(upstream));
+    requests.forEach(request -> meters.answered());
     pool.lost(this, requests, why);
   }
 

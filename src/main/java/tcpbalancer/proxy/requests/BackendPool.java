@@ -176,7 +176,7 @@ final class BackendPool {
     if (FrameHeaders.status(body) == Status.BUSY.code() && request.sends <= retries && request.canBeSent()
       && !request.client.closed()) {
       request.lastFailure = link.upstream().upstream().address() + " was busy";
-      meters.resent(link.upstream());
+      link.meters().resent();
       request.client.resent();
       resend(request);
     } else {
@@ -203,7 +203,7 @@ final class BackendPool {
         request.client.answerError(request, Status.INTERNAL_ERROR, "no backend answered in " + request.sends
           + " sends (retries " + retries + "; last: " + request.lastFailure + ")");
       } else {
-        meters.resent(link.upstream());
+        link.meters().resent();
         request.client.resent();
         resend(request);
       }

@@ -29,15 +29,8 @@ class RequestMeters {
 
   static final RequestMeters NONE = new RequestMeters(null, null) {
     @Override
-    void sent(UpstreamState upstream) {
-    }
-
-    @Override
-    void answered(UpstreamState upstream) {
-    }
-
-    @Override
-    void resent(UpstreamState upstream) {
+    UpstreamMeters of(UpstreamState upstream) {
+      return UpstreamMeters.NONE;
     }
 
     @Override
@@ -45,7 +38,39 @@ class RequestMeters {
     }
   };
 
-  private record Backend(Counter requests, AtomicInteger inFlight, Counter resends) {
+  /** One upstream's meters, held by its {@link BackendLink} for as long as the upstream is in the list. */
+  static class UpstreamMeters {
+
+    static final UpstreamMeters NONE = new UpstreamMeters(null, null, null);
+
+    private final Counter requests;
+    private final AtomicInteger inFlight;
+    private final Counter resends;
+
+    private UpstreamMeters(Counter requests, AtomicInteger inFlight, Counter resends) {
+      this.requests = requests;
+      this.inFlight = inFlight;
+      this.resends = resends;
+    }
+
+    void sent() {
+      if (requests != null) {
+        requests.increment();
+        inFlight.incrementAndGet();
+      }
+    }
+
+    void answered() {
+      if (inFlight != null) {
+        inFlight.decrementAndGet();
+      }
+    }
+
+    void resent() {
+      if (resends != null) {
+        resends.increment();
+      }
+    }
   }
 
   private static final class Shared implements Shareable {
@@ -54,9 +79,8 @@ class RequestMeters {
 
   private final MeterRegistry registry;
   private final Tags proxy;
-  private final Map<String, Backend> backends = new ConcurrentHashMap<>();
-  /** The same meters by upstream: looked up a request, and building the address string each time cost. */
-  private final Map<UpstreamState, Backend> byUpstream = new ConcurrentHashMap<>();
+  /** By address: an upstream re-added (a reload, discovery) counts on in the meters it had. */
+  private final Map<String, UpstreamMeters> byAddress = new ConcurrentHashMap<>();
   private final AtomicLong held = new AtomicLong();
 
   private RequestMeters(MeterRegistry registry, String proxyName) {
@@ -76,47 +100,27 @@ class RequestMeters {
       .byProxy.computeIfAbsent(proxyName, name -> new RequestMeters(registry, name))).orElse(NONE);
   }
 
-  void sent(UpstreamState upstream) {
-    Backend backend = of(upstream);
-    backend.requests.increment();
-    backend.inFlight.incrementAndGet();
-  }
-
-  void answered(UpstreamState upstream) {
-    of(upstream).inFlight.decrementAndGet();
-  }
-
-  void resent(UpstreamState upstream) {
-    of(upstream).resends.increment();
-  }
-
   /** The bytes kept for resends grew (or, negative, shrank) by {@code bytes}. */
   void held(long bytes) {
     held.addAndGet(bytes);
   }
 
-  private Backend of(UpstreamState upstream) {
-    Backend backend = byUpstream.get(upstream);
-    if (backend == null) { // by address: an upstream re-added (a reload, discovery) keeps its meters
-      backend = byAddress(upstream.upstream().address());
-      byUpstream.put(upstream, backend);
-    }
-    return backend;
+  /** The meters of {@code upstream}, for its link to hold (not looked up a request). */
+  UpstreamMeters of(UpstreamState upstream) {
+    return byAddress.computeIfAbsent(upstream.upstream().address(), this::register);
   }
 
-  private Backend byAddress(String upstreamAddress) {
-    return backends.computeIfAbsent(upstreamAddress, address -> {
-      Tags tags = proxy.and("upstream", address);
-      AtomicInteger inFlight = new AtomicInteger();
-      Gauge.builder("tcpbalancer.proxy.upstream.requests.in.flight", inFlight, AtomicInteger::get)
-        .description("Requests sent to the upstream and not yet answered (balance: requests)").tags(tags)
-        .strongReference(true).register(registry);
-      return new Backend(
-        Counter.builder("tcpbalancer.proxy.upstream.requests").description("Requests sent to the upstream, "
-          + "resends included (balance: requests)").tags(tags).register(registry),
-        inFlight,
-        Counter.builder("tcpbalancer.proxy.upstream.resends").description("Requests sent elsewhere after the "
-          + "upstream failed them: connection broken or BUSY (balance: requests)").tags(tags).register(registry));
-    });
+  private UpstreamMeters register(String address) {
+    Tags tags = proxy.and("upstream", address);
+    AtomicInteger inFlight = new AtomicInteger();
+    Gauge.builder("tcpbalancer.proxy.upstream.requests.in.flight", inFlight, AtomicInteger::get)
+      .description("Requests sent to the upstream and not yet answered (balance: requests)").tags(tags)
+      .strongReference(true).register(registry);
+    return new UpstreamMeters(
+      Counter.builder("tcpbalancer.proxy.upstream.requests").description("Requests sent to the upstream, "
+        + "resends included (balance: requests)").tags(tags).register(registry),
+      inFlight,
+      Counter.builder("tcpbalancer.proxy.upstream.resends").description("Requests sent elsewhere after the "
+        + "upstream failed them: connection broken or BUSY (balance: requests)").tags(tags).register(registry));
   }
 }
