@@ -1,5 +1,6 @@
 package tcpbalancer.cluster;
 
+import com.hazelcast.core.HazelcastInstance;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.ThreadingModel;
@@ -10,6 +11,10 @@ import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import tcpbalancer.backend.BackendVerticle;
 import tcpbalancer.backend.ResizeWorkerVerticle;
 
@@ -46,7 +51,48 @@ final class ClusterNodes implements AutoCloseable {
     ClusterNode.register(vertx, clusterManager);
     Node node = new Node(vertx, clusterManager);
     nodes.add(node);
+    awaitOneCluster();
     return node;
+  }
+
+  /**
+   * Waits until every running node sees all the running nodes. A node that reached no other at its start (on a
+   * loaded machine) forms a cluster of its own, until Hazelcast's split-brain check merges it in (every 5 s); a
+   * test that went on meanwhile would see its messages lost in that merge.
+   */
+  private void awaitOneCluster() {
+    List<Node> running = nodes.stream()
+      .filter(n -> n.clusterManager().getHazelcastInstance().getLifecycleService().isRunning()).toList();
+    CompletableFuture<Void> whole = new CompletableFuture<>();
+    Runnable check = () -> {
+      if (running.stream().allMatch(n -> members(n) == running.size())) {
+        whole.complete(null);
+      }
+    };
+    List<Runnable> removals = new ArrayList<>();
+    for (Node node : running) {
+      HazelcastInstance hazelcast = node.clusterManager().getHazelcastInstance();
+      UUID membership = hazelcast.getCluster().addMembershipListener(
+        MembershipCallbacks.onChange(event -> check.run(), event -> check.run()));
+      UUID lifecycle = hazelcast.getLifecycleService().addLifecycleListener(event -> check.run());
+      removals.add(() -> {
+        hazelcast.getCluster().removeMembershipListener(membership);
+        hazelcast.getLifecycleService().removeLifecycleListener(lifecycle);
+      });
+    }
+    check.run();
+    try {
+      whole.get(60, TimeUnit.SECONDS);
+    } catch (InterruptedException | ExecutionException | TimeoutException e) {
+      throw new AssertionError("the test cluster's " + running.size() + " nodes did not form one cluster: they see "
+        + running.stream().map(n -> members(n) + " members").toList(), e);
+    } finally {
+      removals.forEach(Runnable::run);
+    }
+  }
+
+  private static int members(Node node) {
+    return node.clusterManager().getHazelcastInstance().getCluster().getMembers().size();
   }
 
   static Future<String> deployWorkers(Vertx vertx, int instances) {
