@@ -102,15 +102,20 @@ final class NetworkNamespaces implements AutoCloseable {
   }
 
   /**
-   * Freezes every process of the host (SIGSTOP), like a paused VM or a very long GC pause: its sockets stay open
-   * and the kernel still accepts connections into their backlogs, but nothing answers.
+   * Freezes the host like a paused VM: every process stopped (SIGSTOP) and its network silent (its interface down),
+   * so its sockets stay open but nothing answers, no packet is acknowledged and no new connection is accepted.
+   * Stopping the processes alone would leave the kernel accepting connections into their backlogs, which is a
+   * paused container or a long GC pause rather than a paused machine: a Hazelcast member that connects to such a
+   * peer can have its output thread spin (hazelcast/hazelcast#26473, docs/configuration.md).
    */
   void freeze(String host) throws IOException, InterruptedException {
     signal(host, "STOP");
+    ip("-n", namespace(host), "link", "set", "eth0", "down");
   }
 
-  /** Lets the processes of a frozen host run again (SIGCONT). */
+  /** Lets a frozen host run again: its network back, then its processes (SIGCONT). */
   void thaw(String host) throws IOException, InterruptedException {
+    ip("-n", namespace(host), "link", "set", "eth0", "up");
     signal(host, "CONT");
   }
 
