@@ -18,6 +18,7 @@ final class StatusSnapshot {
     runtime.upstreams().forEach(upstream -> upstreams.add(UpstreamsApi.toJson(upstream)));
     return new JsonObject()
       .put("proxy", runtime.name())
+      .put("balance", runtime.options().balance().toString())
       .put("at", System.currentTimeMillis())
       .put("listening", runtime.listening())
       .put("inbound", new JsonObject()

@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -34,6 +35,8 @@ public final class UpstreamState {
   private final AtomicLong connectFailures = new AtomicLong();
   private final AtomicLong bytesToUpstream = new AtomicLong();
   private final AtomicLong bytesFromUpstream = new AtomicLong();
+  /** Requests that request balancing sent it and it has not answered, all proxy instances together. */
+  private final AtomicInteger requestsInFlight = new AtomicInteger();
   // Copy-on-write: with nobody listening, a connection pays one volatile read for each.
   private final List<Consumer<StateChange>> stateListeners = new CopyOnWriteArrayList<>();
   private final List<Consumer<UpstreamState>> activeListeners = new CopyOnWriteArrayList<>();
@@ -144,6 +147,16 @@ public final class UpstreamState {
 
   public long total() {
     return total.get();
+  }
+
+  /** With {@code balance: requests}: its requests not yet answered (its {@link #active()} stays 0 there). */
+  public int requestsInFlight() {
+    return requestsInFlight.get();
+  }
+
+  /** Request balancing sent it {@code count} requests more; negative, it answered them or their connection broke. */
+  public void addRequestsInFlight(int count) {
+    requestsInFlight.addAndGet(count);
   }
 
   public long connectFailures() {

@@ -61,6 +61,7 @@ final class UpstreamsApi {
       .put("maxConns", upstream.maxConns())
       .put("sendProxy", upstream.sendProxy().toString())
       .put("active", state.active())
+      .put("requestsInFlight", state.requestsInFlight())
       .put("total", state.total())
       .put("connectFailures", state.connectFailures())
       .put("bytesToUpstream", state.bytesToUpstream())

@@ -36,7 +36,10 @@ function render(snapshot) {
   const last = history[history.length - 1];
   $('connRate').textContent = last ? number(last.conns) : '–';
   $('byteRate').textContent = last ? bytes(last.to + last.from) + '/s' : '–';
-  renderRows(snapshot.upstreams);
+  // Request balancing relays no connection to an upstream: its column shows the requests in flight instead.
+  const requests = snapshot.balance === 'requests';
+  $('activeHeader').textContent = requests ? 'In flight' : 'Active';
+  renderRows(snapshot.upstreams, requests);
   drawChart($('connChart'), [{values: history.map(h => h.conns), colour: '#2f6feb'}], number);
   drawChart($('byteChart'), [{values: history.map(h => h.to), colour: '#2f6feb'},
     {values: history.map(h => h.from), colour: '#8250df'}], v => bytes(v));
@@ -67,7 +70,7 @@ function measure(snapshot) {
   baseline = snapshot;
 }
 
-function renderRows(upstreams) {
+function renderRows(upstreams, requests) {
   const body = document.querySelector('#upstreams tbody');
   const rows = new Map([...body.rows].map(row => [row.dataset.address, row]));
   upstreams.forEach((u, index) => {
@@ -79,7 +82,7 @@ function renderRows(upstreams) {
     if (body.rows[index] !== row) {
       body.insertBefore(row, body.rows[index] || null);
     }
-    fillRow(row, u, rates.get(u.address));
+    fillRow(row, u, rates.get(u.address), requests);
   });
   rows.forEach(row => row.remove()); // upstreams no longer in the list
 }
@@ -98,7 +101,7 @@ function newRow(address) {
   return row;
 }
 
-function fillRow(row, u, r) {
+function fillRow(row, u, r, requests) {
   const health = u.up === true ? 'up' : u.up === false ? 'down' : 'unknown';
   const cell = name => row.querySelector('.' + name);
   row.className = health;
@@ -107,7 +110,8 @@ function fillRow(row, u, r) {
   // During a slow start the balancing uses a share of the weight: show it as "0.4 of 4".
   const ramping = u.effectiveWeight !== undefined && u.effectiveWeight < u.weight;
   cell('weight').textContent = ramping ? u.effectiveWeight.toFixed(1) + ' of ' + u.weight : u.weight;
-  cell('active').textContent = u.maxConns > 0 ? u.active + ' / ' + u.maxConns : u.active;
+  cell('active').textContent = requests ? u.requestsInFlight
+    : u.maxConns > 0 ? u.active + ' / ' + u.maxConns : u.active;
   cell('conns').textContent = r ? number(r.conns) : '–';
   cell('to').textContent = r ? bytes(r.to) : '–';
   cell('from').textContent = r ? bytes(r.from) : '–';

@@ -119,6 +119,7 @@ class StatusPageTest {
       .compose(admin -> event(vertx, admin, snapshot -> true))
       .onComplete(test.succeeding(snapshot -> test.verify(() -> {
         assertThat(snapshot.getString("proxy")).isEqualTo("lb");
+        assertThat(snapshot.getString("balance")).isEqualTo("connections");
         assertThat(snapshot.getLong("at")).isPositive();
         assertThat(snapshot.getBoolean("listening")).isTrue();
         assertThat(snapshot.getJsonObject("inbound")).isEqualTo(new JsonObject().put("active", 0).put("queued", 0)
@@ -126,7 +127,8 @@ class StatusPageTest {
         assertThat(snapshot.getJsonArray("upstreams")).hasSize(2);
         JsonObject first = upstream(snapshot, 0);
         assertThat(first.fieldNames()).containsExactlyInAnyOrder("address", "state", "up", "weight", "effectiveWeight",
-          "maxConns", "sendProxy", "active", "total", "connectFailures", "bytesToUpstream", "bytesFromUpstream", "lastStateChange");
+          "maxConns", "sendProxy", "active", "requestsInFlight", "total", "connectFailures", "bytesToUpstream",
+          "bytesFromUpstream", "lastStateChange");
         assertThat(first.getBoolean("up")).isTrue();
         assertThat(first.getInteger("weight")).isEqualTo(1);
         test.completeNow();

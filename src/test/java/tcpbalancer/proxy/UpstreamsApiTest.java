@@ -73,8 +73,8 @@ class UpstreamsApiTest extends ProxyTestSupport {
     assertThat(all.statusCode()).isEqualTo(200);
     JsonObject first = new JsonObject().put("address", ups.get(0).address()).put("state", "ready").put("up", true)
       .put("weight", 1).put("effectiveWeight", 1.0).put("maxConns", 0).put("sendProxy", "off").put("active", 1)
-      .put("total", 1L).put("connectFailures", 0L).put("bytesToUpstream", 0L).put("bytesFromUpstream", 2L)
-      .putNull("lastStateChange");
+      .put("requestsInFlight", 0).put("total", 1L).put("connectFailures", 0L).put("bytesToUpstream", 0L)
+      .put("bytesFromUpstream", 2L).putNull("lastStateChange");
     assertThat(all.bodyAsJsonArray()).isEqualTo(new JsonArray().add(first).add(first.copy()
       .put("address", ups.get(1).address()).put("active", 0).put("total", 0L).put("bytesFromUpstream", 0L)));
     assertThat(api.get("/upstreams/" + ups.get(0).address()).bodyAsJsonObject()).isEqualTo(first);

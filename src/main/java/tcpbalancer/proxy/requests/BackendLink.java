@@ -97,6 +97,7 @@ final class BackendLink {
       connection.connect(pool.netClient(), PoolSizing.MAX_FRAME_SIZE);
     }
     inFlight++;
+    upstream.addRequestsInFlight(1);
     meters.sent();
     connection.send(request);
   }
@@ -114,6 +115,7 @@ final class BackendLink {
 
   void answered(ProxiedRequest request, Buffer body) {
     inFlight--;
+    upstream.addRequestsInFlight(-1);
     meters.answered();
     if (retired && inFlight == 0) {
       closeAll("removed from the upstream list");
@@ -125,6 +127,7 @@ final class BackendLink {
   void lost(MultiplexedBackendConnection connection, List<ProxiedRequest> requests, String why) {
     connections.remove(connection);
     inFlight -= requests.size();
+    upstream.addRequestsInFlight(-requests.size());
     requests.forEach(request -> meters.answered());
     pool.lost(this, requests, why);
   }

@@ -31,6 +31,7 @@ import tcpbalancer.admin.Metrics;
 import tcpbalancer.protocol.ResizeResponse;
 import tcpbalancer.protocol.Status;
 import tcpbalancer.proxy.ProxyVerticle;
+import tcpbalancer.proxy.UpstreamState;
 import tcpbalancer.testing.MetricsVertx;
 
 /** Request mode's metrics, access log and graceful stop. */
@@ -135,6 +136,26 @@ class RequestObservabilityTest {
       .mapToDouble(meter -> meter instanceof Counter counter ? counter.count()
         : meter instanceof DistributionSummary summary ? summary.totalAmount() : 0)
       .sum();
+  }
+
+  /** The status page and {@code GET /api/upstreams} show them ({@code requestsInFlight}); here read from the state. */
+  @Test
+  void eachUpstreamCountsTheRequestsItHasNotAnswered(Vertx vertx) {
+    List<ScriptedBackend> backends = backends(vertx, "held");
+    backends.get(0).holdAnswers();
+    Future<Void> allArrived = backends.get(0).whenReceived(6);
+    ProxyVerticle proxy = proxy(vertx, backends, new JsonObject());
+    UpstreamState held = proxy.runtime().group().upstreams().get(0);
+
+    Promise<Map<Long, ResizeResponse>> run = Promise.promise();
+    vertx.runOnContext(v -> FrameClient.run(vertx.createNetClient(), proxy.actualPort(), 6, 6, 10).onComplete(run));
+    allArrived.await();
+    assertThat(held.requestsInFlight()).as("sent to the backend, not answered").isEqualTo(6);
+    assertThat(held.active()).as("no client connection is relayed to it").isZero();
+
+    backends.get(0).releaseAnswers();
+    assertAllOk(run.future().await(), 6);
+    assertThat(held.requestsInFlight()).as("each answer counted off before it went to the client").isZero();
   }
 
   @Test
