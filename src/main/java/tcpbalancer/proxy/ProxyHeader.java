@@ -17,7 +17,7 @@ import io.vertx.core.net.SocketAddress;
  * pipeline for the one write and taken out once it is done, so the relay's buffers that follow pass through a
  * pipeline as short as before.
  */
-final class ProxyHeader {
+public final class ProxyHeader {
 
   private static final String ENCODER = "tcpbalancer-proxy-header";
   private static final String IPV4_MAPPED = "::ffff:";
@@ -38,7 +38,7 @@ final class ProxyHeader {
    * Writes the header of a connection the proxy makes for itself, a health check: v2's LOCAL command, which
    * tells the upstream to use the connection's own addresses; in v1 those addresses (HAProxy's checks do both).
    */
-  static Future<Void> sendLocal(NetSocket upstream, SendProxy version) {
+  public static Future<Void> sendLocal(NetSocket upstream, SendProxy version) {
     if (version == SendProxy.V2) {
       return write(upstream, new HAProxyMessage(HAProxyProtocolVersion.V2, HAProxyCommand.LOCAL,
         HAProxyProxiedProtocol.UNKNOWN, null, null, 0, 0));

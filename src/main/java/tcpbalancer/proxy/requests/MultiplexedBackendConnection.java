@@ -11,6 +11,8 @@ import org.slf4j.LoggerFactory;
 import tcpbalancer.protocol.FrameHeader;
 import tcpbalancer.protocol.FrameType;
 import tcpbalancer.protocol.StatusException;
+import tcpbalancer.proxy.ProxyHeader;
+import tcpbalancer.proxy.SendProxy;
 
 /**
  * One long-lived connection from the proxy to a backend, carrying the requests of any number of clients at once,
@@ -57,6 +59,11 @@ final class MultiplexedBackendConnection implements FrameStream.Listener {
       if (broken) { // the proxy gave up on it while it connected
         socket.close();
         return;
+      }
+      SendProxy sendProxy = link.upstream().upstream().sendProxy();
+      if (sendProxy != SendProxy.OFF) {
+        // Many clients' requests share this connection: its header names none of them, as a health check's does.
+        ProxyHeader.sendLocal(socket, sendProxy);
       }
       answers = new FrameStream(new RawReads(socket, link.flushBatch()), this.maxFrameSize, this);
       out = new FrameWriter(socket, link.flushBatch());

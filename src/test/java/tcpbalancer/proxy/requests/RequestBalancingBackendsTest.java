@@ -6,6 +6,7 @@ import static tcpbalancer.proxy.requests.RequestBalancingTest.byBackend;
 import static tcpbalancer.proxy.requests.RequestBalancingTest.onEventLoop;
 
 import io.vertx.core.DeploymentOptions;
+import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -22,6 +23,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import tcpbalancer.TestImages;
+import tcpbalancer.backend.BackendVerticle;
+import tcpbalancer.backend.ResizeWorkerVerticle;
 import tcpbalancer.protocol.ResizeResponse;
 import tcpbalancer.proxy.ProxyVerticle;
 import tcpbalancer.testing.JarProcess;
@@ -47,6 +50,33 @@ class RequestBalancingBackendsTest {
 
     assertAllOk(answers, 600);
     assertThat(byBackend(answers.values())).containsOnlyKeys("b1", "b2", "b3");
+  }
+
+  /**
+   * A backend that accepts only connections starting with a PROXY protocol header, behind an upstream entry with
+   * {@code sendProxy}: the proxy's pooled connections to it start with a header too, naming no client (they carry
+   * many clients' requests: v2's LOCAL, in v1 their own addresses), as its health checks' do.
+   */
+  @Test
+  void aBackendThatWantsAProxyHeaderGetsOneOnEachPooledConnection(Vertx vertx) {
+    vertx.deployVerticle(ResizeWorkerVerticle::new, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER))
+      .await();
+    for (String version : List.of("v1", "v2")) {
+      BackendVerticle backend = new BackendVerticle();
+      vertx.deployVerticle(backend, new DeploymentOptions().setConfig(new JsonObject().put("host", "127.0.0.1")
+        .put("port", 0).put("name", "wants-" + version).put("acceptProxy", true))).await();
+      ProxyVerticle proxy = new ProxyVerticle();
+      vertx.deployVerticle(proxy, new DeploymentOptions().setConfig(new JsonObject().put("host", "127.0.0.1")
+        .put("port", 0).put("name", "lb-" + version).put("balance", "requests")
+        .put("upstreams", new JsonArray().add(new JsonObject().put("address", "127.0.0.1:" + backend.actualPort())
+          .put("sendProxy", version))))).await();
+
+      Map<Long, ResizeResponse> answers = onEventLoop(vertx,
+        () -> FrameClient.run(vertx.createNetClient(), proxy.actualPort(), 40, 8, 10));
+
+      assertAllOk(answers, 40);
+      assertThat(byBackend(answers.values())).as(version).containsOnlyKeys("wants-" + version);
+    }
   }
 
   /**
