@@ -130,7 +130,7 @@ public class BackendVerticle extends VerticleBase {
     }
     String host = !options.advertisedHost().isEmpty() ? options.advertisedHost()
       : isWildcard(options.host()) ? node.host() : options.host();
-    announced = new BackendDirectory.Entry(options.name(), host, actualPort(), node.nodeId());
+    announced = new BackendDirectory.Entry(options.name(), host, actualPort(), node.nodeId(), options.acceptProxy());
     return BackendDirectory.announce(vertx, announced)
       .onSuccess(v -> log.info("Backend {} announced to the cluster at {}:{}", options.name(), host, actualPort()))
       .onSuccess(v -> {

@@ -24,17 +24,20 @@ public final class BackendDirectory {
   public static final String MAP = "tcpbalancer.backends";
   public static final String CHANGED_ADDRESS = "tcpbalancer.backends.changed";
 
-  /** A backend as announced: its name and where the proxy reaches it. */
-  public record Entry(String name, String host, int port, String nodeId) {
+  /**
+   * A backend as announced: its name, where the proxy reaches it, and whether each connection to it must start with
+   * a PROXY protocol header (its {@code acceptProxy}).
+   */
+  public record Entry(String name, String host, int port, String nodeId, boolean acceptProxy) {
 
     JsonObject toJson() {
       return new JsonObject().put("name", name).put("host", host).put("port", port).put("nodeId", nodeId)
-        .put("announcedAt", System.currentTimeMillis());
+        .put("acceptProxy", acceptProxy).put("announcedAt", System.currentTimeMillis());
     }
 
     static Entry fromJson(JsonObject json) {
       return new Entry(json.getString("name"), json.getString("host"), json.getInteger("port"),
-        json.getString("nodeId"));
+        json.getString("nodeId"), json.getBoolean("acceptProxy", false));
     }
   }
 

@@ -153,8 +153,10 @@ final class ClusterDiscovery implements UpstreamSource {
     gone.forEach(onLeft);
   }
 
+  /** A backend that accepts only connections with a PROXY protocol header gets one (v2: it reads both). */
   private static Upstream upstream(BackendDirectory.Entry backend) {
-    return new Upstream(backend.host(), backend.port(), Upstream.DEFAULT_WEIGHT, 0);
+    return new Upstream(backend.host(), backend.port(), Upstream.DEFAULT_WEIGHT, 0,
+      backend.acceptProxy() ? SendProxy.V2 : SendProxy.OFF);
   }
 
   /**

@@ -38,6 +38,7 @@ import tcpbalancer.protocol.ResizeMode;
 import tcpbalancer.protocol.ResizeRequest;
 import tcpbalancer.protocol.ResizeResponse;
 import tcpbalancer.proxy.ProxyVerticle;
+import tcpbalancer.proxy.SendProxy;
 import tcpbalancer.proxy.UpstreamGroup;
 import tcpbalancer.proxy.UpstreamState;
 
@@ -180,6 +181,28 @@ class ClusterDiscoveryTest {
       .isEqualTo(before);
     assertThat(sizes).as("the sizes the proxy's list went through while its node merged").doesNotContain(0);
     assertThat(answeringBackends(proxyNode.vertx(), proxy.actualPort(), 4)).containsExactlyInAnyOrder("b1", "b2");
+  }
+
+  /**
+   * A backend that accepts only connections starting with a PROXY protocol header says so in its announcement,
+   * and the proxy sends it one (v2), checks included: without it the backend would refuse every connection.
+   */
+  @Test
+  void aBackendThatWantsAProxyHeaderGetsOneFromTheProxyThatDiscoversIt() throws Exception {
+    ClusterNodes.Node proxyNode = cluster.start();
+    ClusterNodes.Node backendNode = cluster.start();
+    ClusterNodes.deployWorkers(backendNode.vertx(), 1).await();
+    ClusterNodes.deployBackend(backendNode.vertx(), new JsonObject().put("name", "wants-a-header")
+      .put("acceptProxy", true)).await();
+    ProxyVerticle proxy = new ProxyVerticle();
+    proxyNode.vertx().deployVerticle(proxy, new DeploymentOptions().setConfig(new JsonObject()
+      .put("host", "127.0.0.1").put("port", 0).put("checkIntervalMillis", 200))).await();
+    UpstreamGroup group = proxy.runtime().group();
+    awaitUpstreams("the backend discovered", group, 1);
+
+    assertThat(group.upstreams().get(0).upstream().sendProxy()).isEqualTo(SendProxy.V2);
+    assertThat(answeringBackends(proxyNode.vertx(), proxy.actualPort(), 3)).containsExactly("wants-a-header");
+    assertThat(group.upstreams().get(0).isUp()).as("its checks pass, with a header of their own").isTrue();
   }
 
   private static List<Integer> ports(UpstreamGroup group) {
