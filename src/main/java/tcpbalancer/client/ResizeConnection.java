@@ -82,8 +82,13 @@ public final class ResizeConnection {
    */
   public static Future<ResizeConnection> connect(Vertx vertx, NetClient client, SocketAddress address,
                                                  int maxFrameSize, long requestTimeoutMillis) {
-    return client.connect(address)
-      .map(socket -> new ResizeConnection(socket, maxFrameSize, vertx, requestTimeoutMillis));
+    return client.connect(address).map(socket -> over(vertx, socket, maxFrameSize, requestTimeoutMillis));
+  }
+
+  /** The client side of a connection already open on {@code socket}, as {@link #connect(Vertx, NetClient,
+   * SocketAddress, int, long)} makes it. */
+  static ResizeConnection over(Vertx vertx, NetSocket socket, int maxFrameSize, long requestTimeoutMillis) {
+    return new ResizeConnection(socket, maxFrameSize, vertx, requestTimeoutMillis);
   }
 
   /** Sends one request; the future completes with its answer, which may be a refusal ({@code !ok()}). */
@@ -102,7 +107,7 @@ public final class ResizeConnection {
     Buffer[] parts = request.toFrameParts(requestId);
     bytesSent += parts[0].length() + parts[1].length();
     if (!corking) {
-      socket.write(gathered(parts[0], parts[1]));
+      write(gathered(parts[0], parts[1]));
     } else {
       if (corked == null) {
         corked = Buffer.buffer();
@@ -139,8 +144,17 @@ public final class ResizeConnection {
     corking = false;
     corked = null;
     if (frames != null && !closed) {
-      socket.write(frames);
+      write(frames);
     }
+  }
+
+  /**
+   * Writes request frames; if they cannot be written (say, no direct memory left to copy them into), the requests
+   * pending on this connection fail at once, with the reason, rather than at their time-out as unanswered.
+   */
+  private void write(Buffer frames) {
+    socket.write(frames).onFailure(e -> failAll(Status.INTERNAL_ERROR, "cannot send requests to "
+      + socket.remoteAddress() + ": " + e, true));
   }
 
   /** Requests taken by the caller and not yet settled; see {@link #requestTaken}. */

@@ -2,11 +2,14 @@ package tcpbalancer.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import javax.imageio.ImageIO;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -77,5 +80,33 @@ class StartScriptIT {
       .noneMatch(name -> name.startsWith("com.hazelcast.") || name.startsWith("org.imgscalr.")
         || name.startsWith("com.twelvemonkeys.") || name.startsWith("tcpbalancer.backend.")
         || name.startsWith("tcpbalancer.proxy."));
+  }
+
+  @Test
+  void theClientSendsAnImageNearTheFrameLimitThroughTheScriptsMemoryBounds() throws Exception {
+    // 2,900 x 2,900 pixels of noise: a PNG of about 25 MB, under the 32 MiB frame limit. With the script's options of
+    // before, the client's file read kept a direct buffer of its size and Netty found no direct memory left to copy
+    // the frame into: the request failed ("Cannot reserve ... bytes of direct buffer memory").
+    Path input = Files.createDirectories(dir.resolve("large"));
+    BufferedImage noise = new BufferedImage(2900, 2900, BufferedImage.TYPE_INT_RGB);
+    Random random = new Random(16);
+    for (int y = 0; y < noise.getHeight(); y++) {
+      for (int x = 0; x < noise.getWidth(); x++) {
+        noise.setRGB(x, y, random.nextInt(1 << 24));
+      }
+    }
+    Path image = input.resolve("noise.png");
+    ImageIO.write(noise, "png", image.toFile());
+    assertThat(Files.size(image)).isBetween(24L << 20, 30L << 20);
+    try (JarProcess backend = script("large-backend", "backend", "-p", "0", "--host", "127.0.0.1", "--name", "b1")) {
+      String backendPort = backend.awaitLine("Backend b1 listening on 127\\.0\\.0\\.1:(\\d+)").group(1);
+      try (JarProcess client = script("large-client", "client", "--proxy", "127.0.0.1:" + backendPort,
+        "--input", input.toString(), "--output", dir.resolve("large-out").toString(), "-w", "64", "-h", "64",
+        "--times", "3")) {
+        assertThat(client.exitCode()).as(client.output()).isZero();
+        assertThat(client.stdout()).contains("3 resized, 0 failed");
+      }
+      assertThat(backend.terminate()).isEqualTo(143);
+    }
   }
 }

@@ -80,7 +80,8 @@ class StartScriptTest {
   @Test
   void clientUsesTheQuickCompilerOnly() throws Exception {
     assertThat(jvmOptions(command(env(), "client", "--proxy", "127.0.0.1:9090")))
-      .contains("-XX:+UseSerialGC", "-Xmx96m", "-XX:TieredStopAtLevel=1");
+      .contains("-XX:+UseSerialGC", "-Xmx96m", "-XX:TieredStopAtLevel=1", "-XX:MaxDirectMemorySize=80m",
+        "-Djdk.nio.maxCachedBufferSize=262144");
   }
 
   @Test
