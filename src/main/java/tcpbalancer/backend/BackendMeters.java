@@ -28,6 +28,8 @@ final class BackendMeters implements BackendMetrics {
   static final String REQUESTS = "tcpbalancer.backend.requests";
   static final String IN_PROGRESS = "tcpbalancer.backend.requests.in.progress";
   static final String WAITING = "tcpbalancer.backend.requests.waiting";
+  static final String BYTES_HELD = "tcpbalancer.backend.request.bytes.held";
+  static final String BYTES_WAITING = "tcpbalancer.backend.request.bytes.waiting";
   static final String RESIZE = "tcpbalancer.backend.resize";
   static final String RECEIVED = "tcpbalancer.backend.received";
   static final String SENT = "tcpbalancer.backend.sent";
@@ -69,6 +71,12 @@ final class BackendMeters implements BackendMetrics {
       .register(registry));
     own(Gauge.builder(WAITING, limits, l -> l.inFlight().waiting()).tag("backend", backend)
       .description("Connections waiting for one of the backend's maxInFlight slots, their reading paused")
+      .register(registry));
+    own(Gauge.builder(BYTES_HELD, limits, l -> l.bodies().held()).baseUnit("bytes").tag("backend", backend)
+      .description("Request bytes held (bodies being received and requests in progress), against maxBufferedBytes")
+      .register(registry));
+    own(Gauge.builder(BYTES_WAITING, limits, l -> l.bodies().waiting()).tag("backend", backend)
+      .description("Connections waiting for room in the request byte budget, their reading paused")
       .register(registry));
   }
 

@@ -101,6 +101,9 @@ class BackendMetricsTest {
       .isEqualTo(connection.bytesReceived());
     assertThat(sample(scrape, "tcpbalancer_backend_requests_in_progress", "backend", "b1")).isZero();
     assertThat(sample(scrape, "tcpbalancer_backend_requests_waiting", "backend", "b1")).isZero();
+    assertThat(sample(scrape, "tcpbalancer_backend_request_bytes_held_bytes", "backend", "b1")).as("every byte back")
+      .isZero();
+    assertThat(sample(scrape, "tcpbalancer_backend_request_bytes_waiting", "backend", "b1")).isZero();
     assertThat(sample(scrape, "tcpbalancer_backend_local_workers", "state", "idle")).isEqualTo(1);
     assertThat(sample(scrape, "tcpbalancer_backend_local_workers", "state", "busy")).isZero();
     assertThat(sample(scrape, "tcpbalancer_backend_local_worker_waiters", null, null)).isZero();
