@@ -36,7 +36,9 @@ Environment, each knob with its default in brackets (a bad value stops the run w
   PROXY_INSTANCES        our proxy's --instances [unset: the proxy's own default, one per core]
   RESIZE_IMAGES_PER_RUN  images per measured resize run, at least: whole passes over the set [150]; fewer than
                          150 is not a steady state, and the table says so
-  RESIZE_WARM_UP_ROUNDS  unmeasured passes before them, on both sides [10]
+  RESIZE_WARM_UP_IMAGES  unmeasured images before them (whole passes), on both sides [1800: our servers' JIT
+                         compilers are still busy after a few hundred; bench/RESULTS.md, "Issue 16's steady state"]
+  RESIZE_WARM_UP_ROUNDS  the requests scenario's unmeasured passes before its measured run [10]
   REQUESTS_IMAGES_PER_RUN  images in the requests scenario's measured run, at least: whole passes over the set
                          [450: 150 for each of its three backends, the resize scenario's steady state]
   REDIS_WARM_UP_RUNS     unmeasured redis-benchmark runs before the measured one, on every side [2]
@@ -79,6 +81,11 @@ SAMPLES = ROOT / "samples"
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 RESULTS = ROOT / "target" / "bench"
 STEADY_STATE_IMAGES = 150
+# Resize images a JVM server takes to stop compiling: about 25 s of the resize load on two cores (bench/RESULTS.md,
+# "Issue 16's steady state": the backends' compilations fall from 4,700 in the first 5 s to under 100 by then).
+WARM_UP_IMAGES = 1800
+# The JIT compilers' threads, by the names the JVM gives them (Linux keeps 15 characters).
+JIT_THREADS = ("C1 CompilerThre", "C2 CompilerThre")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
@@ -148,6 +155,7 @@ class Settings:
     warm_up_rounds: int
     proxy_instances: Optional[int]
     resize_images_per_run: int
+    resize_warm_up_images: int
     resize_warm_up_rounds: int
     redis_warm_up_runs: int
     images: Path
@@ -177,7 +185,8 @@ class Settings:
             proxy_instances=(whole_number(environ, "PROXY_INSTANCES", 0, 1)
                              if "PROXY_INSTANCES" in environ else None),
             resize_images_per_run=whole_number(environ, "RESIZE_IMAGES_PER_RUN", STEADY_STATE_IMAGES, 1),
-            # The backends' JIT compilers are still busy after a few passes.
+            resize_warm_up_images=whole_number(environ, "RESIZE_WARM_UP_IMAGES", WARM_UP_IMAGES, 1),
+            # The requests scenario compares two balancings of the same warm backends, each warmed as the other.
             resize_warm_up_rounds=whole_number(environ, "RESIZE_WARM_UP_ROUNDS", 10, 1),
             # Our proxy's JIT compilers settle by the third redis-benchmark run.
             redis_warm_up_runs=whole_number(environ, "REDIS_WARM_UP_RUNS", 2, 0),
@@ -233,12 +242,16 @@ class Server:
             for line in status:
                 if line.startswith("VmHWM:"):
                     peak_kb = int(line.split()[1])
-        return {"cpu_s": cpu, "peak_rss_mb": peak_kb / 1024}
+        jit = {thread: seconds for thread, seconds in processes.thread_cpu(self.process.pid).items()
+               if thread.startswith(JIT_THREADS)}
+        return {"cpu_s": cpu, "peak_rss_mb": peak_kb / 1024, "jit_threads": jit}
 
     def cpu_since(self, before):
-        """CPU seconds spent since an earlier usage() reading, and the peak RSS so far."""
+        """CPU seconds spent since an earlier usage() reading, the JIT compilers' part of them (a compiler thread
+        that ended in between is left out: the JVM stops the ones it no longer needs), and the peak RSS so far."""
         now = self.usage()
-        return {"cpu_s": now["cpu_s"] - before["cpu_s"], "peak_rss_mb": now["peak_rss_mb"]}
+        jit = sum(seconds - before["jit_threads"].get(thread, 0.0) for thread, seconds in now["jit_threads"].items())
+        return {"cpu_s": now["cpu_s"] - before["cpu_s"], "jit_cpu_s": jit, "peak_rss_mb": now["peak_rss_mb"]}
 
     def stop(self):
         usage = self.usage()
@@ -392,11 +405,13 @@ def dry_run_through(settings, work, start):
 
 def resize_run(settings, work, kind):
     """Real resizing to 200x200 of one image set (settings.images): ours (proxy and three backends, one JVM with two
-    resize workers) or vipsthumbnail as two parallel processes. After the same warm-up passes, the steady state: at
-    least RESIZE_IMAGES_PER_RUN images (ours timed by the client itself); then the cold pass: one pass over the set
-    by a fresh client process, or by fresh vipsthumbnails, timed from start to exit. Every result is checked."""
+    resize workers) or vipsthumbnail as two parallel processes. After the same warm-up passes (at least
+    RESIZE_WARM_UP_IMAGES images), the steady state: at least RESIZE_IMAGES_PER_RUN images (ours timed by the client
+    itself), with the share of our servers' CPU their JIT compilers still took; then the cold pass: one pass over the
+    set by a fresh client process, or by fresh vipsthumbnails, timed from start to exit. Every result is checked."""
     images = image_files(settings.images)
     passes = resize.passes_for(len(images), settings.resize_images_per_run)
+    warm_up_passes = resize.passes_for(len(images), settings.resize_warm_up_images)
     long_run = resize.long_run_folder(images, passes, work / "long-run")
     inputs = {p.name: p.name.split("-", 1)[1] for p in long_run.iterdir()}
     expected = resize.expected_results(images)
@@ -406,7 +421,7 @@ def resize_run(settings, work, kind):
     if kind == "vips":
         warm_out = work / "warm-up"
         warm_out.mkdir()
-        resize.run_vips(images * settings.resize_warm_up_rounds, warm_out)  # the same passes as ours gets
+        resize.run_vips(images * warm_up_passes, warm_out)  # the same passes as ours gets
         seconds, cpu = resize.run_vips(sorted(long_run.iterdir()), steady_out)
         resize.check_results(steady_out, inputs, expected, "vips")
         cold_seconds, _ = resize.run_vips(images, cold_out)
@@ -418,7 +433,7 @@ def resize_run(settings, work, kind):
         proxy, port = start_proxy(settings, "ours", work, ports)
         try:
             args = ["--minconns", "3", "--maxconns", "3", "--window", "2"]
-            run_client(settings, work, port, args + ["--times", str(settings.resize_warm_up_rounds)], warm_up=True,
+            run_client(settings, work, port, args + ["--times", str(warm_up_passes)], warm_up=True,
                        output=work / "warm-up")
             proxy_before, backends_before = proxy.usage(), backends.usage()
             report, client = run_client(settings, work, port, args, long_run, output=steady_out)
@@ -438,7 +453,9 @@ def resize_run(settings, work, kind):
     return {"images_per_s": report["images"]["resized"] / report["seconds"],
             "cold_images_per_s": len(images) / cold_seconds,
             "backends_cpu_s": backends_usage["cpu_s"], "proxy_cpu_s": proxy_usage["cpu_s"],
-            "client_cpu_s": client["cpu_s"], "backends_peak_rss_mb": backends_usage["peak_rss_mb"]}
+            "client_cpu_s": client["cpu_s"], "backends_peak_rss_mb": backends_usage["peak_rss_mb"],
+            "servers_jit_share": (proxy_usage["jit_cpu_s"] + backends_usage["jit_cpu_s"])
+            / (proxy_usage["cpu_s"] + backends_usage["cpu_s"])}
 
 
 def redis_run(settings, work, kind):
@@ -782,12 +799,14 @@ def run_resize_scenario(settings, meta):
         passes = resize.passes_for(count, settings.resize_images_per_run)
         one_set = dataclasses.replace(settings, images=folder, images_source="resize image set")
         results = measure(one_set, "resize", scenario.sides, scenario.run)
+        warm_up = count * resize.passes_for(count, settings.resize_warm_up_images)
         steady = count * passes >= STEADY_STATE_IMAGES
         print_table(scenario.title.format(images=folder) + f": {count} images x {passes} passes = {count * passes} "
                     f"per run" + ("" if steady else f" (FEWER THAN {STEADY_STATE_IMAGES}: NOT A STEADY STATE)")
-                    + "; cold = one pass by fresh processes", results)
+                    + f", after {warm_up} warm-up images; cold = one pass by fresh processes", results)
         entry = {"images": str(folder), "files": [p.name for p in image_files(folder)], "passes": passes,
-                 "images_per_run": count * passes, "steady_state": steady, "results": results,
+                 "images_per_run": count * passes, "warm_up_images": warm_up, "steady_state": steady,
+                 "results": results,
                  "ratios": scenario.compare(results)}
         if settings.resize_profile:
             work = Path(tempfile.mkdtemp(prefix="bench-profile-"))

@@ -3,11 +3,11 @@
 
 `requests` or `connections`: the load of bench.py's `requests` scenario: three one-worker backends, our proxy
 (--balance SIDE), one client connection with window 6 (REQUESTS_CLIENT_ARGS), resizing to 200x200. WARM unmeasured
-passes over the images warm the servers up, then one measured client run sends PASSES passes (at least
+passes over the images (default RESIZE_WARM_UP_ROUNDS, as the scenario) warm the servers up, then one measured client run sends PASSES passes (at least
 REQUESTS_IMAGES_PER_RUN images, as the scenario does) over one long connection.
 `resize`: the load of bench.py's `resize` scenario (resize_run): one JVM of three backends and two resize workers
 (three_backends), our proxy in front, the client with RESIZE_CLIENT_ARGS (three connections, window 2); WARM
-unmeasured passes through the proxy, then one measured client run of PASSES passes (at least RESIZE_IMAGES_PER_RUN
+unmeasured passes through the proxy (default: those of at least RESIZE_WARM_UP_IMAGES images, as the scenario), then one measured client run of PASSES passes (at least RESIZE_IMAGES_PER_RUN
 images). CPU seconds come from /proc (utime+stime of each thread), so what other
 programs on the machine do changes the wall time much more than these figures (they still move with the load: a
 busy machine's caches are shared). What is measured is what competes for the cores while the client's timer runs,
@@ -25,7 +25,7 @@ Thread groups, by the thread names the JVM and Vert.x give (Linux keeps 15 chara
   JIT          C1 / C2 CompilerThread
   other        the rest: main, Vert.x's internal blocking pool and checker, reference handler, ...
 
-Usage: [BENCH_IMAGES=DIR] [WARM=10] [POLL_MS=50] [PERF=FILE] bench/cpu_split.py [requests|connections|resize] [PASSES]
+Usage: [BENCH_IMAGES=DIR] [WARM=PASSES] [POLL_MS=50] [PERF=FILE] bench/cpu_split.py [requests|connections|resize] [PASSES]
        [RUNS=1]: RUNS fresh loads one after the other, each printed, then each cell's median (min to max) over them.
        PERF=FILE: `perf record -g` of every process over the measured run into FILE (perf report --sort pid,sym
        -i FILE); the JVMs then run with frame pointers and write their perf maps.
@@ -47,28 +47,12 @@ from pathlib import Path
 
 import bench
 import resize
+from processes import thread_cpu
 
 PERF_JVM_OPTS = ("-XX:+UnlockDiagnosticVMOptions", "-XX:+DumpPerfMapAtExit", "-XX:+PreserveFramePointer")
 GROUPS = ("event loops", "workers", "collector", "JIT", "other")
 # The resize scenario's client (bench.py's resize_run): three connections of two requests in flight each.
 RESIZE_CLIENT_ARGS = ["--minconns", "3", "--maxconns", "3", "--window", "2"]
-
-
-def thread_cpu(pid):
-    """CPU seconds of each live thread of `pid`, keyed by "name#tid"."""
-    cpu = {}
-    try:
-        tids = os.listdir(f"/proc/{pid}/task")
-    except OSError:
-        return cpu  # the process ended meanwhile
-    for tid in tids:
-        try:
-            name = Path(f"/proc/{pid}/task/{tid}/comm").read_text().strip()
-            fields = Path(f"/proc/{pid}/task/{tid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # the thread ended meanwhile
-        cpu[f"{name}#{tid}"] = (int(fields[11]) + int(fields[12])) / bench.CLK_TCK
-    return cpu
 
 
 def group(thread):
@@ -314,7 +298,10 @@ def main():
     images = bench.image_files(settings.images)
     per_run = settings.resize_images_per_run if side == "resize" else settings.requests_images_per_run
     passes = int(args[1]) if len(args) > 1 else resize.passes_for(len(images), per_run)
-    warm = bench.whole_number(os.environ, "WARM", settings.resize_warm_up_rounds, 1)
+    # As each scenario warms its servers: the resize scenario RESIZE_WARM_UP_IMAGES, the requests one its passes.
+    default_warm = (resize.passes_for(len(images), settings.resize_warm_up_images) if side == "resize"
+                    else settings.resize_warm_up_rounds)
+    warm = bench.whole_number(os.environ, "WARM", default_warm, 1)
     poll_ms = bench.whole_number(os.environ, "POLL_MS", 50, 1)
     runs = bench.whole_number(os.environ, "RUNS", 1, 1)
     json_file = os.environ.get("JSON")

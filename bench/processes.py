@@ -1,6 +1,11 @@
-"""What bench.py and soak.py both need of the processes they start: a free port, a clean stop, the commit."""
+"""What bench.py and soak.py both need of the processes they start: a free port, a clean stop, the commit, the
+CPU of each thread."""
+import os
 import socket
 import subprocess
+from pathlib import Path
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
 def free_port(host="127.0.0.1"):
@@ -29,3 +34,20 @@ def commit(root):
                               text=True, timeout=10).stdout.strip() or "unknown"
     except (OSError, subprocess.SubprocessError):
         return "unknown"
+
+
+def thread_cpu(pid):
+    """CPU seconds of each live thread of `pid`, keyed by "name#tid" (a thread that has ended is not there)."""
+    cpu = {}
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return cpu  # the process ended meanwhile
+    for tid in tids:
+        try:
+            name = Path(f"/proc/{pid}/task/{tid}/comm").read_text().strip()
+            fields = Path(f"/proc/{pid}/task/{tid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the thread ended meanwhile
+        cpu[f"{name}#{tid}"] = (int(fields[11]) + int(fields[12])) / CLK_TCK
+    return cpu
