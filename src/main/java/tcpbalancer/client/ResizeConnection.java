@@ -45,7 +45,13 @@ public final class ResizeConnection {
   private boolean closed;
   /** One timer per connection, not per request: it fires at the oldest pending request's deadline. */
   private long timeoutTimer = -1;
-  /** Between {@link #cork} and {@link #uncork}: frames are gathered in {@link #corked}, not written. */
+  /**
+   * The largest frame gathered while corking. Corking saves a system call per small frame; a larger one is written
+   * on its own, without being copied into the batch (a window of large images gathered in one buffer would take
+   * that buffer, and then as much direct memory for the write's copy, all at once).
+   */
+  static final int MAX_CORKED_FRAME_BYTES = 64 * 1024;
+  /** Between {@link #cork} and {@link #uncork}: small frames are gathered in {@link #corked}, not written. */
   private boolean corking;
   /** The frames gathered while corking, or null when there are none. */
   private Buffer corked;
@@ -105,14 +111,16 @@ public final class ResizeConnection {
       armTimeout(requestTimeoutMillis);
     }
     Buffer[] parts = request.toFrameParts(requestId);
-    bytesSent += parts[0].length() + parts[1].length();
-    if (!corking) {
-      write(gathered(parts[0], parts[1]));
-    } else {
+    int frameBytes = parts[0].length() + parts[1].length();
+    bytesSent += frameBytes;
+    if (corking && frameBytes <= MAX_CORKED_FRAME_BYTES) {
       if (corked == null) {
         corked = Buffer.buffer();
       }
       corked.appendBuffer(parts[0]).appendBuffer(parts[1]);
+    } else {
+      writeCorked(); // what was gathered before it goes first
+      write(gathered(parts[0], parts[1]));
     }
     return answer.future();
   }
@@ -140,8 +148,12 @@ public final class ResizeConnection {
 
   /** Writes the frames gathered since {@link #cork} in one write. */
   public void uncork() {
-    Buffer frames = corked;
     corking = false;
+    writeCorked();
+  }
+
+  private void writeCorked() {
+    Buffer frames = corked;
     corked = null;
     if (frames != null && !closed) {
       write(frames);

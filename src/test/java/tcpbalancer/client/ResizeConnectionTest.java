@@ -5,13 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
+import io.netty.buffer.ByteBuf;
 import io.netty.util.ReferenceCountUtil;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -38,8 +42,28 @@ class ResizeConnectionTest {
     }
   }
 
+  /** Lets every write through, noting its size. */
+  private static final class WriteSizes extends ChannelOutboundHandlerAdapter {
+    final List<Integer> sizes = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+      sizes.add(((ByteBuf) msg).readableBytes());
+      ctx.write(msg, promise);
+    }
+  }
+
   private static ResizeRequest request(String name) {
-    return new ResizeRequest(name, "jpeg", 200, 200, ResizeMode.FIT, false, Buffer.buffer(new byte[4096]));
+    return request(name, 4096);
+  }
+
+  private static ResizeRequest request(String name, int imageBytes) {
+    return new ResizeRequest(name, "jpeg", 200, 200, ResizeMode.FIT, false, Buffer.buffer(new byte[imageBytes]));
+  }
+
+  private static int frameBytes(ResizeRequest request) {
+    Buffer[] parts = request.toFrameParts(1);
+    return parts[0].length() + parts[1].length();
   }
 
   /** A connection to a backend that never answers, whose writes all fail. */
@@ -83,5 +107,33 @@ class ResizeConnectionTest {
       }
       connection.uncork();
     }));
+  }
+
+  @Test
+  void aCorkedBatchGathersSmallFramesAndWritesLargeOnesOnTheirOwnInOrder(Vertx vertx, VertxTestContext test) {
+    // A new connection's first window of large images used to be copied into one buffer, then copied whole into
+    // direct memory to be written: a window of 25 MB images needed 100 MB of each at once.
+    WriteSizes writes = new WriteSizes();
+    ResizeRequest small1 = request("small-1.jpg", 1000);
+    ResizeRequest small2 = request("small-2.jpg", 2000);
+    ResizeRequest large = request("large.jpg", ResizeConnection.MAX_CORKED_FRAME_BYTES + 1);
+    ResizeRequest small3 = request("small-3.jpg", 3000);
+    FakeBackend.start(vertx, (connection, received) -> FakeBackend.ok(received, FakeBackend.PNG))
+      .compose(port -> vertx.createNetClient().connect(port, Topology.HOST))
+      .compose(socket -> {
+        ((NetSocketInternal) socket).channelHandlerContext().pipeline().addFirst(writes);
+        ResizeConnection connection = ResizeConnection.over(vertx, socket, Frame.DEFAULT_MAX_BODY_SIZE,
+          REQUEST_TIMEOUT_MILLIS);
+        connection.cork();
+        List<Future<?>> answers = List.of(connection.send(small1), connection.send(small2), connection.send(large),
+          connection.send(small3));
+        connection.uncork();
+        return Future.all(answers);
+      })
+      .onComplete(test.succeeding(answered -> test.verify(() -> {
+        assertThat(writes.sizes).containsExactly(frameBytes(small1) + frameBytes(small2), frameBytes(large),
+          frameBytes(small3));
+        test.completeNow();
+      })));
   }
 }
