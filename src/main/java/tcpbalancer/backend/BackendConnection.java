@@ -5,6 +5,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -192,9 +193,23 @@ final class BackendConnection {
       frame = sent.toFrame(request.id()).encode();
     }
     limits.metrics().answered(request, sent, frame.length()); // before the write: a client that has it, sees it
-    socket.write(frame);
+    socket.write(frame).onFailure(this::onAnswerNotWritten);
     RequestLog.answered(request, response, socket.remoteAddress());
     updateFlow();
+  }
+
+  /**
+   * An answer the socket could not take (say, no direct memory left to copy it into) on a connection still open:
+   * its client would wait for it until its time-out. Closing tells the client at once, and it sends its requests
+   * again.
+   */
+  private void onAnswerNotWritten(Throwable failure) {
+    if (closed || !((NetSocketInternal) socket).channelHandlerContext().channel().isActive()) {
+      return; // the connection closed with answers still queued: nobody is waiting for them
+    }
+    log.warn("Closing connection from {}: an answer could not be written: {}", socket.remoteAddress(),
+      failure.toString());
+    socket.close();
   }
 
   /** The backend is stopping: read no more requests, answer those in progress, then close. */
