@@ -198,11 +198,7 @@ final class BackendConnection {
     updateFlow();
   }
 
-  /**
-   * An answer the socket could not take (say, no direct memory left to copy it into) on a connection still open:
-   * its client would wait for it until its time-out. Closing tells the client at once, and it sends its requests
-   * again.
-   */
+  /** An answer not written on an open connection (no direct memory, say): closing tells its client at once. */
   private void onAnswerNotWritten(Throwable failure) {
     if (closed || !((NetSocketInternal) socket).channelHandlerContext().channel().isActive()) {
       return; // the connection closed with answers still queued: nobody is waiting for them

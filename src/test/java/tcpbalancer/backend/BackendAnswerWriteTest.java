@@ -2,13 +2,8 @@ package tcpbalancer.backend;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelOutboundHandlerAdapter;
-import io.netty.channel.ChannelPromise;
-import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.SocketAddress;
@@ -22,6 +17,7 @@ import tcpbalancer.client.ResizeConnection;
 import tcpbalancer.protocol.Frame;
 import tcpbalancer.protocol.ResizeMode;
 import tcpbalancer.protocol.ResizeRequest;
+import tcpbalancer.testing.NoDirectMemory;
 import tcpbalancer.testing.Topology;
 
 @ExtendWith(VertxExtension.class)
@@ -31,22 +27,13 @@ class BackendAnswerWriteTest {
   /** Longer than the test's own time limit: a client that waits for its time-out fails the test. */
   private static final long REQUEST_TIMEOUT_MILLIS = 120_000;
 
-  /** Fails every write as Netty does when it finds no direct memory to copy a heap buffer into. */
-  private static final class NoDirectMemory extends ChannelOutboundHandlerAdapter {
-    @Override
-    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-      ReferenceCountUtil.release(msg);
-      promise.setFailure(new OutOfMemoryError("Cannot reserve 9000000 bytes of direct buffer memory"));
-    }
-  }
-
   @Test
   void anAnswerThatCannotBeWrittenClosesTheConnection(Vertx vertx, VertxTestContext test) {
     BackendOptions options = BackendOptions.fromJson(new JsonObject().put("port", 0).put("name", "b1"), "config");
     BackendLimits limits = BackendLimits.of(vertx, "answer-write-test", options);
     WorkerDispatch workers = new WorkerDispatch(vertx, options);
     NetServer server = vertx.createNetServer().connectHandler(socket -> {
-      ((NetSocketInternal) socket).channelHandlerContext().pipeline().addFirst(new NoDirectMemory());
+      NoDirectMemory.install(socket);
       new BackendConnection(socket, options, limits, workers, vertx).start();
     });
     // A dry run is answered without a resize worker: its answer is the write that fails.

@@ -2,11 +2,10 @@ package tcpbalancer.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
-import io.netty.buffer.ByteBuf;
-import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -24,6 +23,7 @@ import tcpbalancer.protocol.ResizeMode;
 import tcpbalancer.protocol.ResizeRequest;
 import tcpbalancer.protocol.Status;
 import tcpbalancer.protocol.StatusException;
+import tcpbalancer.testing.NoDirectMemory;
 import tcpbalancer.testing.Topology;
 
 @ExtendWith(VertxExtension.class)
@@ -32,15 +32,6 @@ class ResizeConnectionTest {
 
   /** Longer than the test's own time limit: a request that fails only at its time-out fails the test. */
   private static final long REQUEST_TIMEOUT_MILLIS = 120_000;
-
-  /** Fails every write as Netty does when it finds no direct memory to copy a heap buffer into. */
-  private static final class NoDirectMemory extends ChannelOutboundHandlerAdapter {
-    @Override
-    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-      ReferenceCountUtil.release(msg);
-      promise.setFailure(new OutOfMemoryError("Cannot reserve 1754742 bytes of direct buffer memory"));
-    }
-  }
 
   /** Lets every write through, noting its size. */
   private static final class WriteSizes extends ChannelOutboundHandlerAdapter {
@@ -71,14 +62,14 @@ class ResizeConnectionTest {
     return FakeBackend.start(vertx, (connection, received) -> null)
       .compose(port -> vertx.createNetClient().connect(port, Topology.HOST))
       .map(socket -> {
-        ((NetSocketInternal) socket).channelHandlerContext().pipeline().addFirst(new NoDirectMemory());
+        NoDirectMemory.install(socket);
         return ResizeConnection.over(vertx, socket, Frame.DEFAULT_MAX_BODY_SIZE, REQUEST_TIMEOUT_MILLIS);
       });
   }
 
   private static void assertCannotSend(Throwable cause) {
     assertThat(cause).isInstanceOf(StatusException.class).hasMessageStartingWith("cannot send requests to ")
-      .hasMessageContaining("Cannot reserve 1754742 bytes of direct buffer memory");
+      .hasMessageContaining(NoDirectMemory.MESSAGE);
     assertThat(((StatusException) cause).status()).isEqualTo(Status.INTERNAL_ERROR);
   }
 
