@@ -91,8 +91,7 @@ public final class ResizeConnection {
     return client.connect(address).map(socket -> over(vertx, socket, maxFrameSize, requestTimeoutMillis));
   }
 
-  /** The client side of a connection already open on {@code socket}, as {@link #connect(Vertx, NetClient,
-   * SocketAddress, int, long)} makes it. */
+  /** The client side of a connection already open on {@code socket}, as the time-limited {@code connect} makes it. */
   static ResizeConnection over(Vertx vertx, NetSocket socket, int maxFrameSize, long requestTimeoutMillis) {
     return new ResizeConnection(socket, maxFrameSize, vertx, requestTimeoutMillis);
   }
