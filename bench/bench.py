@@ -71,7 +71,7 @@ from typing import Callable, Mapping, Optional
 import footprint
 import processes
 import resize
-from processes import free_port
+from processes import CLK_TCK, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 JAR = ROOT / "target" / "tcpbalancer.jar"
@@ -86,7 +86,6 @@ STEADY_STATE_IMAGES = 150
 WARM_UP_IMAGES = 1800
 # The JIT compilers' threads, by the names the JVM gives them (Linux keeps 15 characters).
 JIT_THREADS = ("C1 CompilerThre", "C2 CompilerThre")
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
 class SettingsError(ValueError):

@@ -3,12 +3,14 @@
 
 `requests` or `connections`: the load of bench.py's `requests` scenario: three one-worker backends, our proxy
 (--balance SIDE), one client connection with window 6 (REQUESTS_CLIENT_ARGS), resizing to 200x200. WARM unmeasured
-passes over the images (default RESIZE_WARM_UP_ROUNDS, as the scenario) warm the servers up, then one measured client run sends PASSES passes (at least
-REQUESTS_IMAGES_PER_RUN images, as the scenario does) over one long connection.
+passes over the images (default RESIZE_WARM_UP_ROUNDS, as the scenario) warm the servers up, then one measured
+client run sends PASSES passes (at least REQUESTS_IMAGES_PER_RUN images, as the scenario does) over one long
+connection.
 `resize`: the load of bench.py's `resize` scenario (resize_run): one JVM of three backends and two resize workers
 (three_backends), our proxy in front, the client with RESIZE_CLIENT_ARGS (three connections, window 2); WARM
-unmeasured passes through the proxy (default: those of at least RESIZE_WARM_UP_IMAGES images, as the scenario), then one measured client run of PASSES passes (at least RESIZE_IMAGES_PER_RUN
-images). CPU seconds come from /proc (utime+stime of each thread), so what other
+unmeasured passes through the proxy (default: those of at least RESIZE_WARM_UP_IMAGES images, as the scenario),
+then one measured client run of PASSES passes (at least RESIZE_IMAGES_PER_RUN images). CPU seconds come from /proc
+(utime+stime of each thread), so what other
 programs on the machine do changes the wall time much more than these figures (they still move with the load: a
 busy machine's caches are shared). What is measured is what competes for the cores while the client's timer runs,
 from its "Client: N images" line (RunReport starts its timer there) to its report's first line (printed once the
